@@ -1,0 +1,21 @@
+//! Schema migrations for Convene.
+//!
+//! Every migration runs unchanged on SQLite (the embedded default) and PostgreSQL
+//! (production). Where the two dialects must differ (the no-double-booking
+//! guarantee), the migration says so and writes each dialect's SQL side by side.
+//! Times are stored as UTC unix milliseconds (`BIGINT`) so that range comparisons
+//! read the same in both databases.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+/// The ordered list of Convene's migrations; `convene serve` applies it on start.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

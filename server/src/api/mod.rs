@@ -1,0 +1,55 @@
+//! Transports: REST (Cal.com API v2 shapes) and GraphQL, both thin over `app/`.
+//!
+//! Handlers extract, call one use case, and shape the answer. Errors are mapped to
+//! HTTP and GraphQL in exactly one place each (`error.rs`, `graphql/`).
+
+mod error;
+pub mod graphql;
+mod rest;
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use tower_http::{
+    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+pub use error::{ApiError, ErrorCode};
+
+use crate::app::App;
+
+/// The largest request body accepted.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole HTTP surface of `convene serve`.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .nest("/v2", rest::router(app.clone()))
+        .merge(graphql::router(app))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// A panic is a bug: log it and answer the same opaque 500 as any internal error.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %detail, "handler panicked");
+    ApiError::new(ErrorCode::Internal, "internal error").into_response()
+}

@@ -1,0 +1,197 @@
+//! `/v2/bookings` in Cal.com API v2's shape (`cal-api-version: 2024-08-13`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Router, routing::get, routing::post};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::extract::{Auth, Body, MaybeAuth, Params};
+use super::{ok, success, utc};
+use crate::api::{ApiError, ErrorCode};
+use crate::app::App;
+use crate::app::bookings::{
+    self, BookingView, CreateBookingInput, ListInput, RescheduleInput, StatusFilter,
+};
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/bookings", post(create).get(list))
+        .route("/bookings/{uid}", get(show))
+        .route("/bookings/{uid}/reschedule", post(reschedule))
+        .route("/bookings/{uid}/cancel", post(cancel))
+        .route("/bookings/{uid}/confirm", post(confirm))
+        .route("/bookings/{uid}/decline", post(decline))
+}
+
+/// A booking as Cal.com API v2 answers it.
+pub fn booking_json(view: &BookingView) -> Value {
+    let b = &view.booking;
+    let meeting_url = b
+        .location
+        .as_deref()
+        .filter(|l| l.starts_with("https://") || l.starts_with("http://"));
+    json!({
+        "id": b.id.0,
+        "uid": b.uid,
+        "title": b.title,
+        "description": b.description,
+        "hosts": [{
+            "id": view.host.id.0,
+            "name": view.host.name,
+            "email": view.host.email,
+            "username": view.host.username,
+            "timeZone": view.host.time_zone.name(),
+        }],
+        "status": b.status.as_str(),
+        "cancellationReason": b.cancellation_reason,
+        "reschedulingReason": b.rescheduling_reason,
+        "rescheduledFromUid": b.rescheduled_from_uid,
+        "rescheduledToUid": b.rescheduled_to_uid,
+        "start": utc(b.span.start),
+        "end": utc(b.span.end),
+        "duration": b.span.minutes(),
+        "eventTypeId": b.event_type_id.0,
+        "eventType": { "id": b.event_type_id.0, "slug": view.event_type_slug },
+        "attendees": b.attendees.iter().map(|a| json!({
+            "name": a.name,
+            "email": a.email,
+            "timeZone": a.time_zone.name(),
+            "language": a.language,
+            "phoneNumber": a.phone_number,
+            "absent": a.absent,
+        })).collect::<Vec<_>>(),
+        "guests": b.guests,
+        "location": b.location,
+        "meetingUrl": meeting_url,
+        "metadata": b.metadata,
+        "bookingFieldsResponses": b.responses,
+        "createdAt": utc(b.created_at),
+        "updatedAt": utc(b.updated_at),
+    })
+}
+
+async fn create(
+    State(app): State<App>,
+    MaybeAuth(_): MaybeAuth,
+    Body(input): Body<CreateBookingInput>,
+) -> Result<Response, ApiError> {
+    let view = bookings::create(&app, input, Utc::now()).await?;
+    Ok(success(StatusCode::CREATED, booking_json(&view)))
+}
+
+async fn show(
+    State(app): State<App>,
+    MaybeAuth(caller): MaybeAuth,
+    Path(uid): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(ok(booking_json(&bookings::get(&app, caller, &uid).await?)))
+}
+
+async fn list(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let statuses = params
+        .get("status")
+        .map(|s| {
+            s.split(',')
+                .map(|one| {
+                    StatusFilter::parse(one.trim()).ok_or_else(|| {
+                        ApiError::field(
+                            ErrorCode::ValidationError,
+                            "status",
+                            format!("`{one}` is not one of upcoming, past, cancelled, unconfirmed"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let descending = match params.get("sortStart").as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(ApiError::field(
+                ErrorCode::ValidationError,
+                "sortStart",
+                format!("`{other}` is not one of asc, desc"),
+            ));
+        }
+    };
+    let input = ListInput {
+        statuses,
+        attendee_email: params.get("attendeeEmail"),
+        event_type_id: params.int("eventTypeId")?,
+        after_start: params.get("afterStart"),
+        before_end: params.get("beforeEnd"),
+        descending,
+        cursor: params.get("cursor"),
+        limit: params.int("take")?,
+    };
+    let page = bookings::list(&app, caller, input, Utc::now()).await?;
+    let items: Vec<Value> = page.items.iter().map(booking_json).collect();
+    let count = items.len();
+    let mut body = json!({ "status": "success", "data": items });
+    body["pagination"] = json!({
+        "returnedItems": count,
+        "hasNextPage": page.next_cursor.is_some(),
+        "nextCursor": page.next_cursor,
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+async fn reschedule(
+    State(app): State<App>,
+    MaybeAuth(caller): MaybeAuth,
+    Path(uid): Path<String>,
+    Body(input): Body<RescheduleInput>,
+) -> Result<Response, ApiError> {
+    let view = bookings::reschedule(&app, caller, &uid, input, Utc::now()).await?;
+    Ok(success(StatusCode::CREATED, booking_json(&view)))
+}
+
+/// `cancelSubsequentBookings` is accepted and ignored: recurring series come with teams.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CancelBody {
+    cancellation_reason: Option<String>,
+}
+
+async fn cancel(
+    State(app): State<App>,
+    MaybeAuth(caller): MaybeAuth,
+    Path(uid): Path<String>,
+    Body(body): Body<CancelBody>,
+) -> Result<Response, ApiError> {
+    let view = bookings::cancel(&app, caller, &uid, body.cancellation_reason, Utc::now()).await?;
+    Ok(ok(booking_json(&view)))
+}
+
+async fn confirm(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path(uid): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = bookings::confirm(&app, caller, &uid, Utc::now()).await?;
+    Ok(ok(booking_json(&view)))
+}
+
+#[derive(Deserialize)]
+struct DeclineBody {
+    reason: Option<String>,
+}
+
+async fn decline(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path(uid): Path<String>,
+    Body(body): Body<DeclineBody>,
+) -> Result<Response, ApiError> {
+    let view = bookings::decline(&app, caller, &uid, body.reason, Utc::now()).await?;
+    Ok(ok(booking_json(&view)))
+}

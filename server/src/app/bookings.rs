@@ -1,0 +1,703 @@
+//! Bookings: create, read, list, reschedule, cancel, confirm and decline.
+//!
+//! Every write runs in one transaction that re-checks the slot against the host's
+//! bookings, writes the booking, and records its outbox event. The database's
+//! no-overlap guarantee backs the check, so two invitees can never hold the same time.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::auth::Caller;
+use super::availability::{Bookable, EventTypeRef, bookable, context_window, existing, length};
+use super::input::{self, Issues};
+use super::{App, AppError, Result};
+use crate::domain::booking::{Attendee, Booking, BookingStatus};
+use crate::domain::event_type::{EventType, Location, check_responses};
+use crate::domain::ids::{BookingId, EventTypeId};
+use crate::domain::slots::{SlotError, check_slot};
+use crate::domain::span::Span;
+use crate::domain::user::User;
+use crate::domain::validate::{self, FieldIssue};
+use crate::store::{self, StoreError, bookings::BookingQuery};
+
+pub use crate::store::bookings::StatusFilter;
+
+/// The invitee, as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeInput {
+    /// Display name.
+    pub name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// IANA zone.
+    pub time_zone: Option<String>,
+    /// ISO 639-1 language.
+    pub language: Option<String>,
+    /// E.164 phone number.
+    pub phone_number: Option<String>,
+}
+
+/// A new booking, in Cal.com API v2's shape (`cal-api-version: 2024-08-13`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateBookingInput {
+    /// The slot start, an ISO instant.
+    pub start: Option<String>,
+    /// The event type by id…
+    pub event_type_id: Option<i64>,
+    /// …or by slug with `username`.
+    pub event_type_slug: Option<String>,
+    /// The host's username, with `eventTypeSlug`.
+    pub username: Option<String>,
+    /// One of the event type's lengths.
+    pub length_in_minutes: Option<i64>,
+    /// Who books.
+    pub attendee: Option<AttendeeInput>,
+    /// More email addresses to invite.
+    pub guests: Option<Vec<String>>,
+    /// A location string, or a Cal.com location object (`{"type": "attendeePhone", "phone": …}`).
+    pub location: Option<Value>,
+    /// Caller-defined key/values.
+    pub metadata: Option<Map<String, Value>>,
+    /// Answers to the booking questions.
+    pub booking_fields_responses: Option<Map<String, Value>>,
+}
+
+/// Moving a booking to a new start.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RescheduleInput {
+    /// The new start, an ISO instant.
+    pub start: Option<String>,
+    /// Why (shown to the other party).
+    #[serde(alias = "reason")]
+    pub rescheduling_reason: Option<String>,
+    /// Email of whoever moved it.
+    pub rescheduled_by: Option<String>,
+}
+
+/// A booking with the host and event type slug its output names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookingView {
+    /// The booking.
+    pub booking: Booking,
+    /// The host.
+    pub host: User,
+    /// The booked event type's slug.
+    pub event_type_slug: String,
+}
+
+/// What a bookings list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ListInput {
+    /// Tabs, any of which a booking may match.
+    pub statuses: Vec<StatusFilter>,
+    /// Only with this attendee.
+    pub attendee_email: Option<String>,
+    /// Only of this event type.
+    pub event_type_id: Option<i64>,
+    /// Only starting at or after (ISO instant).
+    pub after_start: Option<String>,
+    /// Only ending at or before (ISO instant).
+    pub before_end: Option<String>,
+    /// Newest first.
+    pub descending: bool,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–250 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// A page of bookings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookingPage {
+    /// The bookings on this page.
+    pub items: Vec<BookingView>,
+    /// Pass as `cursor` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl StatusFilter {
+    /// Parses Cal.com's tab names.
+    pub fn parse(s: &str) -> Option<StatusFilter> {
+        match s {
+            "upcoming" => Some(StatusFilter::Upcoming),
+            "past" => Some(StatusFilter::Past),
+            "cancelled" => Some(StatusFilter::Cancelled),
+            "unconfirmed" => Some(StatusFilter::Unconfirmed),
+            _ => None,
+        }
+    }
+}
+
+struct Invitee {
+    attendee: Attendee,
+    guests: Vec<String>,
+    metadata: Map<String, Value>,
+    responses: Map<String, Value>,
+}
+
+fn check_invitee(input: &CreateBookingInput, event_type: &EventType) -> Result<Invitee> {
+    let mut issues = Issues::default();
+    let a = input.attendee.clone().unwrap_or_default();
+    let name = a.name.unwrap_or_default().trim().to_string();
+    issues.require(!name.is_empty(), "attendee.name", "is required");
+    let email = a.email.unwrap_or_default().trim().to_string();
+    if email.is_empty() {
+        issues.require(false, "attendee.email", "is required");
+    } else {
+        issues.take(validate::email(&email).map_err(|m| FieldIssue::new("attendee.email", m)));
+    }
+    let time_zone = match &a.time_zone {
+        Some(tz) => issues.take(input::zone("attendee.timeZone", tz)),
+        None => {
+            issues.require(false, "attendee.timeZone", "is required");
+            None
+        }
+    };
+    if let Some(language) = &a.language {
+        issues.require(
+            language.len() == 2 && language.chars().all(|c| c.is_ascii_lowercase()),
+            "attendee.language",
+            format!("`{language}` is not a two-letter ISO 639-1 code"),
+        );
+    }
+    let guests = input.guests.clone().unwrap_or_default();
+    for (i, guest) in guests.iter().enumerate() {
+        issues.take(validate::email(guest).map_err(|m| FieldIssue::new(format!("guests[{i}]"), m)));
+    }
+    let metadata = input.metadata.clone().unwrap_or_default();
+    issues.0.extend(validate::metadata(&metadata));
+    let responses = input.booking_fields_responses.clone().unwrap_or_default();
+    issues
+        .0
+        .extend(check_responses(&event_type.booking_fields, &responses));
+    issues.finish()?;
+    Ok(Invitee {
+        attendee: Attendee {
+            name,
+            email,
+            time_zone: time_zone.unwrap_or(Tz::UTC),
+            language: a.language,
+            phone_number: a.phone_number,
+            absent: false,
+        },
+        guests,
+        metadata,
+        responses,
+    })
+}
+
+/// The booking's location: a plain string as given, or a Cal.com location object
+/// resolved against the locations the event type offers.
+fn location(event_type: &EventType, input: Option<&Value>) -> Result<Option<String>> {
+    let Some(input) = input else {
+        return Ok(event_type.default_location());
+    };
+    if let Some(text) = input.as_str() {
+        return Ok(Some(text.to_string()));
+    }
+    let kind = input
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let given = |key: &str| {
+        input
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    format!("location.{key}"),
+                    "is required for this location type",
+                )
+            })
+    };
+    let offered = |wanted: fn(&Location) -> bool| {
+        event_type
+            .locations
+            .iter()
+            .find(|l| wanted(l))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "location.type",
+                    format!("this event type does not offer `{kind}`"),
+                )
+            })
+    };
+    match kind {
+        "attendeeAddress" => offered(|l| matches!(l, Location::AttendeeAddress))
+            .and(given("address"))
+            .map(Some),
+        "attendeePhone" => offered(|l| matches!(l, Location::AttendeePhone))
+            .and(given("phone"))
+            .map(Some),
+        "attendeeDefined" => offered(|l| matches!(l, Location::AttendeeDefined))
+            .and(given("location"))
+            .map(Some),
+        "address" => offered(|l| matches!(l, Location::Address { .. })).map(Location::describe),
+        "link" => offered(|l| matches!(l, Location::Link { .. })).map(Location::describe),
+        "phone" => offered(|l| matches!(l, Location::Phone { .. })).map(Location::describe),
+        "integration" => {
+            offered(|l| matches!(l, Location::Integration { .. })).map(Location::describe)
+        }
+        other => Err(AppError::invalid(
+            "location.type",
+            format!("`{other}` is not a location type"),
+        )),
+    }
+}
+
+fn slot_error(err: SlotError) -> AppError {
+    match err {
+        SlotError::Taken => AppError::Conflict(err.to_string()),
+        other => AppError::invalid("start", other.to_string()),
+    }
+}
+
+fn store_error(err: StoreError) -> AppError {
+    match err {
+        StoreError::Overlap => slot_error(SlotError::Taken),
+        other => other.into(),
+    }
+}
+
+/// Inside a write transaction: serializes on the host, re-checks `start` against the
+/// host's bookings (minus `exclude`), and returns the meeting and its buffered span.
+async fn place(
+    txn: &DatabaseTransaction,
+    b: &Bookable,
+    length_min: u32,
+    start: DateTime<Utc>,
+    booker_tz: Tz,
+    exclude: Option<BookingId>,
+    now: DateTime<Utc>,
+) -> Result<(Span, Span)> {
+    store::db::lock_host(txn, b.host.id).await?;
+    let rules = b.event_type.slot_rules(length_min);
+    let probe = Span::new(
+        start,
+        start + chrono::Duration::minutes(i64::from(length_min)),
+    );
+    let held = store::bookings::held_times(txn, b.host.id, context_window(&rules, probe)).await?;
+    let existing = existing(&held, b.event_type.id, exclude);
+    let span =
+        check_slot(&b.schedule, &rules, &existing, start, now, booker_tz).map_err(slot_error)?;
+    let busy = Span::new(
+        span.start - chrono::Duration::minutes(i64::from(rules.buffer_before_min)),
+        span.end + chrono::Duration::minutes(i64::from(rules.buffer_after_min)),
+    );
+    Ok((span, busy))
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    trigger: &str,
+    booking: &Booking,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let payload = json!({
+        "triggerEvent": trigger,
+        "uid": booking.uid,
+        "status": booking.status.as_str(),
+        "eventTypeId": booking.event_type_id.0,
+        "hostUserId": booking.host.0,
+        "start": booking.span.start,
+        "end": booking.span.end,
+        "attendees": booking.attendees.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(),
+        "rescheduledFromUid": booking.rescheduled_from_uid,
+        "rescheduledToUid": booking.rescheduled_to_uid,
+        "cancellationReason": booking.cancellation_reason,
+    });
+    store::outbox::insert(txn, booking.org_id, trigger, &payload, now).await?;
+    Ok(())
+}
+
+/// Books a slot. The booking is `pending` when the event type requires confirmation.
+pub async fn create(
+    app: &App,
+    input: CreateBookingInput,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let reference = EventTypeRef::from_fields(
+        input.event_type_id,
+        input.username.clone(),
+        input.event_type_slug.clone(),
+    )?;
+    let start = input
+        .start
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("start", "is required"))
+        .and_then(|s| input::instant("start", s).map_err(|i| AppError::Validation(vec![i])))?;
+    let b = bookable(app, &reference).await?;
+    let invitee = check_invitee(&input, &b.event_type)?;
+    let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
+    let location = location(&b.event_type, input.location.as_ref())?;
+    let status = if b.event_type.requires_confirmation {
+        BookingStatus::Pending
+    } else {
+        BookingStatus::Accepted
+    };
+
+    let txn = store::db::begin_write(&app.db).await?;
+    let (span, busy) = place(
+        &txn,
+        &b,
+        length_min,
+        start,
+        invitee.attendee.time_zone,
+        None,
+        now,
+    )
+    .await?;
+    let booking = Booking {
+        id: BookingId(0),
+        uid: new_uid(),
+        org_id: b.event_type.org_id,
+        event_type_id: b.event_type.id,
+        host: b.host.id,
+        title: format!(
+            "{} between {} and {}",
+            b.event_type.title, b.host.name, invitee.attendee.name
+        ),
+        description: b.event_type.description.clone(),
+        status,
+        span,
+        busy,
+        attendees: vec![invitee.attendee],
+        guests: invitee.guests,
+        location,
+        metadata: invitee.metadata,
+        responses: invitee.responses,
+        cancellation_reason: None,
+        rescheduling_reason: None,
+        rescheduled_from_uid: None,
+        rescheduled_to_uid: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let booking = store::bookings::insert(&txn, &booking)
+        .await
+        .map_err(store_error)?;
+    let trigger = if status == BookingStatus::Pending {
+        "BOOKING_REQUESTED"
+    } else {
+        "BOOKING_CREATED"
+    };
+    record(&txn, trigger, &booking, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    tracing::info!(booking.uid = %booking.uid, event_type.id = %booking.event_type_id, "booking created");
+    Ok(BookingView {
+        booking,
+        host: b.host,
+        event_type_slug: b.event_type.slug,
+    })
+}
+
+fn new_uid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Finds booking `uid`: anyone holding the uid may see it; a caller only within their organization.
+async fn find(app: &App, caller: Option<Caller>, uid: &str) -> Result<Booking> {
+    store::bookings::find_by_uid(&app.db, caller.map(|c| c.org_id), uid)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("booking `{uid}` does not exist")))
+}
+
+async fn view(app: &App, booking: Booking) -> Result<BookingView> {
+    let host = store::users::find(&app.db, booking.org_id, booking.host)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("booking `{}` does not exist", booking.uid)))?;
+    let event_type_slug = store::event_types::slugs(&app.db, [booking.event_type_id])
+        .await?
+        .remove(&booking.event_type_id)
+        .unwrap_or_default();
+    Ok(BookingView {
+        booking,
+        host,
+        event_type_slug,
+    })
+}
+
+/// The booking `uid`.
+pub async fn get(app: &App, caller: Option<Caller>, uid: &str) -> Result<BookingView> {
+    let booking = find(app, caller, uid).await?;
+    view(app, booking).await
+}
+
+/// One page of the caller's bookings as host.
+pub async fn list(
+    app: &App,
+    caller: Caller,
+    input: ListInput,
+    now: DateTime<Utc>,
+) -> Result<BookingPage> {
+    let mut issues = Issues::default();
+    let limit = input.limit.unwrap_or(50);
+    issues.require(
+        (1..=250).contains(&limit),
+        "take",
+        "must be between 1 and 250",
+    );
+    let after_start = input
+        .after_start
+        .as_deref()
+        .and_then(|s| issues.take(input::instant("afterStart", s)));
+    let before_end = input
+        .before_end
+        .as_deref()
+        .and_then(|s| issues.take(input::instant("beforeEnd", s)));
+    let after = input
+        .cursor
+        .as_deref()
+        .and_then(|c| issues.take(decode_cursor(c)));
+    if let Some(email) = &input.attendee_email {
+        issues.take(validate::email(email).map_err(|m| FieldIssue::new("attendeeEmail", m)));
+    }
+    issues.finish()?;
+    let query = BookingQuery {
+        statuses: input.statuses,
+        attendee_email: input.attendee_email,
+        event_type_id: input.event_type_id.map(EventTypeId),
+        after_start,
+        before_end,
+        descending: input.descending,
+        after,
+        limit: limit as u64,
+    };
+    let mut bookings =
+        store::bookings::list(&app.db, caller.org_id, caller.user_id, &query, now).await?;
+    let next_cursor = if bookings.len() as u64 > query.limit {
+        bookings.truncate(query.limit as usize);
+        bookings.last().map(|b| encode_cursor(b.span.start, b.id))
+    } else {
+        None
+    };
+    let host = super::users::me(app, caller).await?;
+    let mut slugs =
+        store::event_types::slugs(&app.db, bookings.iter().map(|b| b.event_type_id)).await?;
+    let items = bookings
+        .into_iter()
+        .map(|booking| BookingView {
+            event_type_slug: slugs.remove(&booking.event_type_id).unwrap_or_default(),
+            host: host.clone(),
+            booking,
+        })
+        .collect();
+    Ok(BookingPage { items, next_cursor })
+}
+
+fn encode_cursor(start: DateTime<Utc>, id: BookingId) -> String {
+    format!("{}_{}", start.timestamp_millis(), id.0)
+}
+
+fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, BookingId), FieldIssue> {
+    let invalid = || FieldIssue::new("cursor", "is not a cursor this API returned");
+    let (ms, id) = cursor.split_once('_').ok_or_else(invalid)?;
+    let start = ms
+        .parse()
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)
+        .ok_or_else(invalid)?;
+    let id = id.parse().map_err(|_| invalid())?;
+    Ok((start, BookingId(id)))
+}
+
+fn changed_meanwhile(uid: &str) -> AppError {
+    AppError::Conflict(format!(
+        "booking `{uid}` was changed by another request; reload it and retry"
+    ))
+}
+
+fn ensure_live(booking: &Booking, action: &str) -> Result<()> {
+    if booking.status.holds_time() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "booking `{}` is {} and cannot be {action}",
+            booking.uid,
+            booking.status.as_str()
+        )))
+    }
+}
+
+/// Moves a booking: a new booking is made at `start` and the old one is cancelled,
+/// both in one transaction. The old booking's own time counts as free.
+pub async fn reschedule(
+    app: &App,
+    caller: Option<Caller>,
+    uid: &str,
+    input: RescheduleInput,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let start = input
+        .start
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("start", "is required"))
+        .and_then(|s| input::instant("start", s).map_err(|i| AppError::Validation(vec![i])))?;
+    if let Some(by) = &input.rescheduled_by {
+        validate::email(by).map_err(|m| AppError::invalid("rescheduledBy", m))?;
+    }
+    let old = find(app, caller, uid).await?;
+    ensure_live(&old, "rescheduled")?;
+    let b = bookable(app, &EventTypeRef::Id(old.event_type_id)).await?;
+    let length_min = u32::try_from(old.span.minutes()).unwrap_or(b.event_type.length_min);
+    let by_host = caller.is_some_and(|c| c.user_id == old.host);
+
+    let txn = store::db::begin_write(&app.db).await?;
+    let (span, busy) = place(
+        &txn,
+        &b,
+        length_min,
+        start,
+        old.invitee_time_zone(),
+        Some(old.id),
+        now,
+    )
+    .await?;
+    let new_uid = new_uid();
+    let mut cancelled = old.clone();
+    cancelled.status = BookingStatus::Cancelled;
+    cancelled.rescheduled_to_uid = Some(new_uid.clone());
+    cancelled.cancellation_reason = input.rescheduling_reason.clone();
+    cancelled.updated_at = now;
+    if !store::bookings::update_lifecycle(&txn, &cancelled, old.status)
+        .await
+        .map_err(store_error)?
+    {
+        return Err(changed_meanwhile(uid));
+    }
+    let status = if b.event_type.requires_confirmation && !by_host {
+        BookingStatus::Pending
+    } else {
+        BookingStatus::Accepted
+    };
+    let moved = Booking {
+        id: BookingId(0),
+        uid: new_uid,
+        status,
+        span,
+        busy,
+        rescheduling_reason: input.rescheduling_reason,
+        rescheduled_from_uid: Some(old.uid.clone()),
+        rescheduled_to_uid: None,
+        cancellation_reason: None,
+        created_at: now,
+        updated_at: now,
+        ..old
+    };
+    let moved = store::bookings::insert(&txn, &moved)
+        .await
+        .map_err(store_error)?;
+    record(&txn, "BOOKING_RESCHEDULED", &moved, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    tracing::info!(booking.uid = %moved.uid, booking.rescheduled_from = %uid, "booking rescheduled");
+    view(app, moved).await
+}
+
+/// Changes a live booking's status in one transaction with its outbox event.
+async fn transition(
+    app: &App,
+    mut booking: Booking,
+    status: BookingStatus,
+    reason: Option<String>,
+    trigger: &str,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let was = booking.status;
+    booking.status = status;
+    booking.cancellation_reason = reason;
+    booking.updated_at = now;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    if !store::bookings::update_lifecycle(&txn, &booking, was)
+        .await
+        .map_err(store_error)?
+    {
+        return Err(changed_meanwhile(&booking.uid));
+    }
+    record(&txn, trigger, &booking, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    tracing::info!(booking.uid = %booking.uid, booking.status = status.as_str(), "booking status changed");
+    view(app, booking).await
+}
+
+/// Cancels a booking, freeing its time.
+pub async fn cancel(
+    app: &App,
+    caller: Option<Caller>,
+    uid: &str,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let booking = find(app, caller, uid).await?;
+    ensure_live(&booking, "cancelled")?;
+    transition(
+        app,
+        booking,
+        BookingStatus::Cancelled,
+        reason,
+        "BOOKING_CANCELLED",
+        now,
+    )
+    .await
+}
+
+async fn pending_of_host(app: &App, caller: Caller, uid: &str, action: &str) -> Result<Booking> {
+    let booking = find(app, Some(caller), uid).await?;
+    if booking.host != caller.user_id {
+        return Err(AppError::Forbidden(format!(
+            "only the host can {action} booking `{uid}`"
+        )));
+    }
+    if booking.status != BookingStatus::Pending {
+        return Err(AppError::Conflict(format!(
+            "booking `{uid}` is {}; only pending bookings can be confirmed or declined",
+            booking.status.as_str()
+        )));
+    }
+    Ok(booking)
+}
+
+/// The host accepts a pending booking.
+pub async fn confirm(
+    app: &App,
+    caller: Caller,
+    uid: &str,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let booking = pending_of_host(app, caller, uid, "confirm").await?;
+    transition(
+        app,
+        booking,
+        BookingStatus::Accepted,
+        None,
+        "BOOKING_CREATED",
+        now,
+    )
+    .await
+}
+
+/// The host declines a pending booking, freeing its time.
+pub async fn decline(
+    app: &App,
+    caller: Caller,
+    uid: &str,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let booking = pending_of_host(app, caller, uid, "decline").await?;
+    transition(
+        app,
+        booking,
+        BookingStatus::Rejected,
+        reason,
+        "BOOKING_REJECTED",
+        now,
+    )
+    .await
+}

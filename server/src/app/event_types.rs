@@ -1,0 +1,402 @@
+//! Event types in Cal.com API v2's shape (`cal-api-version: 2024-06-14`).
+
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::auth::Caller;
+use super::input::{self, Issues};
+use super::{App, AppError, Result};
+use crate::domain::event_type::{BookingField, EventType, Location};
+use crate::domain::ids::{EventTypeId, ScheduleId};
+use crate::domain::rules::{BookingWindow, PeriodLimits};
+use crate::domain::user::User;
+use crate::domain::validate::{self, FieldIssue};
+use crate::store;
+
+/// Per-period limits as sent: `{day, week, month, year}`, or `{disabled: true}` to remove them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsInput {
+    /// Per local day.
+    pub day: Option<i64>,
+    /// Per ISO week.
+    pub week: Option<i64>,
+    /// Per calendar month.
+    pub month: Option<i64>,
+    /// Per calendar year.
+    pub year: Option<i64>,
+    /// Remove every limit.
+    pub disabled: Option<bool>,
+}
+
+/// How far ahead it can be booked: `{type: calendarDays|businessDays, value: N}`,
+/// `{type: range, value: [start, end]}`, or `{disabled: true}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowInput {
+    /// `calendarDays`, `businessDays` or `range`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// A day count, or two dates.
+    pub value: Option<Value>,
+    /// Accepted for compatibility; the window is always counted from today.
+    pub rolling: Option<bool>,
+    /// Remove the window.
+    pub disabled: Option<bool>,
+}
+
+/// Fields of an event type to create or change; on update, absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTypeInput {
+    /// Title shown to invitees.
+    pub title: Option<String>,
+    /// URL slug, unique per host.
+    pub slug: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Default length.
+    pub length_in_minutes: Option<i64>,
+    /// Lengths an invitee may choose.
+    pub length_in_minutes_options: Option<Vec<i64>>,
+    /// Slot step.
+    pub slot_interval: Option<i64>,
+    /// Minutes of notice required.
+    pub minimum_booking_notice: Option<i64>,
+    /// Minutes kept free before.
+    pub before_event_buffer: Option<i64>,
+    /// Minutes kept free after.
+    pub after_event_buffer: Option<i64>,
+    /// The schedule to use instead of the host's default.
+    pub schedule_id: Option<i64>,
+    /// Maximum bookings per period.
+    pub booking_limits_count: Option<LimitsInput>,
+    /// Maximum booked minutes per period.
+    pub booking_limits_duration: Option<LimitsInput>,
+    /// How far ahead it can be booked.
+    pub booking_window: Option<WindowInput>,
+    /// New bookings wait for the host's confirmation.
+    pub requires_confirmation: Option<bool>,
+    /// Where meetings happen (Cal.com location objects).
+    pub locations: Option<Vec<Value>>,
+    /// Extra booking questions.
+    pub booking_fields: Option<Vec<Value>>,
+}
+
+const DAY_MIN: i64 = 24 * 60;
+
+fn minutes(issues: &mut Issues, field: &str, value: i64, min: i64, max: i64) -> Option<u32> {
+    issues.require(
+        (min..=max).contains(&value),
+        field,
+        format!("must be between {min} and {max} minutes"),
+    );
+    u32::try_from(value)
+        .ok()
+        .filter(|_| (min..=max).contains(&value))
+}
+
+fn limits(issues: &mut Issues, field: &str, input: &LimitsInput) -> PeriodLimits {
+    if input.disabled == Some(true) {
+        return PeriodLimits::default();
+    }
+    let mut one = |name: &str, v: Option<i64>| {
+        v.and_then(|v| {
+            let field = format!("{field}.{name}");
+            issues.require(v >= 1, &field, "must be at least 1");
+            u32::try_from(v).ok().filter(|v| *v >= 1)
+        })
+    };
+    PeriodLimits {
+        day: one("day", input.day),
+        week: one("week", input.week),
+        month: one("month", input.month),
+        year: one("year", input.year),
+    }
+}
+
+fn window(issues: &mut Issues, input: &WindowInput) -> BookingWindow {
+    if input.disabled == Some(true) {
+        return BookingWindow::Unlimited;
+    }
+    let days = |issues: &mut Issues| {
+        let days = input
+            .value
+            .as_ref()
+            .and_then(Value::as_u64)
+            .filter(|d| (1..=3650).contains(d));
+        issues.require(
+            days.is_some(),
+            "bookingWindow.value",
+            "must be a number of days from 1 to 3650",
+        );
+        days.map(|d| d as u32)
+    };
+    match input.kind.as_deref() {
+        Some("calendarDays") => {
+            days(issues).map_or(BookingWindow::Unlimited, BookingWindow::CalendarDays)
+        }
+        Some("businessDays") => {
+            days(issues).map_or(BookingWindow::Unlimited, BookingWindow::BusinessDays)
+        }
+        Some("range") => {
+            let dates: Option<Vec<&str>> = input
+                .value
+                .as_ref()
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().map(Value::as_str).collect());
+            let Some([start, end]) = dates.as_deref() else {
+                issues.require(
+                    false,
+                    "bookingWindow.value",
+                    "must be two dates [start, end]",
+                );
+                return BookingWindow::Unlimited;
+            };
+            let start = issues.take(input::date("bookingWindow.value[0]", start));
+            let end = issues.take(input::date("bookingWindow.value[1]", end));
+            match (start, end) {
+                (Some(start), Some(end)) if start <= end => BookingWindow::DateRange { start, end },
+                (Some(_), Some(_)) => {
+                    issues.require(
+                        false,
+                        "bookingWindow.value",
+                        "the start date must not be after the end date",
+                    );
+                    BookingWindow::Unlimited
+                }
+                _ => BookingWindow::Unlimited,
+            }
+        }
+        other => {
+            issues.require(
+                false,
+                "bookingWindow.type",
+                format!(
+                    "`{}` is not one of calendarDays, businessDays, range",
+                    other.unwrap_or("")
+                ),
+            );
+            BookingWindow::Unlimited
+        }
+    }
+}
+
+fn parse_list<T: serde::de::DeserializeOwned>(
+    issues: &mut Issues,
+    field: &str,
+    values: &[Value],
+) -> Vec<T> {
+    values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            issues.take(
+                serde_json::from_value(v.clone())
+                    .map_err(|e| FieldIssue::new(format!("{field}[{i}]"), e.to_string())),
+            )
+        })
+        .collect()
+}
+
+fn apply(e: &mut EventType, input: &EventTypeInput) -> Result<()> {
+    let mut issues = Issues::default();
+    if let Some(title) = &input.title {
+        issues.require(!title.trim().is_empty(), "title", "must not be empty");
+        e.title = title.trim().to_string();
+    }
+    if let Some(slug) = &input.slug {
+        issues.take(validate::slug(slug).map_err(|m| FieldIssue::new("slug", m)));
+        e.slug = slug.clone();
+    }
+    if let Some(description) = &input.description {
+        e.description = description.clone();
+    }
+    if let Some(v) = input.length_in_minutes {
+        e.length_min =
+            minutes(&mut issues, "lengthInMinutes", v, 1, DAY_MIN).unwrap_or(e.length_min);
+    }
+    if let Some(options) = &input.length_in_minutes_options {
+        e.length_options = options
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                minutes(
+                    &mut issues,
+                    &format!("lengthInMinutesOptions[{i}]"),
+                    *v,
+                    1,
+                    DAY_MIN,
+                )
+            })
+            .collect();
+    }
+    issues.require(
+        e.length_options.is_empty() || e.length_options.contains(&e.length_min),
+        "lengthInMinutesOptions",
+        "must include lengthInMinutes",
+    );
+    if let Some(v) = input.slot_interval {
+        e.slot_interval_min = minutes(&mut issues, "slotInterval", v, 1, DAY_MIN);
+    }
+    if let Some(v) = input.minimum_booking_notice {
+        e.min_notice_min =
+            minutes(&mut issues, "minimumBookingNotice", v, 0, 366 * DAY_MIN).unwrap_or(0);
+    }
+    if let Some(v) = input.before_event_buffer {
+        e.buffer_before_min = minutes(&mut issues, "beforeEventBuffer", v, 0, DAY_MIN).unwrap_or(0);
+    }
+    if let Some(v) = input.after_event_buffer {
+        e.buffer_after_min = minutes(&mut issues, "afterEventBuffer", v, 0, DAY_MIN).unwrap_or(0);
+    }
+    if let Some(l) = &input.booking_limits_count {
+        e.count_limits = limits(&mut issues, "bookingLimitsCount", l);
+    }
+    if let Some(l) = &input.booking_limits_duration {
+        e.duration_limits = limits(&mut issues, "bookingLimitsDuration", l);
+    }
+    if let Some(w) = &input.booking_window {
+        e.window = window(&mut issues, w);
+    }
+    if let Some(v) = input.requires_confirmation {
+        e.requires_confirmation = v;
+    }
+    if let Some(locations) = &input.locations {
+        e.locations = parse_list::<Location>(&mut issues, "locations", locations);
+    }
+    if let Some(fields) = &input.booking_fields {
+        e.booking_fields = parse_list::<BookingField>(&mut issues, "bookingFields", fields);
+        for (i, f) in e.booking_fields.iter().enumerate() {
+            issues.take(
+                validate::slug(&f.slug)
+                    .map_err(|m| FieldIssue::new(format!("bookingFields[{i}].slug"), m)),
+            );
+            issues.require(
+                e.booking_fields.iter().filter(|g| g.slug == f.slug).count() == 1,
+                &format!("bookingFields[{i}].slug"),
+                format!("`{}` is used by more than one question", f.slug),
+            );
+        }
+    }
+    issues.finish()
+}
+
+async fn check_schedule(
+    app: &App,
+    caller: Caller,
+    e: &mut EventType,
+    schedule_id: Option<i64>,
+) -> Result<()> {
+    if let Some(id) = schedule_id {
+        let found = store::schedules::find(&app.db, caller.org_id, ScheduleId(id))
+            .await?
+            .filter(|s| s.user_id == e.owner);
+        if found.is_none() {
+            return Err(AppError::invalid(
+                "scheduleId",
+                format!("schedule {id} does not exist"),
+            ));
+        }
+        e.schedule_id = Some(ScheduleId(id));
+    }
+    Ok(())
+}
+
+fn slug_taken(slug: &str) -> impl FnOnce(store::StoreError) -> AppError + '_ {
+    move |err| match err {
+        store::StoreError::Duplicate => {
+            AppError::Conflict(format!("you already have an event type with slug `{slug}`"))
+        }
+        other => other.into(),
+    }
+}
+
+/// Creates an event type owned by the caller.
+pub async fn create(app: &App, caller: Caller, input: EventTypeInput) -> Result<EventType> {
+    let mut issues = Issues::default();
+    issues.require(input.title.is_some(), "title", "is required");
+    issues.require(input.slug.is_some(), "slug", "is required");
+    issues.require(
+        input.length_in_minutes.is_some(),
+        "lengthInMinutes",
+        "is required",
+    );
+    issues.finish()?;
+    let now = Utc::now();
+    let mut e = EventType {
+        id: EventTypeId(0),
+        org_id: caller.org_id,
+        owner: caller.user_id,
+        slug: String::new(),
+        title: String::new(),
+        description: String::new(),
+        length_min: 30,
+        length_options: Vec::new(),
+        slot_interval_min: None,
+        min_notice_min: 0,
+        buffer_before_min: 0,
+        buffer_after_min: 0,
+        window: BookingWindow::Unlimited,
+        count_limits: PeriodLimits::default(),
+        duration_limits: PeriodLimits::default(),
+        requires_confirmation: false,
+        locations: Vec::new(),
+        booking_fields: Vec::new(),
+        schedule_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    apply(&mut e, &input)?;
+    check_schedule(app, caller, &mut e, input.schedule_id).await?;
+    store::event_types::insert(&app.db, &e)
+        .await
+        .map_err(slug_taken(&e.slug))
+}
+
+/// The caller's event type `id`.
+pub async fn get(app: &App, caller: Caller, id: EventTypeId) -> Result<EventType> {
+    store::event_types::find(&app.db, caller.org_id, id)
+        .await?
+        .filter(|e| e.owner == caller.user_id)
+        .ok_or_else(|| AppError::NotFound(format!("event type {id} does not exist")))
+}
+
+/// All of the caller's event types.
+pub async fn list(app: &App, caller: Caller) -> Result<Vec<EventType>> {
+    Ok(store::event_types::list_for_owner(&app.db, caller.org_id, caller.user_id).await?)
+}
+
+/// A host's public event type `username/slug` (what a booking page shows).
+pub async fn find_public(app: &App, username: &str, slug: &str) -> Result<(User, EventType)> {
+    let not_found = || AppError::NotFound(format!("event type `{username}/{slug}` does not exist"));
+    let host = store::users::find_by_username(&app.db, username)
+        .await?
+        .ok_or_else(not_found)?;
+    let e = store::event_types::find_by_slug(&app.db, host.id, slug)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((host, e))
+}
+
+/// Changes the fields given in `input`.
+pub async fn update(
+    app: &App,
+    caller: Caller,
+    id: EventTypeId,
+    input: EventTypeInput,
+) -> Result<EventType> {
+    let mut e = get(app, caller, id).await?;
+    apply(&mut e, &input)?;
+    check_schedule(app, caller, &mut e, input.schedule_id).await?;
+    store::event_types::update(&app.db, &e)
+        .await
+        .map_err(slug_taken(&e.slug))
+}
+
+/// Deletes the caller's event type `id`; its bookings are kept.
+pub async fn delete(app: &App, caller: Caller, id: EventTypeId) -> Result<()> {
+    get(app, caller, id).await?;
+    store::event_types::delete(&app.db, caller.org_id, id).await?;
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! Bookings: the thing every other feature hangs on.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::ids::{BookingId, EventTypeId, OrgId, UserId};
+use super::span::Span;
+
+/// Where a booking is in its life. Only `Accepted` and `Pending` hold the host's time,
+/// so a pending booking blocks its slot until it is confirmed or declined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BookingStatus {
+    /// Confirmed and on the calendar.
+    Accepted,
+    /// Waiting for the host to confirm (event types that require confirmation).
+    Pending,
+    /// Cancelled by the host or the invitee, or replaced by a reschedule.
+    Cancelled,
+    /// Declined by the host while pending.
+    Rejected,
+}
+
+impl BookingStatus {
+    /// The lower-case word used in storage and in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Accepted => "accepted",
+            BookingStatus::Pending => "pending",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::Rejected => "rejected",
+        }
+    }
+
+    /// Parses the stored word; `None` for anything else.
+    pub fn parse(s: &str) -> Option<BookingStatus> {
+        [
+            Self::Accepted,
+            Self::Pending,
+            Self::Cancelled,
+            Self::Rejected,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+
+    /// Whether the booking occupies the host's time.
+    pub fn holds_time(self) -> bool {
+        matches!(self, BookingStatus::Accepted | BookingStatus::Pending)
+    }
+}
+
+/// A person attending a booking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attendee {
+    /// Display name.
+    pub name: String,
+    /// Contact address; matched case-insensitively.
+    pub email: String,
+    /// The attendee's zone, used for their notices and the slot grid they saw.
+    pub time_zone: Tz,
+    /// Preferred language (ISO 639-1), if given.
+    pub language: Option<String>,
+    /// Phone number in E.164, if given.
+    pub phone_number: Option<String>,
+    /// Marked as a no-show by the host.
+    pub absent: bool,
+}
+
+/// A booking of one host's time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booking {
+    /// Row id.
+    pub id: BookingId,
+    /// Public, unguessable handle: holding it is what lets an invitee cancel or reschedule.
+    pub uid: String,
+    /// The tenant.
+    pub org_id: OrgId,
+    /// What was booked.
+    pub event_type_id: EventTypeId,
+    /// Whose time is booked.
+    pub host: UserId,
+    /// Title shown on calendars.
+    pub title: String,
+    /// Free-text description from the event type.
+    pub description: String,
+    /// Where it is in its life.
+    pub status: BookingStatus,
+    /// The meeting itself.
+    pub span: Span,
+    /// The time held on the host's calendar: the meeting plus the event type's buffers.
+    pub busy: Span,
+    /// The invitee first, then any seated attendees.
+    pub attendees: Vec<Attendee>,
+    /// Extra email addresses invited by the invitee.
+    pub guests: Vec<String>,
+    /// Where the meeting happens (address, link, phone, integration name).
+    pub location: Option<String>,
+    /// Caller-defined key/values (at most 50 keys).
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Answers to the event type's booking questions.
+    pub responses: serde_json::Map<String, serde_json::Value>,
+    /// Why it was cancelled or declined.
+    pub cancellation_reason: Option<String>,
+    /// Why it was rescheduled (set on the new booking).
+    pub rescheduling_reason: Option<String>,
+    /// The booking this one replaced.
+    pub rescheduled_from_uid: Option<String>,
+    /// The booking that replaced this one.
+    pub rescheduled_to_uid: Option<String>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Booking {
+    /// The invitee's zone (the first attendee), falling back to UTC for a booking without one.
+    pub fn invitee_time_zone(&self) -> Tz {
+        self.attendees.first().map_or(Tz::UTC, |a| a.time_zone)
+    }
+}

@@ -1,0 +1,31 @@
+//! Newtype ids, so that an organization id can never be passed where a user id is meant.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// An organization: the tenant every other row belongs to.
+    OrgId,
+    /// A user (host) inside an organization.
+    UserId,
+    /// A weekly schedule with its date overrides.
+    ScheduleId,
+    /// An event type (what an invitee books).
+    EventTypeId,
+    /// A booking's internal row id; the public handle is its uid.
+    BookingId,
+);

@@ -1,0 +1,61 @@
+//! The `convene` binary: a thin shim over the library so that tests and benchmarks
+//! drive exactly the code that runs in production.
+
+use anyhow::Context;
+use clap::Parser;
+use convene::app::{App, demo};
+use convene::config::{Command, Config, LogFormat, demo_api_key};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    init_logging(config.log_format);
+    let db = convene::store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database at {}", config.database_url))?;
+    let app = App { db };
+    match config.command {
+        Command::Migrate => tracing::info!("database schema is up to date"),
+        Command::Demo => seed_demo(&app).await?,
+        Command::Serve { addr, demo } => {
+            if demo {
+                seed_demo(&app).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr}"))?;
+            tracing::info!(%addr, "convene is serving: REST at /v2, GraphQL at /graphql");
+            axum::serve(listener, convene::api::router(app))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn seed_demo(app: &App) -> anyhow::Result<()> {
+    let seeded = demo::seed(app, demo_api_key().as_deref()).await?;
+    if let Some(key) = seeded.new_key {
+        println!(
+            "Demo host `{}` is ready. API key (shown once): {key}",
+            demo::DEMO_USERNAME
+        );
+        println!("Try: curl -H 'Authorization: Bearer {key}' http://127.0.0.1:8080/v2/me");
+    }
+    Ok(())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -1,0 +1,371 @@
+//! Bookings and their attendees.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, Query},
+};
+
+use super::codec::{from_json, from_ms, span, to_json, to_ms, tz};
+use super::db::is_overlap;
+use super::entities::{booking_attendees, bookings};
+use super::{Result, StoreError};
+use crate::domain::booking::{Attendee, Booking, BookingStatus};
+use crate::domain::ids::{BookingId, EventTypeId, OrgId, UserId};
+use crate::domain::span::Span;
+
+/// A booking as the slot engine needs it: when the host is held, and by which event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldTime {
+    /// The booking's row id (to leave out the one being rescheduled).
+    pub id: BookingId,
+    /// What was booked.
+    pub event_type_id: EventTypeId,
+    /// The meeting.
+    pub span: Span,
+    /// The meeting plus its buffers.
+    pub busy: Span,
+}
+
+/// The live bookings of `host` whose buffered time overlaps `window`.
+pub async fn held_times(
+    db: &impl ConnectionTrait,
+    host: UserId,
+    window: Span,
+) -> Result<Vec<HeldTime>> {
+    let rows: Vec<(i64, i64, i64, i64, i64, i64)> = bookings::Entity::find()
+        .select_only()
+        .columns([
+            bookings::Column::Id,
+            bookings::Column::EventTypeId,
+            bookings::Column::StartMs,
+            bookings::Column::EndMs,
+            bookings::Column::BusyStartMs,
+            bookings::Column::BusyEndMs,
+        ])
+        .filter(bookings::Column::HostUserId.eq(host.0))
+        .filter(bookings::Column::BusyStartMs.lt(to_ms(window.end)))
+        .filter(bookings::Column::BusyEndMs.gt(to_ms(window.start)))
+        .filter(bookings::Column::Status.is_in(live_statuses()))
+        .order_by_asc(bookings::Column::BusyStartMs)
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(id, event_type, start, end, busy_start, busy_end)| {
+            Ok(HeldTime {
+                id: BookingId(id),
+                event_type_id: EventTypeId(event_type),
+                span: span(start, end)?,
+                busy: span(busy_start, busy_end)?,
+            })
+        })
+        .collect()
+}
+
+fn live_statuses() -> [&'static str; 2] {
+    [
+        BookingStatus::Accepted.as_str(),
+        BookingStatus::Pending.as_str(),
+    ]
+}
+
+/// Saves a new booking with its attendees. Fails with [`StoreError::Overlap`] when the
+/// host's time is already held: the database, not this code, is the judge.
+pub async fn insert(db: &impl ConnectionTrait, booking: &Booking) -> Result<Booking> {
+    let model = bookings::ActiveModel {
+        uid: Set(booking.uid.clone()),
+        org_id: Set(booking.org_id.0),
+        event_type_id: Set(booking.event_type_id.0),
+        host_user_id: Set(booking.host.0),
+        title: Set(booking.title.clone()),
+        description: Set(booking.description.clone()),
+        status: Set(booking.status.as_str().to_string()),
+        start_ms: Set(to_ms(booking.span.start)),
+        end_ms: Set(to_ms(booking.span.end)),
+        busy_start_ms: Set(to_ms(booking.busy.start)),
+        busy_end_ms: Set(to_ms(booking.busy.end)),
+        guests: Set(to_json(&booking.guests)),
+        location: Set(booking.location.clone()),
+        metadata: Set(to_json(&booking.metadata)),
+        responses: Set(to_json(&booking.responses)),
+        cancellation_reason: Set(booking.cancellation_reason.clone()),
+        rescheduling_reason: Set(booking.rescheduling_reason.clone()),
+        rescheduled_from_uid: Set(booking.rescheduled_from_uid.clone()),
+        rescheduled_to_uid: Set(booking.rescheduled_to_uid.clone()),
+        created_ms: Set(to_ms(booking.created_at)),
+        updated_ms: Set(to_ms(booking.updated_at)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(overlap_or_db)?;
+    if !booking.attendees.is_empty() {
+        booking_attendees::Entity::insert_many(booking.attendees.iter().map(|a| {
+            booking_attendees::ActiveModel {
+                booking_id: Set(model.id),
+                name: Set(a.name.clone()),
+                email: Set(a.email.to_lowercase()),
+                time_zone: Set(a.time_zone.name().to_string()),
+                language: Set(a.language.clone()),
+                phone_number: Set(a.phone_number.clone()),
+                absent: Set(a.absent),
+                ..Default::default()
+            }
+        }))
+        .exec(db)
+        .await?;
+    }
+    let mut saved = booking.clone();
+    saved.id = BookingId(model.id);
+    Ok(saved)
+}
+
+fn overlap_or_db(err: sea_orm::DbErr) -> StoreError {
+    if is_overlap(&err) {
+        StoreError::Overlap
+    } else {
+        StoreError::Db(err)
+    }
+}
+
+/// Writes a booking's lifecycle fields (status, reasons, reschedule link) if its status
+/// is still `expected`; `false` when another request changed it first.
+pub async fn update_lifecycle(
+    db: &impl ConnectionTrait,
+    booking: &Booking,
+    expected: BookingStatus,
+) -> Result<bool> {
+    let result = bookings::Entity::update_many()
+        .col_expr(
+            bookings::Column::Status,
+            Expr::value(booking.status.as_str()),
+        )
+        .col_expr(
+            bookings::Column::CancellationReason,
+            Expr::value(booking.cancellation_reason.clone()),
+        )
+        .col_expr(
+            bookings::Column::RescheduledToUid,
+            Expr::value(booking.rescheduled_to_uid.clone()),
+        )
+        .col_expr(
+            bookings::Column::UpdatedMs,
+            Expr::value(to_ms(booking.updated_at)),
+        )
+        .filter(bookings::Column::Id.eq(booking.id.0))
+        .filter(bookings::Column::Status.eq(expected.as_str()))
+        .exec(db)
+        .await
+        .map_err(overlap_or_db)?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The booking `uid`; with `org`, only inside that organization.
+pub async fn find_by_uid(
+    db: &impl ConnectionTrait,
+    org: Option<OrgId>,
+    uid: &str,
+) -> Result<Option<Booking>> {
+    let mut query = bookings::Entity::find().filter(bookings::Column::Uid.eq(uid));
+    if let Some(org) = org {
+        query = query.filter(bookings::Column::OrgId.eq(org.0));
+    }
+    let Some(model) = query.one(db).await? else {
+        return Ok(None);
+    };
+    Ok(with_attendees(db, vec![model]).await?.pop())
+}
+
+/// Which bookings a list shows, as in Cal.com's booking tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Not yet ended, accepted or pending.
+    Upcoming,
+    /// Already ended, accepted or pending.
+    Past,
+    /// Cancelled or rejected.
+    Cancelled,
+    /// Not yet ended and waiting for confirmation.
+    Unconfirmed,
+}
+
+/// A filtered, paginated query over one host's bookings.
+#[derive(Debug, Clone, Default)]
+pub struct BookingQuery {
+    /// Any of these tabs (none: all bookings).
+    pub statuses: Vec<StatusFilter>,
+    /// Only bookings with this attendee (case-insensitive).
+    pub attendee_email: Option<String>,
+    /// Only bookings of this event type.
+    pub event_type_id: Option<EventTypeId>,
+    /// Only bookings starting at or after this instant.
+    pub after_start: Option<DateTime<Utc>>,
+    /// Only bookings ending at or before this instant.
+    pub before_end: Option<DateTime<Utc>>,
+    /// Newest first instead of oldest first.
+    pub descending: bool,
+    /// Continue after this (start, id) position.
+    pub after: Option<(DateTime<Utc>, BookingId)>,
+    /// Page size.
+    pub limit: u64,
+}
+
+/// One page of `host`'s bookings, ordered by start then id; asks one more row than
+/// `limit` so the caller knows whether another page exists.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    host: UserId,
+    q: &BookingQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<Booking>> {
+    let now_ms = to_ms(now);
+    let mut query = bookings::Entity::find()
+        .filter(bookings::Column::OrgId.eq(org.0))
+        .filter(bookings::Column::HostUserId.eq(host.0));
+    if !q.statuses.is_empty() {
+        let mut any = Condition::any();
+        for status in &q.statuses {
+            any = any.add(status_condition(*status, now_ms));
+        }
+        query = query.filter(any);
+    }
+    if let Some(email) = &q.attendee_email {
+        query = query.filter(
+            bookings::Column::Id.in_subquery(
+                Query::select()
+                    .column(booking_attendees::Column::BookingId)
+                    .from(booking_attendees::Entity)
+                    .and_where(booking_attendees::Column::Email.eq(email.to_lowercase()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(id) = q.event_type_id {
+        query = query.filter(bookings::Column::EventTypeId.eq(id.0));
+    }
+    if let Some(t) = q.after_start {
+        query = query.filter(bookings::Column::StartMs.gte(to_ms(t)));
+    }
+    if let Some(t) = q.before_end {
+        query = query.filter(bookings::Column::EndMs.lte(to_ms(t)));
+    }
+    if let Some((start, id)) = q.after {
+        let (start, id) = (to_ms(start), id.0);
+        let (later, same_later_id) = if q.descending {
+            (
+                bookings::Column::StartMs.lt(start),
+                bookings::Column::Id.lt(id),
+            )
+        } else {
+            (
+                bookings::Column::StartMs.gt(start),
+                bookings::Column::Id.gt(id),
+            )
+        };
+        query = query.filter(
+            Condition::any().add(later).add(
+                Condition::all()
+                    .add(bookings::Column::StartMs.eq(start))
+                    .add(same_later_id),
+            ),
+        );
+    }
+    query = if q.descending {
+        query
+            .order_by_desc(bookings::Column::StartMs)
+            .order_by_desc(bookings::Column::Id)
+    } else {
+        query
+            .order_by_asc(bookings::Column::StartMs)
+            .order_by_asc(bookings::Column::Id)
+    };
+    let models = query.limit(q.limit + 1).all(db).await?;
+    with_attendees(db, models).await
+}
+
+fn status_condition(status: StatusFilter, now_ms: i64) -> Condition {
+    let live = bookings::Column::Status.is_in(live_statuses());
+    match status {
+        StatusFilter::Upcoming => Condition::all()
+            .add(live)
+            .add(bookings::Column::EndMs.gte(now_ms)),
+        StatusFilter::Past => Condition::all()
+            .add(live)
+            .add(bookings::Column::EndMs.lt(now_ms)),
+        StatusFilter::Cancelled => Condition::all().add(bookings::Column::Status.is_in([
+            BookingStatus::Cancelled.as_str(),
+            BookingStatus::Rejected.as_str(),
+        ])),
+        StatusFilter::Unconfirmed => Condition::all()
+            .add(bookings::Column::Status.eq(BookingStatus::Pending.as_str()))
+            .add(bookings::Column::EndMs.gte(now_ms)),
+    }
+}
+
+/// Loads the attendees of `models` in one query and builds the bookings.
+async fn with_attendees(
+    db: &impl ConnectionTrait,
+    models: Vec<bookings::Model>,
+) -> Result<Vec<Booking>> {
+    let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
+    let mut attendees: HashMap<i64, Vec<Attendee>> = HashMap::new();
+    if !ids.is_empty() {
+        for a in booking_attendees::Entity::find()
+            .filter(booking_attendees::Column::BookingId.is_in(ids))
+            .order_by_asc(booking_attendees::Column::Id)
+            .all(db)
+            .await?
+        {
+            attendees.entry(a.booking_id).or_default().push(Attendee {
+                time_zone: tz(&a.time_zone)?,
+                name: a.name,
+                email: a.email,
+                language: a.language,
+                phone_number: a.phone_number,
+                absent: a.absent,
+            });
+        }
+    }
+    models
+        .into_iter()
+        .map(|m| {
+            let attendees = attendees.remove(&m.id).unwrap_or_default();
+            to_booking(m, attendees)
+        })
+        .collect()
+}
+
+fn to_booking(m: bookings::Model, attendees: Vec<Attendee>) -> Result<Booking> {
+    Ok(Booking {
+        id: BookingId(m.id),
+        org_id: OrgId(m.org_id),
+        event_type_id: EventTypeId(m.event_type_id),
+        host: UserId(m.host_user_id),
+        status: BookingStatus::parse(&m.status).ok_or_else(|| StoreError::Corrupt {
+            what: "booking status",
+            detail: m.status.clone(),
+        })?,
+        span: span(m.start_ms, m.end_ms)?,
+        busy: span(m.busy_start_ms, m.busy_end_ms)?,
+        attendees,
+        guests: from_json("guests", &m.guests)?,
+        metadata: from_json("metadata", &m.metadata)?,
+        responses: from_json("responses", &m.responses)?,
+        created_at: from_ms(m.created_ms)?,
+        updated_at: from_ms(m.updated_ms)?,
+        uid: m.uid,
+        title: m.title,
+        description: m.description,
+        location: m.location,
+        cancellation_reason: m.cancellation_reason,
+        rescheduling_reason: m.rescheduling_reason,
+        rescheduled_from_uid: m.rescheduled_from_uid,
+        rescheduled_to_uid: m.rescheduled_to_uid,
+    })
+}

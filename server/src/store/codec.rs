@@ -1,0 +1,46 @@
+//! Conversions between stored columns and domain values: unix milliseconds and JSON text.
+
+use chrono::{DateTime, Utc};
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::{Result, StoreError};
+use crate::domain::span::Span;
+
+/// A UTC instant as stored: milliseconds since the unix epoch.
+pub fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored instant back as UTC.
+pub fn from_ms(ms: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt {
+        what: "timestamp",
+        detail: ms.to_string(),
+    })
+}
+
+/// A stored `[start, end)` pair as a span.
+pub fn span(start_ms: i64, end_ms: i64) -> Result<Span> {
+    Ok(Span::new(from_ms(start_ms)?, from_ms(end_ms)?))
+}
+
+/// A value as JSON text for a `TEXT` column.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("serializing plain data to JSON cannot fail")
+}
+
+/// JSON text from a `TEXT` column back as a value.
+pub fn from_json<T: DeserializeOwned>(what: &'static str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+/// A stored zone name back as a zone.
+pub fn tz(name: &str) -> Result<chrono_tz::Tz> {
+    name.parse().map_err(|_| StoreError::Corrupt {
+        what: "time zone",
+        detail: name.to_string(),
+    })
+}

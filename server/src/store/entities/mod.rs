@@ -1,0 +1,12 @@
+//! sea-orm entities, one module per table. They never leave `store/`: repositories
+//! turn them into domain types.
+
+pub mod api_keys;
+pub mod booking_attendees;
+pub mod bookings;
+pub mod event_types;
+pub mod idempotency_keys;
+pub mod organizations;
+pub mod outbox_events;
+pub mod schedules;
+pub mod users;

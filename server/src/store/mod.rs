@@ -1,0 +1,44 @@
+//! Storage: sea-orm entities and one repository module per aggregate.
+//!
+//! Repositories take `&impl ConnectionTrait` so the use case in `app/` owns the
+//! transaction, and they return domain types: entities never leave this folder.
+//! Every query on tenant data takes the `OrgId` as a parameter, so none can forget it.
+
+pub mod api_keys;
+pub mod bookings;
+mod codec;
+pub mod db;
+mod entities;
+pub mod event_types;
+pub mod idempotency;
+pub mod orgs;
+pub mod outbox;
+pub mod schedules;
+pub mod users;
+
+pub use db::{Db, connect};
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    /// Two live bookings of one host would overlap (the database's own guarantee).
+    #[error("the host already has a booking at this time")]
+    Overlap,
+    /// A unique index refused the row (e.g. a second event type with the same slug).
+    #[error("a row with the same unique key exists")]
+    Duplicate,
+    /// A value the database holds could not be read back (a bug or a manual edit).
+    #[error("stored {what} is unreadable: {detail}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// Why.
+        detail: String,
+    },
+}
+
+/// The result of a storage call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

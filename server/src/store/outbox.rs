@@ -1,0 +1,66 @@
+//! The outbox: every mutation writes its event here in the same transaction as its
+//! rows, so an event exists exactly when the change does. A dispatcher job delivers them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use super::Result;
+use super::codec::{from_json, to_json, to_ms};
+use super::entities::outbox_events;
+use crate::domain::ids::OrgId;
+
+/// An event waiting to be delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    /// Row id, increasing in commit order within a writer.
+    pub id: i64,
+    /// The tenant.
+    pub org_id: OrgId,
+    /// The trigger name, e.g. `BOOKING_CREATED`.
+    pub kind: String,
+    /// The event body.
+    pub payload: serde_json::Value,
+}
+
+/// Records an event for `org`.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    kind: &str,
+    payload: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    outbox_events::ActiveModel {
+        org_id: Set(org.0),
+        kind: Set(kind.to_string()),
+        payload: Set(to_json(payload)),
+        created_ms: Set(to_ms(now)),
+        dispatched_ms: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Events of `org` not yet dispatched, oldest first.
+pub async fn pending(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<OutboxEvent>> {
+    outbox_events::Entity::find()
+        .filter(outbox_events::Column::OrgId.eq(org.0))
+        .filter(outbox_events::Column::DispatchedMs.is_null())
+        .order_by_asc(outbox_events::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            Ok(OutboxEvent {
+                id: m.id,
+                org_id: OrgId(m.org_id),
+                payload: from_json("outbox payload", &m.payload)?,
+                kind: m.kind,
+            })
+        })
+        .collect()
+}

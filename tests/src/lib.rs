@@ -1,0 +1,265 @@
+//! The test harness: a real Convene server on a random loopback port, a fresh database
+//! per test, and every storage-touching test run on SQLite and on PostgreSQL.
+//!
+//! PostgreSQL comes from `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
+//! each test gets its own schema in it, so tests run in parallel without seeing each other.
+
+use std::path::PathBuf;
+
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use convene::app::{App, demo};
+use convene::store::Db;
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+
+/// The API key the demo host gets in every test.
+pub const DEMO_KEY: &str = "cnv_testdemokey0000000000000000000000000000";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh schema in the PostgreSQL test database.
+    Postgres,
+}
+
+/// A running server with the demo organization seeded.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The server's own pool, for assertions on stored rows.
+    pub db: Db,
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    /// Which database.
+    pub backend: Backend,
+    sqlite_file: Option<PathBuf>,
+}
+
+/// An HTTP answer: status and parsed JSON body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The body as JSON (`Null` when empty or not JSON).
+    pub body: Value,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    /// `body.data`.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// `body.error.code`.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+
+    /// The fields named in `body.error.details`.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["error"]["details"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter_map(|x| x["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The PostgreSQL server tests use.
+pub fn postgres_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh, migrated database of `backend`; returns its URL and, for SQLite, its file.
+pub async fn fresh_database(backend: Backend) -> anyhow::Result<(String, Option<PathBuf>)> {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Sqlite => {
+            let file = std::env::temp_dir().join(format!("convene-test-{unique}.db"));
+            Ok((format!("sqlite://{}?mode=rwc", file.display()), Some(file)))
+        }
+        Backend::Postgres => {
+            let base = postgres_url();
+            let admin = Database::connect(&base).await?;
+            let schema = format!("t_{}_{}", Utc::now().timestamp(), &unique[..12]);
+            drop_stale_schemas(&admin).await?;
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await?;
+            admin.close().await?;
+            let sep = if base.contains('?') { '&' } else { '?' };
+            Ok((
+                format!("{base}{sep}options=-csearch_path%3D{schema},public"),
+                None,
+            ))
+        }
+    }
+}
+
+/// Schemas of test runs older than an hour are leftovers of runs that were killed.
+async fn drop_stale_schemas(admin: &impl ConnectionTrait) -> anyhow::Result<()> {
+    let cutoff = Utc::now().timestamp() - 3600;
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'",
+        ))
+        .await?;
+    for row in rows {
+        let name: String = row.try_get("", "nspname")?;
+        let stale = name
+            .split('_')
+            .nth(1)
+            .and_then(|t| t.parse::<i64>().ok())
+            .is_some_and(|t| t < cutoff);
+        if stale {
+            admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+impl TestApp {
+    /// Starts a server on a fresh database of `backend` with the demo host seeded
+    /// (key [`DEMO_KEY`]).
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let (url, sqlite_file) = fresh_database(backend)
+            .await
+            .expect("a fresh test database");
+        let db = convene::store::connect(&url)
+            .await
+            .expect("connect and migrate");
+        let app = App { db: db.clone() };
+        demo::seed(&app, Some(DEMO_KEY))
+            .await
+            .expect("seed the demo organization");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        tokio::spawn(async move {
+            axum::serve(listener, convene::api::router(app))
+                .await
+                .expect("server");
+        });
+        TestApp {
+            base,
+            db,
+            client: reqwest::Client::new(),
+            backend,
+            sqlite_file,
+        }
+    }
+
+    /// Sends `method path` with an optional JSON body, authenticated as the demo host.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        self.send(self.request(method, path, body).bearer_auth(DEMO_KEY))
+            .await
+    }
+
+    /// The same without credentials (an invitee).
+    pub async fn call_anonymous(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        self.send(self.request(method, path, body)).await
+    }
+
+    /// A request builder for `method path`, for tests that set their own headers.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match body {
+            Some(body) => request.json(&body),
+            None => request,
+        }
+    }
+
+    /// Sends a prepared request and reads the answer.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        Answer {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+        }
+    }
+
+    /// `GET` as the demo host.
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call(Method::GET, path, None).await
+    }
+
+    /// `POST` as the demo host.
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// The id of the demo host's event type `slug`.
+    pub async fn event_type_id(&self, slug: &str) -> i64 {
+        let answer = self
+            .get(&format!("/v2/event-types?username=demo&eventSlug={slug}"))
+            .await;
+        answer.data()[0]["id"]
+            .as_i64()
+            .expect("the demo event type exists")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(file) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+/// The first `weekday` at least a week from today: far enough that notice and "not in
+/// the past" never interfere, near enough for any booking window a test sets.
+pub fn next(weekday: Weekday) -> NaiveDate {
+    let mut day = Utc::now().date_naive() + Duration::days(7);
+    while day.weekday() != weekday {
+        day += Duration::days(1);
+    }
+    day
+}
+
+/// Runs each test body once on SQLite and once on PostgreSQL, as `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::TestApp::spawn($crate::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::TestApp::spawn($crate::Backend::Postgres).await).await
+            }
+        }
+    )*};
+}
