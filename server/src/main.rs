@@ -17,10 +17,10 @@ async fn main() -> anyhow::Result<()> {
     let app = App { db };
     match config.command {
         Command::Migrate => tracing::info!("database schema is up to date"),
-        Command::Demo => seed_demo(&app).await?,
+        Command::Demo => seed_demo(&app, None).await?,
         Command::Serve { addr, demo } => {
             if demo {
-                seed_demo(&app).await?;
+                seed_demo(&app, Some(addr)).await?;
             }
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
@@ -36,14 +36,18 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn seed_demo(app: &App) -> anyhow::Result<()> {
+/// Seeds the demo organization and prints its new key, with a first request to try
+/// when the server's address is known.
+async fn seed_demo(app: &App, addr: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
     let seeded = demo::seed(app, demo_api_key().as_deref()).await?;
     if let Some(key) = seeded.new_key {
         println!(
             "Demo host `{}` is ready. API key (shown once): {key}",
             demo::DEMO_USERNAME
         );
-        println!("Try: curl -H 'Authorization: Bearer {key}' http://127.0.0.1:8080/v2/me");
+        if let Some(addr) = addr {
+            println!("Try: curl -H 'Authorization: Bearer {key}' http://{addr}/v2/me");
+        }
     }
     Ok(())
 }

@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use axum::{
     Router,
+    body::{Body, to_bytes},
+    extract::Request,
     http::StatusCode,
+    middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -39,7 +42,7 @@ pub fn router(app: App) -> Router {
             StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(read_body))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -52,4 +55,21 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .unwrap_or_default();
     tracing::error!(panic = %detail, "handler panicked");
     ApiError::new(ErrorCode::Internal, "internal error").into_response()
+}
+
+/// Reads the whole body before routing, so that an oversized body gets our error shape
+/// and a handler that answers early (say, 401) never cuts off a client still sending.
+async fn read_body(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"),
+        )
+        .into_response(),
+    }
 }

@@ -135,14 +135,23 @@ impl StatusFilter {
 }
 
 struct Invitee {
+    start: DateTime<Utc>,
     attendee: Attendee,
     guests: Vec<String>,
     metadata: Map<String, Value>,
     responses: Map<String, Value>,
 }
 
+/// Checks everything the invitee sent, reporting every bad field at once.
 fn check_invitee(input: &CreateBookingInput, event_type: &EventType) -> Result<Invitee> {
     let mut issues = Issues::default();
+    let start = match &input.start {
+        Some(s) => issues.take(input::instant("start", s)),
+        None => {
+            issues.require(false, "start", "is required");
+            None
+        }
+    };
     let a = input.attendee.clone().unwrap_or_default();
     let name = a.name.unwrap_or_default().trim().to_string();
     issues.require(!name.is_empty(), "attendee.name", "is required");
@@ -176,8 +185,11 @@ fn check_invitee(input: &CreateBookingInput, event_type: &EventType) -> Result<I
     issues
         .0
         .extend(check_responses(&event_type.booking_fields, &responses));
-    issues.finish()?;
+    let Some(start) = start.filter(|_| issues.0.is_empty()) else {
+        return Err(AppError::Validation(issues.0));
+    };
     Ok(Invitee {
+        start,
         attendee: Attendee {
             name,
             email,
@@ -328,11 +340,6 @@ pub async fn create(
         input.username.clone(),
         input.event_type_slug.clone(),
     )?;
-    let start = input
-        .start
-        .as_deref()
-        .ok_or_else(|| AppError::invalid("start", "is required"))
-        .and_then(|s| input::instant("start", s).map_err(|i| AppError::Validation(vec![i])))?;
     let b = bookable(app, &reference).await?;
     let invitee = check_invitee(&input, &b.event_type)?;
     let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
@@ -348,7 +355,7 @@ pub async fn create(
         &txn,
         &b,
         length_min,
-        start,
+        invitee.start,
         invitee.attendee.time_zone,
         None,
         now,

@@ -22,8 +22,8 @@ pub enum BookingWindow {
     /// Today plus the next `days` calendar days in the schedule's zone (ends
     /// at the end of local day today+days).
     CalendarDays(u32),
-    /// Like CalendarDays but counting only Mon–Fri (weekends are not counted,
-    /// the window extends over them).
+    /// Like `CalendarDays` but counting only Mon–Fri (weekends are not
+    /// counted, the window extends over them).
     BusinessDays(u32),
     /// Fixed local date range, inclusive both ends, in the schedule's zone.
     DateRange {
@@ -198,7 +198,9 @@ impl fmt::Display for LimitPeriod {
 /// Bookings and minutes already booked in one period.
 #[derive(Debug, Clone, Copy, Default)]
 struct Used {
+    /// Bookings starting in the period.
     count: u32,
+    /// Their total length in minutes.
     minutes: i64,
 }
 
@@ -206,10 +208,13 @@ struct Used {
 /// tallied once so that checking a slot is a few map lookups instead of a
 /// scan over all bookings.
 pub(crate) struct LimitUsage<'a> {
+    /// The limits and the duration of the booking being considered.
     rules: &'a SlotRules,
+    /// Zone the calendar periods are read in.
     tz: Tz,
     /// Periods that have a count or duration limit; empty means no work.
     periods: Vec<LimitPeriod>,
+    /// Usage per period, keyed by the period's first local date.
     used: HashMap<(LimitPeriod, NaiveDate), Used>,
 }
 
@@ -239,6 +244,7 @@ impl<'a> LimitUsage<'a> {
         usage
     }
 
+    /// Adds one booking to every limited period its start falls in.
     fn record(&mut self, span: Span) {
         let date = local_date(self.tz, span.start);
         for &period in &self.periods {
@@ -264,6 +270,8 @@ impl<'a> LimitUsage<'a> {
             .find(|&period| self.is_full(period, date))
     }
 
+    /// Whether one more booking on local `date` would break a limit of
+    /// `period`.
     fn is_full(&self, period: LimitPeriod, date: NaiveDate) -> bool {
         let used = self
             .used

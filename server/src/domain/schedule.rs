@@ -30,6 +30,11 @@ pub struct LocalRange {
 impl LocalRange {
     /// Validates a range so that API input can never produce an empty or
     /// multi-day range.
+    ///
+    /// # Errors
+    ///
+    /// [`ScheduleError::OutOfDay`] when the end is past 24:00, else
+    /// [`ScheduleError::EmptyRange`] when the end is not after the start.
     pub fn new(start_min: u16, end_min: u16) -> Result<LocalRange, ScheduleError> {
         if end_min > DAY_MINUTES {
             return Err(ScheduleError::OutOfDay { minute: end_min });
@@ -169,13 +174,12 @@ pub fn resolve_local(tz: Tz, date: NaiveDate, minute: u16) -> DateTime<Utc> {
 fn after_gap(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     GapInfo::new(&local, &tz)
         .and_then(|gap| gap.end)
-        .map(|end| end.to_utc())
-        // Only reachable at the edges of the zone database; reading the time
-        // with the offset in force there is the closest meaningful answer.
-        .unwrap_or_else(|| {
-            let offset = tz.offset_from_utc_datetime(&local).fix();
-            (local - offset).and_utc()
-        })
+        .map_or_else(
+            // Only reachable with malformed zone data; reading the time with the
+            // offset in force there is the closest meaningful answer.
+            || (local - tz.offset_from_utc_datetime(&local).fix()).and_utc(),
+            |end| end.to_utc(),
+        )
 }
 
 /// The local dates in `tz` whose rules may reach into `window`: from the day
@@ -197,6 +201,11 @@ pub(crate) fn local_date(tz: Tz, instant: DateTime<Utc>) -> NaiveDate {
 ///
 /// Exactly two digits each side keeps the wire format unambiguous; 24:00 is
 /// accepted because it is the only way to express "until midnight".
+///
+/// # Errors
+///
+/// [`ScheduleError::Malformed`] for anything but `HH:MM` with minutes below
+/// 60, [`ScheduleError::OutOfDay`] for times past 24:00.
 pub fn parse_hhmm(s: &str) -> Result<u16, ScheduleError> {
     let malformed = || ScheduleError::Malformed {
         input: s.to_owned(),

@@ -6,8 +6,9 @@
 //! - free time is availability minus every existing booking's buffered span,
 //!   widened by this event type's own buffers;
 //! - in each stretch of free time the grid starts at the first instant whose
-//!   wall-clock minute in the invitee's zone is aligned (see [`Grid`]) and
-//!   steps by the interval;
+//!   wall-clock time in the invitee's zone is a multiple of the coarsest of
+//!   60/30/20/15/10/5 minutes dividing the interval, then steps by the
+//!   interval;
 //! - a stretch running through a local midnight of the schedule's zone
 //!   restarts its grid there. This keeps each day's grid independent of how
 //!   far back the requested range reaches (for intervals dividing 24 hours,
@@ -48,8 +49,8 @@ impl ExistingBooking {
     }
 }
 
-/// Why a requested start cannot be booked. Checked in this order: InPast,
-/// TooSoon, OutsideWindow, LimitReached, Taken, NotOnSlot.
+/// Why a requested start cannot be booked. Checked in this order: `InPast`,
+/// `TooSoon`, `OutsideWindow`, `LimitReached`, `Taken`, `NotOnSlot`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SlotError {
     /// The start is before now.
@@ -79,7 +80,7 @@ pub enum SlotError {
 }
 
 /// The slots an invitee can pick. `range`: the requested window (slots whose
-/// START lies in [range.start, range.end)).
+/// START lies in `[range.start, range.end)`).
 /// `booker_tz`: the invitee's zone, used only for grid alignment.
 ///
 /// When `rules` has period limits, `bookings` must include this event type's
@@ -118,7 +119,14 @@ pub fn compute_slots(
 }
 
 /// Validate that `start` is a slot that can be booked now; returns the
-/// meeting span [start, start+duration).
+/// meeting span `[start, start + duration)`.
+///
+/// Accepts exactly the starts [`compute_slots`] offers for the same inputs,
+/// so a booking request can be validated without listing slots.
+///
+/// # Errors
+///
+/// The first rule `start` breaks, in the order documented on [`SlotError`].
 pub fn check_slot(
     schedule: &Schedule,
     rules: &SlotRules,
@@ -268,11 +276,14 @@ const ALIGNMENTS_MIN: [u32; 6] = [60, 30, 20, 15, 10, 5];
 /// `interval`.
 #[derive(Debug, Clone, Copy)]
 struct Grid {
+    /// Length of each slot.
     duration: TimeDelta,
+    /// Distance between consecutive starts.
     step: TimeDelta,
     /// Seconds a first start must be a multiple of, in local time since
     /// midnight; `None` when no alignment divides the interval.
     align_secs: Option<i64>,
+    /// Zone whose wall clock the alignment is read in.
     booker_tz: Tz,
 }
 

@@ -1,10 +1,334 @@
-//! GraphQL at `/graphql`.
+//! GraphQL at `/graphql`: `POST` executes, `GET` serves GraphiQL.
+//!
+//! Thin over `app/` like REST: a resolver extracts its arguments, calls one use case
+//! and shapes the answer with REST's field names. The caller comes from the same
+//! `Authorization: Bearer cnv_…` header, read once per request; an
+//! invalid key fails the whole request with `UNAUTHORIZED`. Fields that REST serves
+//! without a key (slots, a public event type, a booking by uid, booking, rescheduling
+//! and cancelling) work without one here too; the others answer `UNAUTHORIZED`.
+//! Errors carry REST's code in `extensions.code` (see [`error`]).
+//!
+//! The SDL is checked in as `schema.graphql`; a test fails when it drifts
+//! (`UPDATE_SCHEMA=1 cargo test -p convene api::graphql` rewrites it).
 
+mod bookings;
+mod error;
+mod event_types;
+mod me;
+mod scalars;
+mod schedules;
+mod slots;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{
+    Context, EmptySubscription, ID, MergedObject, ParseRequestError, Schema, SchemaBuilder,
+};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 
-use crate::app::App;
+use self::error::{GqlError, GqlResult};
+use crate::api::{ApiError, ErrorCode};
+use crate::app::auth::Caller;
+use crate::app::{App, AppError};
 
-/// GraphQL routes.
-pub fn router(_app: App) -> Router {
+/// Every query: the caller, event types, schedules, slots and bookings.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    me::MeQuery,
+    event_types::EventTypeQuery,
+    schedules::ScheduleQuery,
+    slots::SlotQuery,
+    bookings::BookingQuery,
+);
+
+/// Every mutation: event types, schedules and the booking lifecycle.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    event_types::EventTypeMutation,
+    schedules::ScheduleMutation,
+    bookings::BookingMutation,
+);
+
+/// The schema served at `/graphql`.
+pub type ConveneSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The deepest selection a query may nest.
+const MAX_DEPTH: usize = 10;
+/// The most fields (counted with their children) one query may select.
+const MAX_COMPLEXITY: usize = 1000;
+
+/// The schema without data: what the SDL is exported from.
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+/// The schema with `app` as its data; each request adds its `Option<Caller>`.
+pub fn schema(app: App) -> ConveneSchema {
+    builder().data(app).finish()
+}
+
+/// GraphQL routes: `POST /graphql` executes, `GET /graphql` serves GraphiQL.
+pub fn router(app: App) -> Router {
     Router::new()
+        .route("/graphql", get(graphiql).post(execute))
+        .with_state(schema(app))
+}
+
+/// The GraphiQL page, pointed at `/graphql`.
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Convene GraphQL")
+            .finish(),
+    )
+}
+
+/// Runs one GraphQL request as the caller its `Authorization` header names (if any).
+async fn execute(
+    State(schema): State<ConveneSchema>,
+    headers: HeaderMap,
+    request: GraphQLRequest<Rejection>,
+) -> GraphQLResponse {
+    let mut response = match authenticate(&schema, &headers).await {
+        Ok(caller) => schema.execute(request.into_inner().data(caller)).await,
+        Err(err) => async_graphql::Response::from_errors(vec![error::server_error(err)]),
+    };
+    error::ensure_codes(&mut response.errors);
+    response.into()
+}
+
+/// The caller named by `Authorization: Bearer cnv_…`; no header is an anonymous caller,
+/// and a header that is malformed or names no valid key is an error (as in REST).
+async fn authenticate(schema: &ConveneSchema, headers: &HeaderMap) -> GqlResult<Option<Caller>> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| {
+        GqlError::new(
+            ErrorCode::Unauthorized,
+            "the Authorization header is not readable text",
+        )
+    })?;
+    let key = value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .ok_or_else(|| {
+            GqlError::new(
+                ErrorCode::Unauthorized,
+                "send the API key as `Authorization: Bearer cnv_…`",
+            )
+        })?;
+    let app = schema.data::<App>().ok_or_else(missing_app)?;
+    Ok(Some(crate::app::auth::authenticate(&app.db, key).await?))
+}
+
+/// A body that is not a GraphQL request: 400 (413 when too large) with a GraphQL-shaped
+/// error carrying `INVALID_REQUEST`, instead of async-graphql's plain-text answer.
+struct Rejection(ParseRequestError);
+
+impl From<ParseRequestError> for Rejection {
+    fn from(err: ParseRequestError) -> Rejection {
+        Rejection(err)
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let status = match self.0 {
+            ParseRequestError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let message = format!("the body is not a GraphQL request: {}", self.0);
+        let body = serde_json::json!({
+            "data": null,
+            "errors": [{
+                "message": message,
+                "extensions": { "code": ErrorCode::InvalidRequest.as_str() },
+            }],
+        });
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+fn missing_app() -> GqlError {
+    tracing::error!("the GraphQL schema was built without the App");
+    GqlError::internal()
+}
+
+/// The use cases, from the schema's data.
+fn app<'a>(ctx: &Context<'a>) -> GqlResult<&'a App> {
+    ctx.data_opt::<App>().ok_or_else(missing_app)
+}
+
+/// The authenticated caller, or `UNAUTHORIZED` for an anonymous request.
+fn caller(ctx: &Context<'_>) -> GqlResult<Caller> {
+    maybe_caller(ctx).ok_or_else(|| {
+        GqlError::new(
+            ErrorCode::Unauthorized,
+            "this field needs an API key: `Authorization: Bearer cnv_…`",
+        )
+    })
+}
+
+/// The caller when a key was sent; `None` for an invitee.
+fn maybe_caller(ctx: &Context<'_>) -> Option<Caller> {
+    ctx.data_opt::<Option<Caller>>().copied().flatten()
+}
+
+/// The row id inside an id naming a `kind` to look up; an id that is not ours names
+/// nothing, so it is `NOT_FOUND` (as REST answers for such a path).
+fn lookup_id(kind: &str, id: &ID) -> GqlResult<i64> {
+    id.parse().map_err(|_| {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("{kind} `{}` does not exist", id.0),
+        )
+        .into()
+    })
+}
+
+/// The row id inside an id given as input field `field`.
+fn field_id(field: &str, id: &ID) -> Result<i64, AppError> {
+    id.parse()
+        .map_err(|_| AppError::invalid(field, format!("`{}` is not an id", id.0)))
+}
+
+/// An id as GraphQL shows it: the row id as a string (GraphQL `Int` is only 32 bits).
+fn to_id(id: i64) -> ID {
+    ID(id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::SDLExportOptions;
+
+    use super::*;
+
+    /// The SDL as checked in.
+    fn sdl() -> String {
+        builder()
+            .finish()
+            .sdl_with_options(SDLExportOptions::new().sorted_fields())
+    }
+
+    #[test]
+    fn schema_is_checked_in() {
+        let sdl = sdl();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(path, &sdl).expect("write schema.graphql");
+        }
+        assert!(
+            std::fs::read_to_string(path).unwrap_or_default() == sdl,
+            "schema.graphql is stale: run `UPDATE_SCHEMA=1 cargo test -p convene api::graphql`"
+        );
+    }
+
+    /// The fields of root type `name` in the SDL, with their arguments and result type.
+    fn root_fields(sdl: &str, name: &str) -> Vec<String> {
+        let body = sdl
+            .split(&format!("type {name} {{\n"))
+            .nth(1)
+            .and_then(|rest| rest.split("\n}\n").next())
+            .unwrap_or_default();
+        let mut fields = Vec::new();
+        let mut in_description = false;
+        let mut current = String::new();
+        for line in body.lines() {
+            let line = line.trim();
+            if line == "\"\"\"" {
+                in_description = !in_description;
+                continue;
+            }
+            if in_description || line.is_empty() {
+                continue;
+            }
+            current.push_str(line);
+            // A field is complete once its argument list (if any) is closed.
+            let open = current.matches('(').count();
+            if open == current.matches(')').count() && current.contains(':') {
+                fields.push(std::mem::take(&mut current));
+            }
+        }
+        fields
+    }
+
+    #[test]
+    fn root_fields_are_the_rest_capabilities_with_string_ids() {
+        let sdl = sdl();
+        let query = root_fields(&sdl, "Query");
+        assert_eq!(
+            query,
+            [
+                "booking(uid: String!): Booking!",
+                "bookings(status: [BookingStatusFilter!],attendeeEmail: String,eventTypeId: ID,\
+                 afterStart: String,beforeEnd: String,sortStart: SortOrder,cursor: String,\
+                 take: Int): BookingPage!",
+                "defaultSchedule: Schedule!",
+                "eventType(id: ID!): EventType!",
+                "eventTypes: [EventType!]!",
+                "me: User!",
+                "publicEventType(username: String!,slug: String!): EventType!",
+                "schedule(id: ID!): Schedule!",
+                "schedules: [Schedule!]!",
+                "slots(eventTypeId: ID,username: String,eventTypeSlug: String,start: String!,\
+                 end: String!,timeZone: String,duration: Int,bookingUidToReschedule: String\
+                 ): [SlotDay!]!",
+            ]
+        );
+        let mutation = root_fields(&sdl, "Mutation");
+        assert_eq!(
+            mutation,
+            [
+                "cancelBooking(uid: String!,cancellationReason: String): Booking!",
+                "confirmBooking(uid: String!): Booking!",
+                "createBooking(input: CreateBookingInput!): Booking!",
+                "createEventType(input: EventTypeInput!): EventType!",
+                "createSchedule(input: ScheduleInput!): Schedule!",
+                "declineBooking(uid: String!,reason: String): Booking!",
+                "deleteEventType(id: ID!): ID!",
+                "deleteSchedule(id: ID!): ID!",
+                "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
+                "updateEventType(id: ID!,input: EventTypeInput!): EventType!",
+                "updateSchedule(id: ID!,input: ScheduleInput!): Schedule!",
+            ]
+        );
+        assert!(
+            !sdl.contains("id: Int") && !sdl.contains("Id: Int"),
+            "ids must be ID, not Int"
+        );
+    }
+
+    #[tokio::test]
+    async fn anonymous_callers_are_refused_where_rest_refuses_them() {
+        let db = crate::store::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory database");
+        let schema = schema(App { db });
+        let response = schema
+            .execute(async_graphql::Request::new("{ eventTypes { id } }").data(None::<Caller>))
+            .await;
+        let body = serde_json::to_value(&response).expect("serializable");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHORIZED");
+        assert_eq!(body["errors"][0]["path"][0], "eventTypes");
+    }
+
+    #[tokio::test]
+    async fn queries_past_the_depth_limit_are_refused() {
+        let schema = builder().finish();
+        let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }";
+        let mut response = schema.execute(deep).await;
+        assert!(!response.errors.is_empty(), "a query nested 11 deep runs");
+        error::ensure_codes(&mut response.errors);
+        let body = serde_json::to_value(&response).expect("serializable");
+        assert_eq!(body["errors"][0]["message"], "Query is nested too deep.");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_REQUEST");
+    }
 }

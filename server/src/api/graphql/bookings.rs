@@ -1,0 +1,480 @@
+//! Bookings: create, read, list, reschedule, cancel, confirm and decline
+//! (REST `/v2/bookings`, same field names).
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use chrono::Utc;
+use serde_json::{Map, Value};
+
+use super::error::GqlResult;
+use super::scalars::UtcTime;
+use super::{app, caller, field_id, maybe_caller, to_id};
+use crate::app::AppError;
+use crate::app::bookings::{
+    self, AttendeeInput as AppAttendeeInput, BookingPage as AppBookingPage, BookingView,
+    CreateBookingInput as AppCreateBookingInput, ListInput, RescheduleInput, StatusFilter,
+};
+use crate::domain::booking::{Attendee as DomainAttendee, BookingStatus as DomainStatus};
+
+/// Where a booking is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum BookingStatus {
+    /// Confirmed and on the calendar.
+    Accepted,
+    /// Waiting for the host to confirm.
+    Pending,
+    /// Cancelled by the host or the invitee, or replaced by a reschedule.
+    Cancelled,
+    /// Declined by the host while pending.
+    Rejected,
+}
+
+impl From<DomainStatus> for BookingStatus {
+    fn from(s: DomainStatus) -> BookingStatus {
+        match s {
+            DomainStatus::Accepted => BookingStatus::Accepted,
+            DomainStatus::Pending => BookingStatus::Pending,
+            DomainStatus::Cancelled => BookingStatus::Cancelled,
+            DomainStatus::Rejected => BookingStatus::Rejected,
+        }
+    }
+}
+
+/// The host of a booking.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct BookingHost {
+    /// The host's user id.
+    pub id: ID,
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+    /// Unique handle.
+    pub username: String,
+    /// IANA zone.
+    pub time_zone: String,
+}
+
+/// Someone who booked.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Attendee {
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+    /// IANA zone.
+    pub time_zone: String,
+    /// ISO 639-1 language.
+    pub language: Option<String>,
+    /// E.164 phone number.
+    pub phone_number: Option<String>,
+    /// Whether they did not show up.
+    pub absent: bool,
+}
+
+impl From<DomainAttendee> for Attendee {
+    fn from(a: DomainAttendee) -> Attendee {
+        Attendee {
+            name: a.name,
+            email: a.email,
+            time_zone: a.time_zone.name().to_string(),
+            language: a.language,
+            phone_number: a.phone_number,
+            absent: a.absent,
+        }
+    }
+}
+
+/// The event type a booking is of.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct BookingEventType {
+    /// The event type's id.
+    pub id: ID,
+    /// Its slug.
+    pub slug: String,
+}
+
+/// A booking, with the fields REST answers.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Booking {
+    /// The booking's row id.
+    pub id: ID,
+    /// The public handle: look it up, reschedule or cancel it with this.
+    pub uid: String,
+    /// `{event type} between {host} and {attendee}`.
+    pub title: String,
+    /// The event type's description.
+    pub description: String,
+    /// The host (one, until teams arrive).
+    pub hosts: Vec<BookingHost>,
+    /// Where it is in its lifecycle.
+    pub status: BookingStatus,
+    /// Why it was cancelled, declined or moved away from.
+    pub cancellation_reason: Option<String>,
+    /// Why it was moved here.
+    pub rescheduling_reason: Option<String>,
+    /// The booking this one replaced by a reschedule.
+    pub rescheduled_from_uid: Option<String>,
+    /// The booking that replaced this one.
+    pub rescheduled_to_uid: Option<String>,
+    /// The meeting's start.
+    pub start: UtcTime,
+    /// The meeting's end.
+    pub end: UtcTime,
+    /// Length in minutes.
+    pub duration: i32,
+    /// The event type's id.
+    pub event_type_id: ID,
+    /// The event type's id and slug.
+    pub event_type: BookingEventType,
+    /// Who booked.
+    pub attendees: Vec<Attendee>,
+    /// More invited email addresses.
+    pub guests: Vec<String>,
+    /// Where it happens.
+    pub location: Option<String>,
+    /// The location when it is a link.
+    pub meeting_url: Option<String>,
+    /// Caller-defined key/values (a JSON object).
+    pub metadata: Json<Map<String, Value>>,
+    /// Answers to the booking questions (a JSON object keyed by question slug).
+    pub booking_fields_responses: Json<Map<String, Value>>,
+    /// When it was made.
+    pub created_at: UtcTime,
+    /// When it last changed.
+    pub updated_at: UtcTime,
+}
+
+impl From<BookingView> for Booking {
+    fn from(view: BookingView) -> Booking {
+        let b = view.booking;
+        let meeting_url = b
+            .location
+            .clone()
+            .filter(|l| l.starts_with("https://") || l.starts_with("http://"));
+        Booking {
+            id: to_id(b.id.0),
+            uid: b.uid,
+            title: b.title,
+            description: b.description,
+            hosts: vec![BookingHost {
+                id: to_id(view.host.id.0),
+                name: view.host.name,
+                email: view.host.email,
+                username: view.host.username,
+                time_zone: view.host.time_zone.name().to_string(),
+            }],
+            status: b.status.into(),
+            cancellation_reason: b.cancellation_reason,
+            rescheduling_reason: b.rescheduling_reason,
+            rescheduled_from_uid: b.rescheduled_from_uid,
+            rescheduled_to_uid: b.rescheduled_to_uid,
+            start: b.span.start.into(),
+            end: b.span.end.into(),
+            duration: i32::try_from(b.span.minutes()).unwrap_or(i32::MAX),
+            event_type_id: to_id(b.event_type_id.0),
+            event_type: BookingEventType {
+                id: to_id(b.event_type_id.0),
+                slug: view.event_type_slug,
+            },
+            attendees: b.attendees.into_iter().map(Into::into).collect(),
+            guests: b.guests,
+            location: b.location,
+            meeting_url,
+            metadata: Json(b.metadata),
+            booking_fields_responses: Json(b.responses),
+            created_at: b.created_at.into(),
+            updated_at: b.updated_at.into(),
+        }
+    }
+}
+
+/// A page of bookings.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct BookingPage {
+    /// The bookings on this page.
+    pub items: Vec<Booking>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl From<AppBookingPage> for BookingPage {
+    fn from(page: AppBookingPage) -> BookingPage {
+        BookingPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// A bookings tab; a booking is listed when it matches any of the tabs asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum BookingStatusFilter {
+    /// Not yet ended, accepted or pending.
+    Upcoming,
+    /// Already ended, accepted or pending.
+    Past,
+    /// Cancelled or rejected.
+    Cancelled,
+    /// Not yet ended and waiting for confirmation.
+    Unconfirmed,
+}
+
+impl From<BookingStatusFilter> for StatusFilter {
+    fn from(f: BookingStatusFilter) -> StatusFilter {
+        match f {
+            BookingStatusFilter::Upcoming => StatusFilter::Upcoming,
+            BookingStatusFilter::Past => StatusFilter::Past,
+            BookingStatusFilter::Cancelled => StatusFilter::Cancelled,
+            BookingStatusFilter::Unconfirmed => StatusFilter::Unconfirmed,
+        }
+    }
+}
+
+/// The order of a bookings list by start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum SortOrder {
+    /// Oldest first.
+    Asc,
+    /// Newest first.
+    Desc,
+}
+
+/// The invitee. `name`, `email` and `timeZone` are required.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct AttendeeInput {
+    /// Display name.
+    pub name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// IANA zone, e.g. `Europe/Berlin`.
+    pub time_zone: Option<String>,
+    /// ISO 639-1 language, e.g. `de`.
+    pub language: Option<String>,
+    /// E.164 phone number.
+    pub phone_number: Option<String>,
+}
+
+/// A new booking. `start`, `attendee` and the event type (`eventTypeId`, or
+/// `eventTypeSlug` with `username`) are required; problems are reported as
+/// `VALIDATION_ERROR` naming each field (e.g. `attendee.email`), as in REST.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct CreateBookingInput {
+    /// The slot start, an ISO 8601 instant (e.g. a slot's `start`).
+    pub start: Option<String>,
+    /// The event type by id…
+    pub event_type_id: Option<ID>,
+    /// …or by slug, with `username`.
+    pub event_type_slug: Option<String>,
+    /// The host's username, with `eventTypeSlug`.
+    pub username: Option<String>,
+    /// One of the event type's lengths (default: its length).
+    pub length_in_minutes: Option<i32>,
+    /// Who books.
+    pub attendee: Option<AttendeeInput>,
+    /// More email addresses to invite.
+    pub guests: Option<Vec<String>>,
+    /// A location string, or a Cal.com location object (`{"type": "attendeePhone", "phone": …}`).
+    pub location: Option<Json<Value>>,
+    /// Caller-defined key/values: a JSON object of at most 50 keys.
+    pub metadata: Option<Json<Value>>,
+    /// Answers to the booking questions: a JSON object keyed by question slug.
+    pub booking_fields_responses: Option<Json<Value>>,
+}
+
+/// A JSON object input, or a validation error naming `field`.
+fn object(field: &str, value: Option<Json<Value>>) -> Result<Option<Map<String, Value>>, AppError> {
+    match value.map(|v| v.0) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map)),
+        Some(_) => Err(AppError::invalid(field, "must be a JSON object")),
+    }
+}
+
+impl CreateBookingInput {
+    /// The use case's input.
+    fn into_app(self) -> Result<AppCreateBookingInput, AppError> {
+        Ok(AppCreateBookingInput {
+            start: self.start,
+            event_type_id: self
+                .event_type_id
+                .as_ref()
+                .map(|id| field_id("eventTypeId", id))
+                .transpose()?,
+            event_type_slug: self.event_type_slug,
+            username: self.username,
+            length_in_minutes: self.length_in_minutes.map(i64::from),
+            attendee: self.attendee.map(|a| AppAttendeeInput {
+                name: a.name,
+                email: a.email,
+                time_zone: a.time_zone,
+                language: a.language,
+                phone_number: a.phone_number,
+            }),
+            guests: self.guests,
+            location: self.location.map(|l| l.0),
+            metadata: object("metadata", self.metadata)?,
+            booking_fields_responses: object(
+                "bookingFieldsResponses",
+                self.booking_fields_responses,
+            )?,
+        })
+    }
+}
+
+/// Moving a booking to a new start.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct RescheduleBookingInput {
+    /// The new start, an ISO 8601 instant. Required.
+    pub start: Option<String>,
+    /// Why (shown to the other party).
+    pub rescheduling_reason: Option<String>,
+    /// Email of whoever moved it.
+    pub rescheduled_by: Option<String>,
+}
+
+impl From<RescheduleBookingInput> for RescheduleInput {
+    fn from(input: RescheduleBookingInput) -> RescheduleInput {
+        RescheduleInput {
+            start: input.start,
+            rescheduling_reason: input.rescheduling_reason,
+            rescheduled_by: input.rescheduled_by,
+        }
+    }
+}
+
+/// Queries about bookings.
+#[derive(Default)]
+pub struct BookingQuery;
+
+#[Object]
+impl BookingQuery {
+    /// The booking `uid`. No key needed (the uid is the invitee's handle); with a key,
+    /// only bookings of the caller's organization.
+    async fn booking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking's uid.")] uid: String,
+    ) -> GqlResult<Booking> {
+        let app = app(ctx)?;
+        Ok(bookings::get(app, maybe_caller(ctx), &uid).await?.into())
+    }
+
+    /// One page of the caller's bookings as host. Needs a key.
+    #[allow(clippy::too_many_arguments)]
+    async fn bookings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Tabs, any of which a booking may match (default: all).")] status: Option<
+            Vec<BookingStatusFilter>,
+        >,
+        #[graphql(desc = "Only bookings with this attendee.")] attendee_email: Option<String>,
+        #[graphql(desc = "Only bookings of this event type.")] event_type_id: Option<ID>,
+        #[graphql(desc = "Only bookings starting at or after this ISO 8601 instant.")]
+        after_start: Option<String>,
+        #[graphql(desc = "Only bookings ending at or before this ISO 8601 instant.")]
+        before_end: Option<String>,
+        #[graphql(desc = "Order by start (default `ASC`).")] sort_start: Option<SortOrder>,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] take: Option<i32>,
+    ) -> GqlResult<BookingPage> {
+        let app = app(ctx)?;
+        let caller = caller(ctx)?;
+        let input = ListInput {
+            statuses: status
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            attendee_email,
+            event_type_id: event_type_id
+                .as_ref()
+                .map(|id| field_id("eventTypeId", id))
+                .transpose()?,
+            after_start,
+            before_end,
+            descending: sort_start == Some(SortOrder::Desc),
+            cursor,
+            limit: take.map(i64::from),
+        };
+        Ok(bookings::list(app, caller, input, Utc::now()).await?.into())
+    }
+}
+
+/// Mutations of bookings.
+#[derive(Default)]
+pub struct BookingMutation;
+
+#[Object]
+impl BookingMutation {
+    /// Books a slot. No key needed. The booking is `PENDING` when the event type
+    /// requires confirmation; a slot that is no longer free is `CONFLICT`.
+    async fn create_booking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The slot, the event type and the invitee.")] input: CreateBookingInput,
+    ) -> GqlResult<Booking> {
+        let app = app(ctx)?;
+        let input = input.into_app()?;
+        Ok(bookings::create(app, input, Utc::now()).await?.into())
+    }
+
+    /// Moves booking `uid` to a new start: answers the NEW booking (with
+    /// `rescheduledFromUid`); the old one becomes cancelled. No key needed.
+    async fn reschedule_booking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking's uid.")] uid: String,
+        #[graphql(desc = "The new start and why.")] input: RescheduleBookingInput,
+    ) -> GqlResult<Booking> {
+        let app = app(ctx)?;
+        let view =
+            bookings::reschedule(app, maybe_caller(ctx), &uid, input.into(), Utc::now()).await?;
+        Ok(view.into())
+    }
+
+    /// Cancels booking `uid`, freeing its time. No key needed.
+    async fn cancel_booking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking's uid.")] uid: String,
+        #[graphql(desc = "Why (shown to the other party).")] cancellation_reason: Option<String>,
+    ) -> GqlResult<Booking> {
+        let app = app(ctx)?;
+        let view = bookings::cancel(
+            app,
+            maybe_caller(ctx),
+            &uid,
+            cancellation_reason,
+            Utc::now(),
+        )
+        .await?;
+        Ok(view.into())
+    }
+
+    /// The host accepts pending booking `uid`. Needs the host's key.
+    async fn confirm_booking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking's uid.")] uid: String,
+    ) -> GqlResult<Booking> {
+        let app = app(ctx)?;
+        let caller = caller(ctx)?;
+        Ok(bookings::confirm(app, caller, &uid, Utc::now())
+            .await?
+            .into())
+    }
+
+    /// The host declines pending booking `uid`, freeing its time. Needs the host's key.
+    async fn decline_booking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking's uid.")] uid: String,
+        #[graphql(desc = "Why (shown to the invitee).")] reason: Option<String>,
+    ) -> GqlResult<Booking> {
+        let app = app(ctx)?;
+        let caller = caller(ctx)?;
+        Ok(bookings::decline(app, caller, &uid, reason, Utc::now())
+            .await?
+            .into())
+    }
+}

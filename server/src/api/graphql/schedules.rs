@@ -1,0 +1,252 @@
+//! Schedules: a host's weekly availability and date overrides (REST `/v2/schedules`).
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use super::error::GqlResult;
+use super::{app, caller, lookup_id, to_id};
+use crate::app::schedules::{self, OverrideInput, ScheduleView, WeeklyInput, weekday_name};
+use crate::domain::ids::ScheduleId;
+use crate::domain::schedule::format_hhmm;
+
+/// Weekly availability: on each of `days`, from `startTime` to `endTime` local time.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ScheduleAvailability {
+    /// Day names, `Monday` … `Sunday`.
+    pub days: Vec<String>,
+    /// `HH:MM`.
+    pub start_time: String,
+    /// `HH:MM`, up to `24:00`.
+    pub end_time: String,
+}
+
+/// One range of a date override; `00:00`–`00:00` means the day is unavailable.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ScheduleOverride {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:MM`.
+    pub start_time: String,
+    /// `HH:MM`.
+    pub end_time: String,
+}
+
+/// A schedule: weekly hours in a zone, with date overrides.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Schedule {
+    /// The schedule's id.
+    pub id: ID,
+    /// The host it belongs to.
+    pub owner_id: ID,
+    /// Display name.
+    pub name: String,
+    /// IANA zone the times are in.
+    pub time_zone: String,
+    /// Whether event types without a schedule of their own use it.
+    pub is_default: bool,
+    /// Weekly ranges, days with identical hours grouped.
+    pub availability: Vec<ScheduleAvailability>,
+    /// Date overrides, one entry per range.
+    pub overrides: Vec<ScheduleOverride>,
+}
+
+impl From<ScheduleView> for Schedule {
+    fn from(view: ScheduleView) -> Schedule {
+        let s = view.schedule;
+        let mut by_hours: BTreeMap<(u16, u16), Vec<String>> = BTreeMap::new();
+        for rule in &s.rules.weekly {
+            by_hours
+                .entry((rule.range.start_min, rule.range.end_min))
+                .or_default()
+                .push(weekday_name(rule.weekday).to_string());
+        }
+        let availability = by_hours
+            .into_iter()
+            .map(|((start, end), days)| ScheduleAvailability {
+                days,
+                start_time: format_hhmm(start),
+                end_time: format_hhmm(end),
+            })
+            .collect();
+        let overrides = s
+            .rules
+            .overrides
+            .iter()
+            .flat_map(|o| {
+                let date = o.date.to_string();
+                if o.ranges.is_empty() {
+                    vec![ScheduleOverride {
+                        date,
+                        start_time: "00:00".into(),
+                        end_time: "00:00".into(),
+                    }]
+                } else {
+                    o.ranges
+                        .iter()
+                        .map(|r| ScheduleOverride {
+                            date: date.clone(),
+                            start_time: format_hhmm(r.start_min),
+                            end_time: format_hhmm(r.end_min),
+                        })
+                        .collect()
+                }
+            })
+            .collect();
+        Schedule {
+            id: to_id(s.id.0),
+            owner_id: to_id(s.user_id.0),
+            name: s.name,
+            time_zone: s.rules.tz.name().to_string(),
+            is_default: view.is_default,
+            availability,
+            overrides,
+        }
+    }
+}
+
+/// Weekly availability to set: on each of `days`, from `startTime` to `endTime`.
+#[derive(Debug, Clone, InputObject)]
+pub struct ScheduleAvailabilityInput {
+    /// Day names, `Monday` … `Sunday`.
+    pub days: Vec<String>,
+    /// `HH:MM`.
+    pub start_time: String,
+    /// `HH:MM`, up to `24:00`.
+    pub end_time: String,
+}
+
+/// One override range on `date`; several entries for one date add ranges, and
+/// `00:00`–`00:00` makes the day unavailable.
+#[derive(Debug, Clone, InputObject)]
+pub struct ScheduleOverrideInput {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:MM`.
+    pub start_time: String,
+    /// `HH:MM`.
+    pub end_time: String,
+}
+
+/// Fields of a schedule. On create `name` is required; on update, absent fields stay
+/// as they are. Problems are reported as `VALIDATION_ERROR` naming each field.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct ScheduleInput {
+    /// Display name.
+    pub name: Option<String>,
+    /// IANA zone the times are in (default: the caller's zone).
+    pub time_zone: Option<String>,
+    /// Make it the caller's default schedule (a first schedule always is).
+    pub is_default: Option<bool>,
+    /// Weekly ranges; on create, absent means Monday–Friday 09:00–17:00.
+    pub availability: Option<Vec<ScheduleAvailabilityInput>>,
+    /// Date overrides (replacing all existing ones when given).
+    pub overrides: Option<Vec<ScheduleOverrideInput>>,
+}
+
+impl From<ScheduleInput> for schedules::ScheduleInput {
+    fn from(input: ScheduleInput) -> schedules::ScheduleInput {
+        schedules::ScheduleInput {
+            name: input.name,
+            time_zone: input.time_zone,
+            is_default: input.is_default,
+            availability: input.availability.map(|list| {
+                list.into_iter()
+                    .map(|a| WeeklyInput {
+                        days: a.days,
+                        start_time: a.start_time,
+                        end_time: a.end_time,
+                    })
+                    .collect()
+            }),
+            overrides: input.overrides.map(|list| {
+                list.into_iter()
+                    .map(|o| OverrideInput {
+                        date: o.date,
+                        start_time: o.start_time,
+                        end_time: o.end_time,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// Queries about schedules; all need a key.
+#[derive(Default)]
+pub struct ScheduleQuery;
+
+#[Object]
+impl ScheduleQuery {
+    /// The caller's schedules.
+    async fn schedules(&self, ctx: &Context<'_>) -> GqlResult<Vec<Schedule>> {
+        let app = app(ctx)?;
+        let all = schedules::list(app, caller(ctx)?).await?;
+        Ok(all.into_iter().map(Into::into).collect())
+    }
+
+    /// One of the caller's schedules.
+    async fn schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The schedule's id.")] id: ID,
+    ) -> GqlResult<Schedule> {
+        let app = app(ctx)?;
+        let caller = caller(ctx)?;
+        let id = ScheduleId(lookup_id("schedule", &id)?);
+        Ok(schedules::get(app, caller, id).await?.into())
+    }
+
+    /// The caller's default schedule (`NOT_FOUND` when there is none yet).
+    async fn default_schedule(&self, ctx: &Context<'_>) -> GqlResult<Schedule> {
+        let app = app(ctx)?;
+        Ok(schedules::get_default(app, caller(ctx)?).await?.into())
+    }
+}
+
+/// Mutations of schedules; all need a key.
+#[derive(Default)]
+pub struct ScheduleMutation;
+
+#[Object]
+impl ScheduleMutation {
+    /// Creates a schedule for the caller; the first one becomes the default.
+    async fn create_schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields to set.")] input: ScheduleInput,
+    ) -> GqlResult<Schedule> {
+        let app = app(ctx)?;
+        let caller = caller(ctx)?;
+        Ok(schedules::create(app, caller, input.into()).await?.into())
+    }
+
+    /// Changes the fields given in `input` of the caller's schedule `id`.
+    async fn update_schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The schedule's id.")] id: ID,
+        #[graphql(desc = "The fields to set.")] input: ScheduleInput,
+    ) -> GqlResult<Schedule> {
+        let app = app(ctx)?;
+        let caller = caller(ctx)?;
+        let id = ScheduleId(lookup_id("schedule", &id)?);
+        Ok(schedules::update(app, caller, id, input.into())
+            .await?
+            .into())
+    }
+
+    /// Deletes the caller's schedule `id` (event types using it fall back to the
+    /// default); answers its id.
+    async fn delete_schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The schedule's id.")] id: ID,
+    ) -> GqlResult<ID> {
+        let app = app(ctx)?;
+        let caller = caller(ctx)?;
+        let row = ScheduleId(lookup_id("schedule", &id)?);
+        schedules::delete(app, caller, row).await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,109 @@
+//! Slots an invitee can choose from (REST `GET /v2/slots`), grouped by day in the
+//! invitee's zone with times written in that zone.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::error::GqlResult;
+use super::{app, field_id};
+use crate::app::availability::{self, EventTypeRef, SlotsInput, SlotsView};
+
+/// One bookable slot.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Slot {
+    /// The start, ISO 8601 in the requested zone with its offset: `2026-11-20T09:00:00.000+01:00`.
+    pub start: String,
+    /// The end, written like `start`.
+    pub end: String,
+}
+
+/// The slots of one day in the requested zone; days without slots are left out.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SlotDay {
+    /// `YYYY-MM-DD` in the requested zone.
+    pub date: String,
+    /// The day's slots, in order.
+    pub slots: Vec<Slot>,
+}
+
+/// An instant in `tz` with its offset, as REST writes it: `2026-11-20T09:00:00.000+01:00`.
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        .to_string()
+}
+
+/// The slots grouped by their date in the view's zone.
+fn by_date(view: &SlotsView) -> Vec<SlotDay> {
+    let mut days: Vec<SlotDay> = Vec::new();
+    for span in &view.slots {
+        let date = span
+            .start
+            .with_timezone(&view.time_zone)
+            .date_naive()
+            .to_string();
+        let slot = Slot {
+            start: local(span.start, view.time_zone),
+            end: local(span.end, view.time_zone),
+        };
+        match days.last_mut() {
+            Some(day) if day.date == date => day.slots.push(slot),
+            _ => days.push(SlotDay {
+                date,
+                slots: vec![slot],
+            }),
+        }
+    }
+    days
+}
+
+/// The slots query; no key needed.
+#[derive(Default)]
+pub struct SlotQuery;
+
+#[Object]
+impl SlotQuery {
+    /// The free slots of an event type, named by `eventTypeId` or by `username` with
+    /// `eventTypeSlug`, between `start` and `end`. No key needed.
+    #[allow(clippy::too_many_arguments)]
+    async fn slots(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event type's id.")] event_type_id: Option<ID>,
+        #[graphql(desc = "The host's username, with `eventTypeSlug`.")] username: Option<String>,
+        #[graphql(desc = "The event type's slug, with `username`.")] event_type_slug: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "An ISO 8601 instant, or a date `YYYY-MM-DD` meaning the start of that day in `timeZone`."
+        )]
+        start: String,
+        #[graphql(
+            desc = "An ISO 8601 instant, or a date `YYYY-MM-DD` meaning the end of that day in `timeZone`."
+        )]
+        end: String,
+        #[graphql(desc = "The invitee's IANA zone (default `UTC`): dates and times are in it.")]
+        time_zone: Option<String>,
+        #[graphql(desc = "One of the event type's lengths in minutes (default: its length).")]
+        duration: Option<i32>,
+        #[graphql(desc = "The uid of a booking being rescheduled: its own time counts as free.")]
+        booking_uid_to_reschedule: Option<String>,
+    ) -> GqlResult<Vec<SlotDay>> {
+        let app = app(ctx)?;
+        let id = event_type_id
+            .as_ref()
+            .map(|id| field_id("eventTypeId", id))
+            .transpose()?;
+        let input = SlotsInput {
+            event_type: EventTypeRef::from_fields(id, username, event_type_slug)?,
+            start,
+            end,
+            time_zone,
+            duration: duration.map(i64::from),
+            booking_uid_to_reschedule,
+        };
+        let view = availability::slots(app, input, Utc::now()).await?;
+        Ok(by_date(&view))
+    }
+}
