@@ -169,10 +169,10 @@ fn apply(rules: &mut Schedule, name: &mut String, input: &ScheduleInput) -> Resu
         issues.require(!n.trim().is_empty(), "name", "must not be empty");
         *name = n.trim().to_string();
     }
-    if let Some(tz) = &input.time_zone {
-        if let Some(tz) = issues.take(input::zone("timeZone", tz)) {
-            rules.tz = tz;
-        }
+    if let Some(tz) = &input.time_zone
+        && let Some(tz) = issues.take(input::zone("timeZone", tz))
+    {
+        rules.tz = tz;
     }
     if let Some(availability) = &input.availability {
         rules.weekly = weekly_rules(&mut issues, availability);

@@ -2,11 +2,12 @@
 //!
 //! Thin over `app/` like REST: a resolver extracts its arguments, calls one use case
 //! and shapes the answer with REST's field names. The caller comes from the same
-//! `Authorization: Bearer cnv_…` header, read once per request; an
-//! invalid key fails the whole request with `UNAUTHORIZED`. Fields that REST serves
-//! without a key (slots, a public event type, a booking by uid, booking, rescheduling
-//! and cancelling) work without one here too; the others answer `UNAUTHORIZED`.
-//! Errors carry REST's code in `extensions.code` (see [`error`]).
+//! `Authorization: Bearer cnv_…` header, read once per request; a key that is sent
+//! must be valid, or the whole request fails with `UNAUTHORIZED`. The fields REST
+//! serves without a key (`slots`, `publicEventType`, `booking`, `createBooking`,
+//! `rescheduleBooking`, `cancelBooking`) work without one here too; the others
+//! answer `UNAUTHORIZED`. Every error carries REST's code in `extensions.code`
+//! (see `error.rs`).
 //!
 //! The SDL is checked in as `schema.graphql`; a test fails when it drifts
 //! (`UPDATE_SCHEMA=1 cargo test -p convene api::graphql` rewrites it).
