@@ -1,1 +1,189 @@
-fn main() {}
+//! Foundation benchmark: prints figures, asserts nothing.
+//!
+//! 1. Slot computation for one host: 30-minute event, 60-day window, 300 bookings.
+//! 2. Over loopback HTTP against a real server, on SQLite and on PostgreSQL:
+//!    `GET /v2/slots` latency for a 30-day range with 300 bookings on the calendar, and
+//!    `POST /v2/bookings` throughput with 32 concurrent invitees booking distinct slots.
+//!
+//! Run: `cargo bench -p convene-tests` (PostgreSQL from `TEST_DATABASE_URL`).
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Duration as Days, NaiveDate, Utc, Weekday};
+use chrono_tz::Europe::Berlin;
+use convene::domain::rules::{BookingWindow, PeriodLimits, SlotRules};
+use convene::domain::schedule::{LocalRange, Schedule, WeeklyRule};
+use convene::domain::slots::{ExistingBooking, compute_slots};
+use convene::domain::span::Span;
+use convene_tests::{Backend, TestApp, next};
+use futures::StreamExt;
+use reqwest::Method;
+use serde_json::json;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    println!(
+        "{name}: n={} p50={:.1}us p95={:.1}us p99={:.1}us",
+        samples.len(),
+        percentile(&samples, 0.50).as_secs_f64() * 1e6,
+        percentile(&samples, 0.95).as_secs_f64() * 1e6,
+        percentile(&samples, 0.99).as_secs_f64() * 1e6,
+    );
+}
+
+fn slot_engine() {
+    let weekly = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ]
+    .into_iter()
+    .flat_map(|weekday| {
+        [(9 * 60, 12 * 60), (13 * 60, 17 * 60)].map(|(s, e)| WeeklyRule {
+            weekday,
+            range: LocalRange::new(s, e).unwrap(),
+        })
+    })
+    .collect();
+    let schedule = Schedule {
+        tz: Berlin,
+        weekly,
+        overrides: Vec::new(),
+    };
+    let rules = SlotRules {
+        duration_min: 30,
+        interval_min: 30,
+        buffer_before_min: 5,
+        buffer_after_min: 10,
+        min_notice_min: 60,
+        window: BookingWindow::CalendarDays(90),
+        count_limits: PeriodLimits::default(),
+        duration_limits: PeriodLimits::default(),
+    };
+    let now: DateTime<Utc> = next(Weekday::Mon).and_hms_opt(6, 0, 0).unwrap().and_utc();
+    let range = Span::new(now, now + Days::days(60));
+    // 300 bookings: 7 a weekday over the 60 days, at the hours a busy host has them.
+    let mut bookings = Vec::new();
+    let mut day = now.date_naive();
+    while bookings.len() < 300 {
+        if day.format("%u").to_string().parse::<u32>().unwrap() <= 5 {
+            for hour in [9, 10, 11, 13, 14, 15, 16] {
+                let start = day.and_hms_opt(hour - 1, 0, 0).unwrap().and_utc();
+                bookings.push(ExistingBooking {
+                    span: Span::new(start, start + Days::minutes(30)),
+                    buffer_before_min: 5,
+                    buffer_after_min: 10,
+                    same_event_type: true,
+                });
+            }
+        }
+        day = day.succ_opt().unwrap();
+    }
+    bookings.truncate(300);
+    let mut samples = Vec::new();
+    let mut found = 0;
+    for _ in 0..3000 {
+        let started = Instant::now();
+        found = compute_slots(&schedule, &rules, &bookings, range, now, Berlin).len();
+        samples.push(started.elapsed());
+    }
+    println!("slot engine: 60-day window, 300 bookings, {found} slots found");
+    report("slot computation", samples);
+}
+
+/// A 24/7 schedule and a 15-minute event type, so thousands of distinct slots exist.
+async fn bench_event_type(app: &TestApp) -> i64 {
+    let every_day = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let schedule = app
+        .post("/v2/schedules", json!({"name": "Always", "timeZone": "UTC", "availability": [{"days": every_day, "startTime": "00:00", "endTime": "24:00"}]}))
+        .await;
+    let schedule_id = schedule.data()["id"].as_i64().unwrap();
+    let created = app
+        .post("/v2/event-types", json!({"title": "Bench", "slug": "bench", "lengthInMinutes": 15, "scheduleId": schedule_id}))
+        .await;
+    created.data()["id"].as_i64().unwrap()
+}
+
+async fn book_all(
+    app: &TestApp,
+    event_type: i64,
+    starts: Vec<DateTime<Utc>>,
+    concurrency: usize,
+) -> (usize, Duration) {
+    let started = Instant::now();
+    let created = futures::stream::iter(starts.into_iter().enumerate())
+        .map(|(i, start)| {
+            let body = json!({
+                "eventTypeId": event_type,
+                "start": start.to_rfc3339(),
+                "attendee": {"name": "Load", "email": format!("load{i}@bench.example"), "timeZone": "UTC"},
+            });
+            app.send(app.request(Method::POST, "/v2/bookings", Some(body)))
+        })
+        .buffer_unordered(concurrency)
+        .filter(|a| std::future::ready(a.status == 201))
+        .count()
+        .await;
+    (created, started.elapsed())
+}
+
+async fn over_http(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let name = format!("{backend:?}").to_lowercase();
+    let event_type = bench_event_type(&app).await;
+    let first: NaiveDate = next(Weekday::Mon);
+    let origin = first.and_hms_opt(0, 0, 0).unwrap().and_utc();
+
+    // 300 bookings spread over the first 30 days, then slot queries over those days.
+    let spread: Vec<_> = (0..300)
+        .map(|i| origin + Days::minutes(i * 30 * 24 * 60 / 300))
+        .collect();
+    let (seeded, _) = book_all(&app, event_type, spread, 8).await;
+    let path = format!(
+        "/v2/slots?eventTypeId={event_type}&start={first}&end={}&timeZone=America/New_York",
+        first + Days::days(29)
+    );
+    let mut samples = Vec::new();
+    for _ in 0..300 {
+        let started = Instant::now();
+        let answer = app.call_anonymous(Method::GET, &path, None).await;
+        samples.push(started.elapsed());
+        assert_eq!(answer.status, 200);
+    }
+    report(
+        &format!("{name}: GET /v2/slots (30 days, {seeded} bookings, over HTTP)"),
+        samples,
+    );
+
+    // Throughput: 3000 distinct 15-minute slots from day 31 on, 32 invitees at a time.
+    let starts: Vec<_> = (0..3000)
+        .map(|i| origin + Days::days(31) + Days::minutes(15 * i))
+        .collect();
+    let (created, elapsed) = book_all(&app, event_type, starts, 32).await;
+    println!(
+        "{name}: POST /v2/bookings: {created} created in {:.2}s = {:.0} bookings/s (32 concurrent)",
+        elapsed.as_secs_f64(),
+        created as f64 / elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    slot_engine();
+    over_http(Backend::Sqlite).await;
+    over_http(Backend::Postgres).await;
+}

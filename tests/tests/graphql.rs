@@ -753,3 +753,32 @@ on_both_databases! {
         assert_eq!(error_code(&deep), "INVALID_REQUEST");
     }
 }
+
+on_both_databases! {
+    async fn an_idempotency_key_makes_a_mutation_retry_harmless(app: TestApp) {
+        let date = next(Weekday::Thu);
+        let starts = slot_starts(&app, "30min", date).await;
+        let id = app.event_type_id("30min").await.to_string();
+        let body = json!({
+            "query": create_booking(),
+            "variables": invitee(&starts[0], json!(id), "again@example.com"),
+        });
+        let send = || {
+            app.send(
+                app.request(Method::POST, "/graphql", Some(body.clone()))
+                    .header("Idempotency-Key", "gql-retry-1"),
+            )
+        };
+        let first = send().await;
+        let second = send().await;
+        let uid = &data(&first)["createBooking"]["uid"];
+        assert!(uid.is_string(), "{:#}", first.body);
+        assert_eq!(&data(&second)["createBooking"]["uid"], uid);
+        assert_eq!(
+            second.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()),
+            Some("true")
+        );
+        let listed = app.get("/v2/bookings?attendeeEmail=again@example.com").await;
+        assert_eq!(listed.data().as_array().map(Vec::len), Some(1), "the retry booked nothing");
+    }
+}

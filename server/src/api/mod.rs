@@ -3,8 +3,11 @@
 //! Handlers extract, call one use case, and shape the answer. Errors are mapped to
 //! HTTP and GraphQL in exactly one place each (`error.rs`, `graphql/`).
 
+mod bearer;
 mod error;
+mod format;
 pub mod graphql;
+mod idempotency;
 mod rest;
 
 use std::time::Duration;
@@ -31,9 +34,13 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router(app: App) -> Router {
     Router::new()
         .nest("/v2", rest::router(app.clone()))
-        .merge(graphql::router(app))
+        .merge(graphql::router(app.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
+        .layer(axum::middleware::from_fn_with_state(
+            app,
+            idempotency::middleware,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,

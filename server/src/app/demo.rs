@@ -1,7 +1,7 @@
 //! The demo organization: host `demo` in Europe/Berlin, Monday–Friday 09:00–17:00 with
 //! a lunch break, and event types `demo/30min` and `demo/60min`. Seeding is idempotent.
 
-use chrono::Weekday;
+use crate::domain::schedule::WORKWEEK;
 
 use super::auth::{Caller, generate_key, hash_key, register_key};
 use super::event_types::EventTypeInput;
@@ -74,16 +74,10 @@ async fn create_demo(app: &App) -> Result<Caller> {
         org_id: org,
         user_id: user.id,
     };
-    let weekdays: Vec<String> = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ]
-    .into_iter()
-    .map(|d| super::schedules::weekday_name(d).to_string())
-    .collect();
+    let weekdays: Vec<String> = WORKWEEK
+        .into_iter()
+        .map(|d| super::schedules::weekday_name(d).to_string())
+        .collect();
     let hours = |start: &str, end: &str| WeeklyInput {
         days: weekdays.clone(),
         start_time: start.into(),

@@ -4,18 +4,20 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Weekday};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::input::{self, Issues};
 use super::{App, AppError, Result};
 use crate::domain::ids::ScheduleId;
 use crate::domain::saved_schedule::SavedSchedule;
-use crate::domain::schedule::{DateOverride, LocalRange, Schedule, WeeklyRule, parse_hhmm};
+use crate::domain::schedule::{
+    DateOverride, LocalRange, Schedule, WEEK, WORKWEEK, WeeklyRule, format_hhmm, parse_hhmm,
+};
 use crate::store;
 
 /// Weekly availability: on each of `days`, from `startTime` to `endTime` local time.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WeeklyInput {
     /// Day names, `Monday` … `Sunday`.
@@ -28,7 +30,7 @@ pub struct WeeklyInput {
 
 /// One override range on `date`; several entries for one date add ranges, and
 /// `00:00`–`00:00` makes the day unavailable.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OverrideInput {
     /// `YYYY-MM-DD`.
@@ -64,18 +66,56 @@ pub struct ScheduleView {
     pub is_default: bool,
 }
 
+impl ScheduleView {
+    /// The weekly rules as Cal.com shows them, days with the same hours grouped: the
+    /// inverse of the `availability` input.
+    pub fn availability(&self) -> Vec<WeeklyInput> {
+        let mut by_hours: BTreeMap<(u16, u16), Vec<String>> = BTreeMap::new();
+        for rule in &self.schedule.rules.weekly {
+            by_hours
+                .entry((rule.range.start_min, rule.range.end_min))
+                .or_default()
+                .push(weekday_name(rule.weekday).to_string());
+        }
+        by_hours
+            .into_iter()
+            .map(|((start, end), days)| WeeklyInput {
+                days,
+                start_time: format_hhmm(start),
+                end_time: format_hhmm(end),
+            })
+            .collect()
+    }
+
+    /// The overrides as Cal.com shows them, one entry per range and `00:00`–`00:00` for a
+    /// day off: the inverse of the `overrides` input.
+    pub fn overrides(&self) -> Vec<OverrideInput> {
+        let entry = |date: NaiveDate, start: u16, end: u16| OverrideInput {
+            date: date.to_string(),
+            start_time: format_hhmm(start),
+            end_time: format_hhmm(end),
+        };
+        self.schedule
+            .rules
+            .overrides
+            .iter()
+            .flat_map(|o| {
+                if o.ranges.is_empty() {
+                    vec![entry(o.date, 0, 0)]
+                } else {
+                    o.ranges
+                        .iter()
+                        .map(|r| entry(o.date, r.start_min, r.end_min))
+                        .collect()
+                }
+            })
+            .collect()
+    }
+}
+
 fn weekday(name: &str) -> Option<Weekday> {
-    [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ]
-    .into_iter()
-    .find(|d| weekday_name(*d).eq_ignore_ascii_case(name))
+    WEEK.into_iter()
+        .find(|d| weekday_name(*d).eq_ignore_ascii_case(name))
 }
 
 /// The English day name Cal.com's API uses.
@@ -148,18 +188,9 @@ fn date_overrides(issues: &mut Issues, input: &[OverrideInput]) -> Vec<DateOverr
         .collect()
 }
 
-fn default_week() -> Vec<WeeklyRule> {
-    let range = LocalRange::new(9 * 60, 17 * 60).expect("09:00-17:00 is a valid range");
-    [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ]
-    .into_iter()
-    .map(|weekday| WeeklyRule { weekday, range })
-    .collect()
+fn default_week(tz: chrono_tz::Tz) -> Schedule {
+    let office = LocalRange::new(9 * 60, 17 * 60).expect("09:00-17:00 is a valid range");
+    Schedule::weekly(tz, &WORKWEEK, &[office])
 }
 
 /// Applies `input` to `rules` (a new schedule starts from the caller's zone and a default week).
@@ -190,11 +221,7 @@ pub async fn create(app: &App, caller: Caller, input: ScheduleInput) -> Result<S
         return Err(AppError::invalid("name", "is required"));
     }
     let mut name = String::new();
-    let mut rules = Schedule {
-        tz: user.time_zone,
-        weekly: default_week(),
-        overrides: Vec::new(),
-    };
+    let mut rules = default_week(user.time_zone);
     apply(&mut rules, &mut name, &input)?;
     let saved =
         store::schedules::insert(&app.db, caller.org_id, caller.user_id, &name, &rules).await?;

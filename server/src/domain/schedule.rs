@@ -107,7 +107,44 @@ pub enum ScheduleError {
     },
 }
 
+/// Monday to Friday: the week most schedules start from.
+pub const WORKWEEK: [Weekday; 5] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+];
+
+/// Every day, Monday first.
+pub const WEEK: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
 impl Schedule {
+    /// The same `ranges` on each of `days`, without overrides: how most schedules begin.
+    pub fn weekly(tz: Tz, days: &[Weekday], ranges: &[LocalRange]) -> Schedule {
+        let weekly = days
+            .iter()
+            .flat_map(|&weekday| {
+                ranges
+                    .iter()
+                    .map(move |&range| WeeklyRule { weekday, range })
+            })
+            .collect();
+        Schedule {
+            tz,
+            weekly,
+            overrides: Vec::new(),
+        }
+    }
+
     /// Available UTC spans intersecting `window` (clipped to it), sorted,
     /// merged (touching ranges merge, also across midnight).
     ///
@@ -252,26 +289,7 @@ mod tests {
     }
 
     fn every_day(tz: Tz, start: &str, end: &str) -> Schedule {
-        let weekly = [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-            Weekday::Sat,
-            Weekday::Sun,
-        ]
-        .into_iter()
-        .map(|weekday| WeeklyRule {
-            weekday,
-            range: range(start, end),
-        })
-        .collect();
-        Schedule {
-            tz,
-            weekly,
-            overrides: vec![],
-        }
+        Schedule::weekly(tz, &WEEK, &[range(start, end)])
     }
 
     /// The availability of one local date, as UTC spans.

@@ -372,30 +372,15 @@ fn next_aligned(tz: Tz, instant: DateTime<Utc>, align_secs: i64) -> DateTime<Utc
 mod tests {
     use super::*;
     use crate::domain::rules::{BookingWindow, PeriodLimits};
-    use crate::domain::schedule::{DateOverride, LocalRange, WeeklyRule, parse_hhmm};
+    use crate::domain::schedule::{
+        DateOverride, LocalRange, WEEK, WORKWEEK, WeeklyRule, parse_hhmm,
+    };
     use chrono::{NaiveDate, Weekday};
     use chrono_tz::America::New_York;
     use chrono_tz::Asia::Kolkata;
     use chrono_tz::Australia::Lord_Howe;
     use chrono_tz::Europe::Berlin;
     use chrono_tz::UTC;
-
-    const WEEKDAYS: [Weekday; 5] = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ];
-    const ALL_DAYS: [Weekday; 7] = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ];
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -419,25 +404,16 @@ mod tests {
     }
 
     fn schedule(tz: Tz, days: &[Weekday], ranges: &[(&str, &str)]) -> Schedule {
-        let weekly = days
+        let ranges: Vec<LocalRange> = ranges
             .iter()
-            .flat_map(|&weekday| {
-                ranges.iter().map(move |&(start, end)| WeeklyRule {
-                    weekday,
-                    range: range(start, end),
-                })
-            })
+            .map(|&(start, end)| range(start, end))
             .collect();
-        Schedule {
-            tz,
-            weekly,
-            overrides: vec![],
-        }
+        Schedule::weekly(tz, days, &ranges)
     }
 
     /// The Berlin host of the examples: Mon–Fri 09:00–12:00 and 13:00–17:00.
     fn berlin_office() -> Schedule {
-        schedule(Berlin, &WEEKDAYS, &[("09:00", "12:00"), ("13:00", "17:00")])
+        schedule(Berlin, &WORKWEEK, &[("09:00", "12:00"), ("13:00", "17:00")])
     }
 
     fn thirty_minutes() -> SlotRules {
@@ -524,7 +500,7 @@ mod tests {
             ("new york fall back", New_York, date(2026, 11, 1), utc(2026, 11, 1, 14, 0)),
         ];
         for (name, tz, day, first_utc) in cases {
-            let every_day = schedule(tz, &ALL_DAYS, &[("09:00", "17:00")]);
+            let every_day = schedule(tz, &WEEK, &[("09:00", "17:00")]);
             let slots = compute_slots(
                 &every_day,
                 &thirty_minutes(),
@@ -923,7 +899,7 @@ mod tests {
     fn grid_restarts_at_local_midnight() {
         // Round the clock with a 50-minute interval (align 10): each local day
         // starts its own grid at 00:00, and a slot may run over midnight.
-        let host = schedule(Berlin, &ALL_DAYS, &[("00:00", "24:00")]);
+        let host = schedule(Berlin, &WEEK, &[("00:00", "24:00")]);
         let rules = SlotRules {
             duration_min: 50,
             interval_min: 50,
@@ -1015,7 +991,7 @@ mod tests {
                 prop::collection::vec((0u64..5, prop::collection::vec(local_range(), 0..3)), 0..3);
             (zone(), weekly, overrides).prop_map(move |(tz, weekly, overrides)| Schedule {
                 tz,
-                weekly: ALL_DAYS
+                weekly: WEEK
                     .into_iter()
                     .zip(weekly)
                     .flat_map(|(weekday, ranges)| {

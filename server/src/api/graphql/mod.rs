@@ -27,7 +27,7 @@ use async_graphql::{
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -108,24 +108,9 @@ async fn execute(
 /// The caller named by `Authorization: Bearer cnv_…`; no header is an anonymous caller,
 /// and a header that is malformed or names no valid key is an error (as in REST).
 async fn authenticate(schema: &ConveneSchema, headers: &HeaderMap) -> GqlResult<Option<Caller>> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
+    let Some(key) = crate::api::bearer::bearer(headers)? else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| {
-        GqlError::new(
-            ErrorCode::Unauthorized,
-            "the Authorization header is not readable text",
-        )
-    })?;
-    let key = value
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .ok_or_else(|| {
-            GqlError::new(
-                ErrorCode::Unauthorized,
-                "send the API key as `Authorization: Bearer cnv_…`",
-            )
-        })?;
     let app = schema.data::<App>().ok_or_else(missing_app)?;
     Ok(Some(crate::app::auth::authenticate(&app.db, key).await?))
 }

@@ -23,7 +23,7 @@ impl ScalarType for UtcTime {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        Value::String(crate::api::format::utc(self.0))
     }
 }
 

@@ -1,14 +1,11 @@
 //! Schedules: a host's weekly availability and date overrides (REST `/v2/schedules`).
 
-use std::collections::BTreeMap;
-
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::error::GqlResult;
 use super::{app, caller, lookup_id, to_id};
-use crate::app::schedules::{self, OverrideInput, ScheduleView, WeeklyInput, weekday_name};
+use crate::app::schedules::{self, OverrideInput, ScheduleView, WeeklyInput};
 use crate::domain::ids::ScheduleId;
-use crate::domain::schedule::format_hhmm;
 
 /// Weekly availability: on each of `days`, from `startTime` to `endTime` local time.
 #[derive(Debug, Clone, SimpleObject)]
@@ -53,46 +50,25 @@ pub struct Schedule {
 
 impl From<ScheduleView> for Schedule {
     fn from(view: ScheduleView) -> Schedule {
-        let s = view.schedule;
-        let mut by_hours: BTreeMap<(u16, u16), Vec<String>> = BTreeMap::new();
-        for rule in &s.rules.weekly {
-            by_hours
-                .entry((rule.range.start_min, rule.range.end_min))
-                .or_default()
-                .push(weekday_name(rule.weekday).to_string());
-        }
-        let availability = by_hours
+        let availability = view
+            .availability()
             .into_iter()
-            .map(|((start, end), days)| ScheduleAvailability {
-                days,
-                start_time: format_hhmm(start),
-                end_time: format_hhmm(end),
+            .map(|w| ScheduleAvailability {
+                days: w.days,
+                start_time: w.start_time,
+                end_time: w.end_time,
             })
             .collect();
-        let overrides = s
-            .rules
-            .overrides
-            .iter()
-            .flat_map(|o| {
-                let date = o.date.to_string();
-                if o.ranges.is_empty() {
-                    vec![ScheduleOverride {
-                        date,
-                        start_time: "00:00".into(),
-                        end_time: "00:00".into(),
-                    }]
-                } else {
-                    o.ranges
-                        .iter()
-                        .map(|r| ScheduleOverride {
-                            date: date.clone(),
-                            start_time: format_hhmm(r.start_min),
-                            end_time: format_hhmm(r.end_min),
-                        })
-                        .collect()
-                }
+        let overrides = view
+            .overrides()
+            .into_iter()
+            .map(|o| ScheduleOverride {
+                date: o.date,
+                start_time: o.start_time,
+                end_time: o.end_time,
             })
             .collect();
+        let s = view.schedule;
         Schedule {
             id: to_id(s.id.0),
             owner_id: to_id(s.user_id.0),

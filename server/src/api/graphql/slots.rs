@@ -2,8 +2,7 @@
 //! invitee's zone with times written in that zone.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
+use chrono::Utc;
 
 use super::error::GqlResult;
 use super::{app, field_id};
@@ -27,13 +26,6 @@ pub struct SlotDay {
     pub slots: Vec<Slot>,
 }
 
-/// An instant in `tz` with its offset, as REST writes it: `2026-11-20T09:00:00.000+01:00`.
-fn local(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz)
-        .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
-        .to_string()
-}
-
 /// The slots grouped by their date in the view's zone.
 fn by_date(view: &SlotsView) -> Vec<SlotDay> {
     let mut days: Vec<SlotDay> = Vec::new();
@@ -44,8 +36,8 @@ fn by_date(view: &SlotsView) -> Vec<SlotDay> {
             .date_naive()
             .to_string();
         let slot = Slot {
-            start: local(span.start, view.time_zone),
-            end: local(span.end, view.time_zone),
+            start: crate::api::format::local(span.start, view.time_zone),
+            end: crate::api::format::local(span.end, view.time_zone),
         };
         match days.last_mut() {
             Some(day) if day.date == date => day.slots.push(slot),

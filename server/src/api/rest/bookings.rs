@@ -9,7 +9,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{Auth, Body, MaybeAuth, Params};
-use super::{ok, success, utc};
+use super::{ok, success};
+use crate::api::format::utc;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::App;
 use crate::app::bookings::{

@@ -7,7 +7,8 @@ use axum::{Router, routing::get};
 use serde_json::{Value, json};
 
 use super::extract::{Auth, Body, MaybeAuth, Params, path_id};
-use super::{ok, success, utc};
+use super::{ok, success};
+use crate::api::format::utc;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::App;
 use crate::app::event_types::{self, EventTypeInput};

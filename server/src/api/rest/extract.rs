@@ -118,27 +118,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
-fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
-    let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = value.to_str().map_err(|_| {
-        ApiError::new(
-            ErrorCode::Unauthorized,
-            "the Authorization header is not readable text",
-        )
-    })?;
-    value
-        .strip_prefix("Bearer ")
-        .map(|key| Some(key.trim()))
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "send the API key as `Authorization: Bearer cnv_…`",
-            )
-        })
-}
-
 /// A caller that must be authenticated.
 pub struct Auth(pub Caller);
 
@@ -163,7 +142,7 @@ impl FromRequestParts<App> for MaybeAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        match bearer(parts)? {
+        match crate::api::bearer::bearer(&parts.headers)? {
             None => Ok(MaybeAuth(None)),
             Some(key) => Ok(MaybeAuth(Some(
                 crate::app::auth::authenticate(&app.db, key).await?,

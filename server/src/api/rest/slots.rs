@@ -7,7 +7,8 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 
 use super::extract::Params;
-use super::{local, ok};
+use super::ok;
+use crate::api::format::local;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::App;
 use crate::app::availability::{self, EventTypeRef, SlotsInput, SlotsView};

@@ -1,5 +1,6 @@
-//! `Idempotency-Key` on POST, PATCH and DELETE: the first request with a key runs and
-//! its answer is kept for 24 hours; a repeat gets the same answer and changes nothing.
+//! `Idempotency-Key` on POST, PATCH and DELETE, for REST and GraphQL alike: the first
+//! request with a key runs and its answer is kept for 24 hours; a repeat gets the same
+//! answer and changes nothing.
 //!
 //! The key is claimed before the request runs, so two concurrent requests with one key
 //! cannot both act: the second is told the first is still in flight. Answers of 5xx
