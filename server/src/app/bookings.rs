@@ -278,7 +278,7 @@ fn store_error(err: StoreError) -> AppError {
     }
 }
 
-/// Inside a write transaction: serializes on the host, re-checks `start` against the
+/// Inside a write transaction: re-checks `start` (serialized on the host when limits apply) against the
 /// host's bookings (minus `exclude`), and returns the meeting and its buffered span.
 async fn place(
     txn: &DatabaseTransaction,
@@ -289,8 +289,10 @@ async fn place(
     exclude: Option<BookingId>,
     now: DateTime<Utc>,
 ) -> Result<(Span, Span)> {
-    store::db::lock_host(txn, b.host.id).await?;
     let rules = b.event_type.slot_rules(length_min);
+    if rules.has_limits() {
+        store::db::lock_host(txn, b.host.id).await?;
+    }
     let probe = Span::new(
         start,
         start + chrono::Duration::minutes(i64::from(length_min)),

@@ -84,6 +84,14 @@ pub struct SlotRules {
 }
 
 impl SlotRules {
+    /// Whether any per-period count or duration limit applies: checking one needs a
+    /// stable view of the period's bookings, not just of the slot's neighbours.
+    pub fn has_limits(&self) -> bool {
+        [self.count_limits, self.duration_limits]
+            .iter()
+            .any(|l| *l != PeriodLimits::default())
+    }
+
     /// The UTC span in which slot STARTS are allowed by notice + window, given
     /// `now` and the schedule zone (None if nothing is bookable, e.g. range in
     /// the past).

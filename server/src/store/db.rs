@@ -51,10 +51,10 @@ pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction> {
 
 /// Serializes booking writes for one host until the transaction ends.
 ///
-/// The exclusion constraint alone already forbids overlaps on PostgreSQL; the lock
-/// additionally makes per-period booking limits exact under concurrency and lets
-/// the loser of a race get a clean "slot taken" instead of a constraint error.
-/// SQLite needs nothing: `BEGIN IMMEDIATE` already admits one writer at a time.
+/// Overlaps need no lock: the exclusion constraint refuses them on PostgreSQL, so
+/// bookings of one host at different times go in concurrently. Per-period limits do:
+/// two transactions could each count nine of ten and both insert. Callers take the
+/// lock only then. SQLite needs nothing: `BEGIN IMMEDIATE` admits one writer at a time.
 pub async fn lock_host(txn: &DatabaseTransaction, host: UserId) -> Result<()> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(

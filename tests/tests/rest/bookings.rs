@@ -59,6 +59,21 @@ on_both_databases! {
         assert_eq!(listed.data().as_array().map(Vec::len), Some(1));
     }
 
+    async fn a_daily_limit_holds_under_concurrency(app: TestApp) {
+        let day = next(Weekday::Thu);
+        let id = app.event_type_id("30min").await;
+        let patch = app.call(Method::PATCH, &format!("/v2/event-types/{id}"), Some(json!({"bookingLimitsCount": {"day": 2}}))).await;
+        assert_eq!(patch.status, 200, "{:?}", patch.body);
+        let times = ["09:00", "09:30", "10:00", "10:30", "11:00", "13:00", "13:30", "14:00", "14:30", "15:00"];
+        let attempts = times.iter().enumerate().map(|(i, time)| {
+            app.send(app.request(Method::POST, "/v2/bookings", Some(booking(id, &utc(Berlin, day, time), &format!("limit{i}@acme.com")))))
+        });
+        let answers = futures::future::join_all(attempts).await;
+        let created = answers.iter().filter(|a| a.status == 201).count();
+        let refused = answers.iter().filter(|a| a.status == 422 && a.fields() == ["start"]).count();
+        assert_eq!((created, refused), (2, 8), "{:?}", answers.iter().map(|a| (a.status, a.body.clone())).collect::<Vec<_>>());
+    }
+
     async fn overlapping_lengths_conflict_too(app: TestApp) {
         let day = next(Weekday::Wed);
         let short = app.event_type_id("30min").await;
