@@ -1,20 +1,22 @@
-//! The scheduling rules of Convene, as pure functions over plain values:
-//! time spans, host schedules, event-type booking rules and the slot engine
-//! built from them.
+//! The scheduling rules of Convene, as pure functions over plain values: time spans,
+//! host schedules, event-type booking rules and the slot engine built from them, plus
+//! the domain types every other layer speaks (bookings, event types, users, ids) and
+//! the input checks that need no I/O.
 //!
-//! Nothing here does I/O, async, database access (no sea-orm entities) or
-//! logging, and nothing reads a clock: "now" is always a parameter. That keeps
-//! every rule deterministic and testable in isolation; the storage and HTTP
-//! layers load the inputs, call in, and persist or render the results.
+//! Nothing here does I/O, async, database access (no sea-orm entities) or logging,
+//! and nothing reads a clock: "now" is always a parameter. That keeps every rule
+//! deterministic and testable in isolation; the storage and HTTP layers load the
+//! inputs, call in, and persist or render the results.
 
-pub mod rules;
-pub mod schedule;
-pub mod slots;
-pub mod span;
+#![deny(missing_docs)]
 
 pub mod booking;
 pub mod event_type;
 pub mod ids;
+pub mod rules;
 pub mod saved_schedule;
+pub mod schedule;
+pub mod slots;
+pub mod span;
 pub mod user;
 pub mod validate;
