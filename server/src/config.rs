@@ -23,6 +23,17 @@ pub struct Config {
     /// Log as human-readable text or as JSON lines (for machines).
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+    /// Let webhooks reach private, loopback and link-local addresses (on-premise, tests).
+    #[arg(long, env = "CONVENE_ALLOW_PRIVATE_WEBHOOK_TARGETS", global = true)]
+    pub allow_private_webhook_targets: bool,
+    /// Webhook deliveries made at once by this process.
+    #[arg(
+        long,
+        env = "CONVENE_WORKER_CONCURRENCY",
+        default_value_t = 8,
+        global = true
+    )]
+    pub worker_concurrency: usize,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -40,6 +51,8 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Run background work only (webhook dispatch and delivery); many may share one PostgreSQL.
+    Worker,
     /// Bring the database schema up to date and exit.
     Migrate,
     /// Seed the demo organization and print an API key for it.
@@ -53,6 +66,24 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+impl Config {
+    /// The application settings these flags choose.
+    pub fn settings(&self) -> crate::app::Settings {
+        crate::app::Settings {
+            allow_private_webhook_targets: self.allow_private_webhook_targets,
+            ..Default::default()
+        }
+    }
+
+    /// How this process runs background work.
+    pub fn worker_options(&self) -> crate::jobs::WorkerOptions {
+        crate::jobs::WorkerOptions {
+            concurrency: self.worker_concurrency.max(1),
+            ..Default::default()
+        }
+    }
 }
 
 /// `CONVENE_DEMO_API_KEY`: when set, the demo host's API key is exactly this value.

@@ -8,4 +8,5 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod jobs;
 pub mod store;

@@ -14,9 +14,13 @@ async fn main() -> anyhow::Result<()> {
     let db = convene::store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database at {}", config.database_url))?;
-    let app = App { db };
+    let app = App::new(db, config.settings());
     match config.command {
         Command::Migrate => tracing::info!("database schema is up to date"),
+        Command::Worker => {
+            tracing::info!("convene worker is running");
+            convene::jobs::run(app, config.worker_options(), shutdown_signal()).await;
+        }
         Command::Demo => seed_demo(&app, None).await?,
         Command::Serve { addr, demo } => {
             if demo {
@@ -25,12 +29,24 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("listening on {addr}"))?;
+            let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+            let jobs = tokio::spawn(convene::jobs::run(
+                app.clone(),
+                config.worker_options(),
+                async move {
+                    let _ = jobs_stopped.await;
+                },
+            ));
             tracing::info!(%addr, "convene is serving: REST at /v2, GraphQL at /graphql");
-            axum::serve(listener, convene::api::router(app))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            axum::serve(
+                listener,
+                convene::api::router(app)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+            let _ = stop_jobs.send(());
+            jobs.await?;
         }
     }
     Ok(())
@@ -50,6 +66,27 @@ async fn seed_demo(app: &App, addr: Option<std::net::SocketAddr>) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM, so both an operator and a process manager stop cleanly.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            term.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
 }
 
 fn init_logging(format: LogFormat) {

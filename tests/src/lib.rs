@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
-use convene::app::{App, demo};
+use convene::app::{App, Settings, demo};
+use convene::jobs::WorkerOptions;
 use convene::store::Db;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
@@ -92,6 +93,7 @@ pub async fn fresh_database(backend: Backend) -> anyhow::Result<(String, Option<
             let admin = Database::connect(&base).await?;
             let schema = format!("t_{}_{}", Utc::now().timestamp(), &unique[..12]);
             drop_stale_schemas(&admin).await?;
+            shared_extensions(&admin).await?;
             admin
                 .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
                 .await?;
@@ -103,6 +105,26 @@ pub async fn fresh_database(backend: Backend) -> anyhow::Result<(String, Option<
             ))
         }
     }
+}
+
+/// Extensions live in `public`, shared by every test schema: created from a test's own
+/// search path they would land in (and be dropped with) that test's schema.
+async fn shared_extensions(admin: &impl ConnectionTrait) -> anyhow::Result<()> {
+    for extension in ["btree_gist"] {
+        admin
+            .execute_unprepared(&format!(
+                "DO $$ BEGIN \
+                   IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = '{extension}') THEN \
+                     CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public; \
+                   ELSIF (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+                          WHERE e.extname = '{extension}') <> 'public' THEN \
+                     ALTER EXTENSION {extension} SET SCHEMA public; \
+                   END IF; \
+                 EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$"
+            ))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Schemas of test runs older than an hour are leftovers of runs that were killed.
@@ -132,15 +154,47 @@ async fn drop_stale_schemas(admin: &impl ConnectionTrait) -> anyhow::Result<()> 
 
 impl TestApp {
     /// Starts a server on a fresh database of `backend` with the demo host seeded
-    /// (key [`DEMO_KEY`]).
+    /// (key [`DEMO_KEY`]), without background jobs.
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::start(backend, false).await
+    }
+
+    /// The same, with the background jobs (webhook dispatch and delivery) running,
+    /// webhooks allowed to reach loopback receivers, and the retry
+    /// schedule shortened 500-fold (625 s becomes 1.25 s).
+    pub async fn spawn_with_jobs(backend: Backend) -> TestApp {
+        Self::start(backend, true).await
+    }
+
+    async fn start(backend: Backend, jobs: bool) -> TestApp {
+        // `RUST_LOG=convene=debug cargo test …` shows the server's logs beside a failure.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let (url, sqlite_file) = fresh_database(backend)
             .await
             .expect("a fresh test database");
         let db = convene::store::connect(&url)
             .await
             .expect("connect and migrate");
-        let app = App { db: db.clone() };
+        let settings = Settings {
+            allow_private_webhook_targets: true,
+            webhook_retry_scale: 500,
+            webhook_timeout: std::time::Duration::from_secs(2),
+        };
+        let app = App::new(db.clone(), settings);
+        if jobs {
+            let options = WorkerOptions {
+                concurrency: 4,
+                poll_interval: std::time::Duration::from_millis(20),
+            };
+            tokio::spawn(convene::jobs::run(
+                app.clone(),
+                options,
+                std::future::pending(),
+            ));
+        }
         demo::seed(&app, Some(DEMO_KEY))
             .await
             .expect("seed the demo organization");
@@ -149,9 +203,12 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         tokio::spawn(async move {
-            axum::serve(listener, convene::api::router(app))
-                .await
-                .expect("server");
+            axum::serve(
+                listener,
+                convene::api::router_with(app, convene::api::RateLimits::unlimited()),
+            )
+            .await
+            .expect("server");
         });
         TestApp {
             base,

@@ -7,7 +7,11 @@ mod bearer;
 mod error;
 mod format;
 pub mod graphql;
+mod health;
 mod idempotency;
+mod metrics;
+mod rate_limit;
+mod request_id;
 mod rest;
 
 use std::time::Duration;
@@ -23,19 +27,31 @@ use axum::{
 };
 use tower_http::{catch_panic::CatchPanicLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
+pub use self::metrics::metrics_handle;
 pub use error::{ApiError, ErrorCode};
+pub use rate_limit::{Group, Limit, MAX_CLIENTS, RateLimits};
+pub use request_id::RequestId;
 
 use crate::app::App;
 
 /// The largest request body accepted.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The whole HTTP surface of `convene serve`.
+/// The whole HTTP surface of `convene serve`, with the production rate limits.
 pub fn router(app: App) -> Router {
-    Router::new()
+    router_with(app, RateLimits::default())
+}
+
+/// The HTTP surface with chosen rate limits: tiny ones for tests of the limiter,
+/// [`RateLimits::unlimited`] for benchmarks and tests that send thousands of requests.
+pub fn router_with(app: App, limits: RateLimits) -> Router {
+    // Installed before the first request, so no early measurement is lost.
+    metrics_handle();
+    let router = Router::new()
         .nest("/v2", rest::router(app.clone()))
         .merge(graphql::router(app.clone()))
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(health::router(app.clone()))
+        .route("/metrics", get(self::metrics::render))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .layer(axum::middleware::from_fn_with_state(
             app,
@@ -45,9 +61,22 @@ pub fn router(app: App) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(30),
+        ));
+    // Outside idempotency and the handlers, so a refused request costs no database work;
+    // inside `read_body`, so a refusal never cuts off a client still sending.
+    let router = if limits.is_unlimited() {
+        router
+    } else {
+        router.layer(axum::middleware::from_fn_with_state(
+            rate_limit::RateLimiter::new(limits),
+            rate_limit::middleware,
         ))
+    };
+    router
         .layer(axum::middleware::from_fn(read_body))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span))
+        .layer(axum::middleware::from_fn(self::metrics::middleware))
+        .layer(axum::middleware::from_fn(request_id::middleware))
 }
 
 /// A panic is a bug: log it and answer the same opaque 500 as any internal error.

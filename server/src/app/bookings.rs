@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::auth::Caller;
 use super::availability::{Bookable, EventTypeRef, bookable, context_window, existing, length};
@@ -308,26 +308,17 @@ async fn place(
     Ok((span, busy))
 }
 
+/// Writes the event of a booking change, with the booking as it is now, into the
+/// outbox of the same transaction.
 async fn record(
     txn: &DatabaseTransaction,
     trigger: &str,
-    booking: &Booking,
+    view: &BookingView,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let payload = json!({
-        "triggerEvent": trigger,
-        "uid": booking.uid,
-        "status": booking.status.as_str(),
-        "eventTypeId": booking.event_type_id.0,
-        "hostUserId": booking.host.0,
-        "start": booking.span.start,
-        "end": booking.span.end,
-        "attendees": booking.attendees.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(),
-        "rescheduledFromUid": booking.rescheduled_from_uid,
-        "rescheduledToUid": booking.rescheduled_to_uid,
-        "cancellationReason": booking.cancellation_reason,
-    });
-    store::outbox::insert(txn, booking.org_id, trigger, &payload, now).await?;
+    let payload =
+        super::webhooks::booking_payload(&view.booking, &view.host, &view.event_type_slug);
+    store::outbox::insert(txn, view.booking.org_id, trigger, &payload, now).await?;
     Ok(())
 }
 
@@ -397,14 +388,15 @@ pub async fn create(
     } else {
         "BOOKING_CREATED"
     };
-    record(&txn, trigger, &booking, now).await?;
-    txn.commit().await.map_err(StoreError::from)?;
-    tracing::info!(booking.uid = %booking.uid, event_type.id = %booking.event_type_id, "booking created");
-    Ok(BookingView {
+    let view = BookingView {
         booking,
         host: b.host,
         event_type_slug: b.event_type.slug,
-    })
+    };
+    record(&txn, trigger, &view, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    tracing::info!(booking.uid = %view.booking.uid, event_type.id = %view.booking.event_type_id, "booking created");
+    Ok(view)
 }
 
 fn new_uid() -> String {
@@ -603,10 +595,15 @@ pub async fn reschedule(
     let moved = store::bookings::insert(&txn, &moved)
         .await
         .map_err(store_error)?;
+    let moved = BookingView {
+        booking: moved,
+        host: b.host,
+        event_type_slug: b.event_type.slug,
+    };
     record(&txn, "BOOKING_RESCHEDULED", &moved, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
-    tracing::info!(booking.uid = %moved.uid, booking.rescheduled_from = %uid, "booking rescheduled");
-    view(app, moved).await
+    tracing::info!(booking.uid = %moved.booking.uid, booking.rescheduled_from = %uid, "booking rescheduled");
+    Ok(moved)
 }
 
 /// Changes a live booking's status in one transaction with its outbox event.
@@ -622,17 +619,18 @@ async fn transition(
     booking.status = status;
     booking.cancellation_reason = reason;
     booking.updated_at = now;
+    let view = view(app, booking).await?;
     let txn = app.db.begin().await.map_err(StoreError::from)?;
-    if !store::bookings::update_lifecycle(&txn, &booking, was)
+    if !store::bookings::update_lifecycle(&txn, &view.booking, was)
         .await
         .map_err(store_error)?
     {
-        return Err(changed_meanwhile(&booking.uid));
+        return Err(changed_meanwhile(&view.booking.uid));
     }
-    record(&txn, trigger, &booking, now).await?;
+    record(&txn, trigger, &view, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
-    tracing::info!(booking.uid = %booking.uid, booking.status = status.as_str(), "booking status changed");
-    view(app, booking).await
+    tracing::info!(booking.uid = %view.booking.uid, booking.status = status.as_str(), "booking status changed");
+    Ok(view)
 }
 
 /// Cancels a booking, freeing its time.

@@ -13,8 +13,12 @@ pub mod event_types;
 mod input;
 pub mod schedules;
 pub mod users;
+pub mod webhooks;
 
 pub use error::{AppError, Result};
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::store::Db;
 
@@ -23,4 +27,41 @@ use crate::store::Db;
 pub struct App {
     /// The database pool.
     pub db: Db,
+    /// Operator settings.
+    pub settings: Arc<Settings>,
+    /// The client for outbound calls (webhooks); it refuses addresses the settings forbid.
+    pub http: reqwest::Client,
+}
+
+/// Operator settings that shape behaviour rather than data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Let webhooks reach private, loopback and link-local addresses (tests, on-premise).
+    pub allow_private_webhook_targets: bool,
+    /// Divides the webhook retry delays (1 in production; tests shorten the schedule).
+    pub webhook_retry_scale: u32,
+    /// How long a subscriber may take to answer.
+    pub webhook_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            allow_private_webhook_targets: false,
+            webhook_retry_scale: 1,
+            webhook_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl App {
+    /// The application over `db` with `settings`.
+    pub fn new(db: Db, settings: Settings) -> App {
+        let http = webhooks::client(&settings);
+        App {
+            db,
+            settings: Arc::new(settings),
+            http,
+        }
+    }
 }

@@ -20,3 +20,4 @@ pub mod slots;
 pub mod span;
 pub mod user;
 pub mod validate;
+pub mod webhook;

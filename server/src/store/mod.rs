@@ -15,6 +15,8 @@ pub mod orgs;
 pub mod outbox;
 pub mod schedules;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 pub use db::{Db, connect};
 

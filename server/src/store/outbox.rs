@@ -2,12 +2,14 @@
 //! rows, so an event exists exactly when the change does. A dispatcher job delivers them.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::Result;
-use super::codec::{from_json, to_json, to_ms};
+use super::codec::{from_json, from_ms, to_json, to_ms};
 use super::entities::outbox_events;
 use crate::domain::ids::OrgId;
 
@@ -22,6 +24,8 @@ pub struct OutboxEvent {
     pub kind: String,
     /// The event body.
     pub payload: serde_json::Value,
+    /// When the change happened (committed with it).
+    pub created_at: DateTime<Utc>,
 }
 
 /// Records an event for `org`.
@@ -54,13 +58,44 @@ pub async fn pending(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<Outbox
         .all(db)
         .await?
         .into_iter()
-        .map(|m| {
-            Ok(OutboxEvent {
-                id: m.id,
-                org_id: OrgId(m.org_id),
-                payload: from_json("outbox payload", &m.payload)?,
-                kind: m.kind,
-            })
-        })
+        .map(to_event)
         .collect()
+}
+
+fn to_event(m: outbox_events::Model) -> Result<OutboxEvent> {
+    Ok(OutboxEvent {
+        id: m.id,
+        org_id: OrgId(m.org_id),
+        payload: from_json("outbox payload", &m.payload)?,
+        created_at: from_ms(m.created_ms)?,
+        kind: m.kind,
+    })
+}
+
+/// Takes up to `limit` undispatched events, oldest first. On PostgreSQL the rows stay
+/// locked until the transaction ends and concurrent dispatchers skip them; SQLite's
+/// single writer gives the same.
+pub async fn claim_undispatched(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<OutboxEvent>> {
+    let mut query = outbox_events::Entity::find()
+        .filter(outbox_events::Column::DispatchedMs.is_null())
+        .order_by_asc(outbox_events::Column::Id)
+        .limit(limit);
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    query.all(db).await?.into_iter().map(to_event).collect()
+}
+
+/// Marks events as dispatched (their deliveries exist).
+pub async fn mark_dispatched(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    outbox_events::Entity::update_many()
+        .col_expr(outbox_events::Column::DispatchedMs, Expr::value(to_ms(now)))
+        .filter(outbox_events::Column::Id.is_in(ids))
+        .exec(db)
+        .await?;
+    Ok(())
 }

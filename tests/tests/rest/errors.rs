@@ -3,7 +3,7 @@
 
 use chrono::Weekday;
 use chrono_tz::Europe::Berlin;
-use convene::app::{App, auth};
+use convene::app::auth;
 use convene::store::{api_keys::KeyOwner, orgs, users};
 use convene_tests::{TestApp, next, on_both_databases};
 use reqwest::Method;
@@ -38,9 +38,8 @@ async fn other_org(app: &TestApp) -> String {
     .await
     .unwrap();
     let key = auth::generate_key();
-    let state = App { db: app.db.clone() };
     auth::register_key(
-        &state.db,
+        &app.db,
         KeyOwner {
             org_id: org,
             user_id: user.id,

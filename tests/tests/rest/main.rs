@@ -6,6 +6,7 @@ mod errors;
 mod event_types;
 mod schedules;
 mod slots;
+mod webhooks;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;

@@ -297,7 +297,7 @@ mod tests {
         let db = crate::store::connect("sqlite::memory:")
             .await
             .expect("an in-memory database");
-        let schema = schema(App { db });
+        let schema = schema(App::new(db, Default::default()));
         let response = schema
             .execute(async_graphql::Request::new("{ eventTypes { id } }").data(None::<Caller>))
             .await;

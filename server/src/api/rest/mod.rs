@@ -7,6 +7,7 @@ mod extract;
 mod me;
 mod schedules;
 mod slots;
+mod webhooks;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,6 +24,7 @@ pub fn router(app: App) -> Router {
         .merge(event_types::router())
         .merge(schedules::router())
         .merge(me::router())
+        .merge(webhooks::router())
         .with_state(app)
 }
 

@@ -10,3 +10,6 @@ pub mod organizations;
 pub mod outbox_events;
 pub mod schedules;
 pub mod users;
+pub mod webhook_attempts;
+pub mod webhook_deliveries;
+pub mod webhooks;

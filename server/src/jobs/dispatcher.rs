@@ -1,0 +1,69 @@
+//! The dispatcher: turns outbox events into deliveries, leases the deliveries that are
+//! due (new ones, retries whose time has come, replays) and makes them, a bounded number
+//! at a time. Several processes may run it; the database hands each due delivery to one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::WorkerOptions;
+use crate::app::{App, AppError, webhooks};
+
+/// Events taken per transaction.
+const BATCH: u64 = 200;
+/// How long a leased delivery is this process's; longer than any delivery can take
+/// (the webhook timeout), after which a lease counts as lost and another process may
+/// make the attempt.
+const LEASE: Duration = Duration::from_secs(60);
+
+/// One round: fan out every waiting event, then lease up to `room` due deliveries and
+/// start them in `running`. Returns how many deliveries were started.
+pub async fn dispatch_once(
+    app: &App,
+    permits: &Arc<Semaphore>,
+    running: &mut JoinSet<()>,
+) -> Result<usize, AppError> {
+    while webhooks::fan_out(app, BATCH, Utc::now()).await? == BATCH as usize {}
+    let room = permits.available_permits() as u64;
+    if room == 0 {
+        return Ok(0);
+    }
+    let leased = webhooks::lease_due(app, LEASE, room, Utc::now()).await?;
+    for (delivery_id, attempt) in leased.deliveries.iter().copied() {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let app = app.clone();
+        running.spawn(async move {
+            if let Err(e) = webhooks::deliver(&app, delivery_id, attempt).await {
+                // The lease runs out and the attempt is made again.
+                tracing::warn!(delivery.id = delivery_id, error = %e, "webhook delivery failed on our side");
+            }
+            drop(permit);
+        });
+    }
+    Ok(leased.deliveries.len())
+}
+
+/// Runs rounds every `options.poll_interval` until `shutdown` completes.
+pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output = ()> + Send) {
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut running = JoinSet::new();
+    let mut tick = tokio::time::interval(options.poll_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = tick.tick() => {}
+        }
+        while running.try_join_next().is_some() {}
+        if let Err(e) = dispatch_once(&app, &permits, &mut running).await {
+            tracing::warn!(error = %e, "webhook dispatch round failed; retrying next round");
+        }
+    }
+    while running.join_next().await.is_some() {}
+}
