@@ -4,6 +4,8 @@
 //! PostgreSQL comes from `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
 //! each test gets its own schema in it, so tests run in parallel without seeing each other.
 
+pub mod bench;
+
 use std::path::PathBuf;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
