@@ -17,6 +17,10 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Prints p50/p95/p99 of `samples` in microseconds under `name`.
 pub fn report(name: &str, mut samples: Vec<Duration>) {
+    if samples.is_empty() {
+        println!("{name}: no samples");
+        return;
+    }
     samples.sort();
     println!(
         "{name}: n={} p50={:.1}us p95={:.1}us p99={:.1}us",

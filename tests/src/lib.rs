@@ -188,8 +188,8 @@ impl TestApp {
         let app = App::new(db.clone(), settings);
         if jobs {
             let options = WorkerOptions {
-                concurrency: 4,
                 poll_interval: std::time::Duration::from_millis(20),
+                ..WorkerOptions::default()
             };
             tokio::spawn(convene::jobs::run(
                 app.clone(),

@@ -411,8 +411,11 @@ pub async fn deliver(app: &App, id: i64, attempt: u32) -> Result<()> {
         now,
     )
     .await?;
+    // A success only has a failure streak to reset when there is one.
+    let streak_changes = !success || subscription.consecutive_failures > 0;
     let disabled = recorded
         && subscription.active
+        && streak_changes
         && webhook_deliveries::count_result(
             &txn,
             subscription.id,

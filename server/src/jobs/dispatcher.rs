@@ -19,14 +19,17 @@ const BATCH: u64 = 200;
 /// make the attempt.
 const LEASE: Duration = Duration::from_secs(60);
 
-/// One round: fan out every waiting event, then lease up to `room` due deliveries and
-/// start them in `running`. Returns how many deliveries were started.
+/// One round: fan out every waiting event (on a poll tick), then lease up to the free
+/// capacity of due deliveries and start them in `running`. Returns how many were started.
 pub async fn dispatch_once(
     app: &App,
     permits: &Arc<Semaphore>,
     running: &mut JoinSet<()>,
+    fan_out: bool,
 ) -> Result<usize, AppError> {
-    while webhooks::fan_out(app, BATCH, Utc::now()).await? == BATCH as usize {}
+    if fan_out {
+        while webhooks::fan_out(app, BATCH, Utc::now()).await? == BATCH as usize {}
+    }
     let room = permits.available_permits() as u64;
     if room == 0 {
         return Ok(0);
@@ -48,22 +51,30 @@ pub async fn dispatch_once(
     Ok(leased.deliveries.len())
 }
 
-/// Runs rounds every `options.poll_interval` until `shutdown` completes.
+/// Runs rounds until `shutdown` completes: every `options.poll_interval` when idle, and
+/// as soon as a delivery finishes while more may be due, so a backlog drains at the
+/// speed of the subscribers rather than of the poll.
 pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output = ()> + Send) {
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut running = JoinSet::new();
     let mut tick = tokio::time::interval(options.poll_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
+    let mut ticked = true;
     loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            _ = tick.tick() => {}
-        }
         while running.try_join_next().is_some() {}
-        if let Err(e) = dispatch_once(&app, &permits, &mut running).await {
-            tracing::warn!(error = %e, "webhook dispatch round failed; retrying next round");
-        }
+        let saturated = match dispatch_once(&app, &permits, &mut running, ticked).await {
+            Ok(started) => started > 0 && permits.available_permits() == 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook dispatch round failed; retrying next round");
+                false
+            }
+        };
+        ticked = tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = running.join_next(), if saturated => false,
+            _ = tick.tick() => true,
+        };
     }
     while running.join_next().await.is_some() {}
 }
