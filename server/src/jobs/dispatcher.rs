@@ -55,7 +55,8 @@ pub async fn dispatch_once(
 /// as soon as a delivery finishes while more may be due, so a backlog drains at the
 /// speed of the subscribers rather than of the poll.
 pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output = ()> + Send) {
-    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let concurrency = options.concurrency.max(1);
+    let permits = Arc::new(Semaphore::new(concurrency));
     let mut running = JoinSet::new();
     let mut tick = tokio::time::interval(options.poll_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -72,9 +73,19 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
         };
         ticked = tokio::select! {
             () = &mut shutdown => break,
-            Some(_) = running.join_next(), if saturated => false,
+            () = half_free(&permits, &mut running, concurrency), if saturated => false,
             _ = tick.tick() => true,
         };
     }
     while running.join_next().await.is_some() {}
+}
+
+/// Waits until half of the delivery slots are free again, so that leases are taken in
+/// batches (one transaction for several deliveries) while a backlog drains.
+async fn half_free(permits: &Semaphore, running: &mut JoinSet<()>, concurrency: usize) {
+    while permits.available_permits() < concurrency.div_ceil(2) {
+        if running.join_next().await.is_none() {
+            return;
+        }
+    }
 }

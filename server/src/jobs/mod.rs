@@ -26,7 +26,7 @@ pub struct WorkerOptions {
 impl Default for WorkerOptions {
     fn default() -> WorkerOptions {
         WorkerOptions {
-            concurrency: 8,
+            concurrency: 16,
             poll_interval: Duration::from_millis(50),
         }
     }
