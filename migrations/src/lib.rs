@@ -8,6 +8,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261123_000001_foundation;
 mod m20261124_000002_webhooks;
 

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index, unique_index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -241,29 +243,4 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-fn fk(from: &'static str, column: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from, column)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create()
-        .name(format!("idx_{table}_{}", columns.join("_")))
-        .table(table)
-        .to_owned();
-    for column in columns {
-        stmt.col(*column);
-    }
-    stmt
-}
-
-fn unique_index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = index(table, columns);
-    stmt.unique();
-    stmt
 }

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index, unique_index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -28,14 +30,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_webhooks_org_id")
-                .table("webhooks")
-                .col("org_id")
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(index("webhooks", &["org_id"])).await?;
         m.create_table(
             Table::create()
                 .table("webhook_deliveries")
@@ -53,36 +48,18 @@ impl MigrationTrait for Migration {
                 .col(text_null("last_error"))
                 .col(big_integer("created_ms"))
                 .col(big_integer_null("delivered_ms"))
-                .foreign_key(
-                    &mut ForeignKey::create()
-                        .from("webhook_deliveries", "webhook_id")
-                        .to("webhooks", "id")
-                        .on_delete(ForeignKeyAction::Cascade)
-                        .to_owned(),
-                )
+                .foreign_key(&mut fk("webhook_deliveries", "webhook_id", "webhooks"))
                 .to_owned(),
         )
         .await?;
         // One delivery per subscription and event: fanning an event out twice is harmless.
-        m.create_index(
-            Index::create()
-                .name("idx_webhook_deliveries_once")
-                .table("webhook_deliveries")
-                .col("webhook_id")
-                .col("outbox_event_id")
-                .unique()
-                .to_owned(),
-        )
+        m.create_index(unique_index(
+            "webhook_deliveries",
+            &["webhook_id", "outbox_event_id"],
+        ))
         .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_webhook_deliveries_due")
-                .table("webhook_deliveries")
-                .col("status")
-                .col("next_attempt_ms")
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(index("webhook_deliveries", &["status", "next_attempt_ms"]))
+            .await?;
         m.create_table(
             Table::create()
                 .table("webhook_attempts")
@@ -93,33 +70,18 @@ impl MigrationTrait for Migration {
                 .col(integer("latency_ms"))
                 .col(text_null("error"))
                 .col(big_integer("at_ms"))
-                .foreign_key(
-                    &mut ForeignKey::create()
-                        .from("webhook_attempts", "delivery_id")
-                        .to("webhook_deliveries", "id")
-                        .on_delete(ForeignKeyAction::Cascade)
-                        .to_owned(),
-                )
+                .foreign_key(&mut fk(
+                    "webhook_attempts",
+                    "delivery_id",
+                    "webhook_deliveries",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_webhook_attempts_delivery")
-                .table("webhook_attempts")
-                .col("delivery_id")
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_outbox_events_undispatched")
-                .table("outbox_events")
-                .col("dispatched_ms")
-                .col("id")
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(index("webhook_attempts", &["delivery_id"]))
+            .await?;
+        m.create_index(index("outbox_events", &["dispatched_ms", "id"]))
+            .await?;
         Ok(())
     }
 

@@ -258,7 +258,7 @@ limited_on_both_databases! {
         server.db.close_by_ref().await.expect("close the pool");
         let (status, headers, body) = server.get("/healthz", None).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-        assert_eq!(body, json!({"status": "error", "database": "error"}));
+        assert_eq!(body, json!({"status": "error", "database": "error", "queue": "error"}));
         assert_eq!(headers["cache-control"], "no-store");
     }
 }
@@ -327,7 +327,19 @@ on_both_databases! {
     async fn healthz_reports_the_database(app: TestApp) {
         let answer = app.call_anonymous(Method::GET, "/healthz", None).await;
         assert_eq!(answer.status, StatusCode::OK);
-        assert_eq!(answer.body, json!({"status": "ok", "database": "ok"}));
+        assert_eq!(answer.body, json!({"status": "ok", "database": "ok", "queue": "ok"}));
+    }
+
+    async fn healthz_reports_a_stuck_queue(app: TestApp) {
+        // This server runs no dispatcher, so an event written two minutes ago is still waiting.
+        let two_minutes_ago = chrono::Utc::now() - chrono::Duration::minutes(2);
+        let payload = json!({"uid": "stuck"});
+        convene::store::outbox::insert(&app.db, convene::domain::ids::OrgId(1), "BOOKING_CREATED", &payload, two_minutes_ago)
+            .await
+            .unwrap();
+        let answer = app.call_anonymous(Method::GET, "/healthz", None).await;
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.body, json!({"status": "error", "database": "ok", "queue": "error"}));
     }
 
     async fn metrics_count_requests_by_route_pattern(app: TestApp) {

@@ -30,7 +30,10 @@ pub(crate) fn router(app: App) -> Router {
 
 async fn healthz(State(app): State<App>) -> Response {
     // One line per dependency; a new check (the job queue, say) is one more entry.
-    let checks = [("database", run("database", database(&app)).await)];
+    let checks = [
+        ("database", run("database", database(&app)).await),
+        ("queue", run("queue", queue(&app)).await),
+    ];
     let healthy = checks.iter().all(|(_, ok)| *ok);
     let verdict = |ok: bool| Value::from(if ok { "ok" } else { "error" });
     let mut body = Map::new();
@@ -44,6 +47,23 @@ async fn healthz(State(app): State<App>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+/// How long an outbox event may wait for dispatch before the queue counts as stuck.
+const MAX_DISPATCH_LAG: Duration = Duration::from_secs(60);
+
+/// The job queue moves: no outbox event has waited longer than [`MAX_DISPATCH_LAG`].
+async fn queue(app: &App) -> Result<(), String> {
+    let lag = crate::app::webhooks::dispatch_lag(app, chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    if lag > MAX_DISPATCH_LAG {
+        return Err(format!(
+            "the oldest outbox event has waited {}s for dispatch",
+            lag.as_secs()
+        ));
+    }
+    Ok(())
 }
 
 /// Runs one check under [`CHECK_TIMEOUT`], logging why it failed.

@@ -301,6 +301,15 @@ pub async fn ping(app: &App, caller: Caller, id: i64) -> Result<PingResult> {
     })
 }
 
+/// How long the oldest undispatched outbox event has waited: a growing figure means no
+/// dispatcher is keeping up (none running, or one failing).
+pub async fn dispatch_lag(app: &App, now: DateTime<Utc>) -> Result<std::time::Duration> {
+    let oldest = store::outbox::oldest_undispatched(&app.db).await?;
+    Ok(oldest
+        .and_then(|t| (now - t).to_std().ok())
+        .unwrap_or_default())
+}
+
 /// Turns up to `limit` outbox events into deliveries for the subscriptions that want
 /// them, in one transaction that also marks the events dispatched; returns how many events.
 pub async fn fan_out(app: &App, limit: u64, now: DateTime<Utc>) -> Result<usize> {

@@ -99,3 +99,16 @@ pub async fn mark_dispatched(
         .await?;
     Ok(())
 }
+
+/// When the oldest event still waiting for dispatch was written, if any.
+pub async fn oldest_undispatched(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>> {
+    let oldest: Option<i64> = outbox_events::Entity::find()
+        .select_only()
+        .column(outbox_events::Column::CreatedMs)
+        .filter(outbox_events::Column::DispatchedMs.is_null())
+        .order_by_asc(outbox_events::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    oldest.map(from_ms).transpose()
+}
