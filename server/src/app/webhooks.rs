@@ -443,6 +443,16 @@ pub async fn deliver(app: &App, id: i64, attempt: u32) -> Result<()> {
         outcome = ?outcome,
         "webhook delivery attempt"
     );
+    if recorded {
+        let outcome = match outcome {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::RetryAt(_) => "retry",
+            AttemptOutcome::Dead => "dead",
+        };
+        metrics::counter!("webhook_delivery_attempts_total", "outcome" => outcome).increment(1);
+        metrics::histogram!("webhook_delivery_duration_seconds")
+            .record(f64::from(latency_ms) / 1000.0);
+    }
     if disabled {
         tracing::warn!(
             webhook.id = subscription.id,

@@ -163,6 +163,13 @@ with_jobs! {
         let log = app.get(&format!("/v2/webhooks/{hook_id}/deliveries")).await;
         let codes: Vec<Value> = log.data()[0]["log"].as_array().unwrap().iter().map(|a| a["statusCode"].clone()).collect();
         assert_eq!(codes, [json!(500), json!(500), json!(200)]);
+        let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+        for outcome in ["retry", "delivered"] {
+            assert!(
+                metrics.contains(&format!("webhook_delivery_attempts_total{{outcome=\"{outcome}\"}}")),
+                "attempts are counted by outcome: {metrics}"
+            );
+        }
     }
 
     async fn a_dead_letter_replays_once_the_receiver_is_back(app) {
