@@ -782,3 +782,107 @@ on_both_databases! {
         assert_eq!(listed.data().as_array().map(Vec::len), Some(1), "the retry booked nothing");
     }
 }
+
+/// Webhooks through GraphQL: subscribe, see deliveries with their attempts, replay, delete.
+/// The subscriber is the server's own `/healthz`, which answers POST with 405, so every
+/// attempt fails and lands in the log.
+async fn webhooks_through_graphql(app: TestApp) {
+    let url = format!("{}/healthz", app.base);
+    let created = host(
+        &app,
+        "mutation W($input: WebhookInput!) { createWebhook(input: $input) { id active hasSecret triggers } }",
+        json!({ "input": { "subscriberUrl": url, "triggers": ["BOOKING_CREATED"], "secret": "s" } }),
+    )
+    .await;
+    let hook = data(&created)["createWebhook"].clone();
+    assert_eq!(
+        hook["triggers"],
+        json!(["BOOKING_CREATED"]),
+        "{:#}",
+        created.body
+    );
+    assert_eq!(hook["hasSecret"], true);
+    let id = hook["id"].as_str().unwrap().to_string();
+
+    let bad = host(
+        &app,
+        "mutation W($input: WebhookInput!) { createWebhook(input: $input) { id } }",
+        json!({ "input": { "subscriberUrl": "gopher://x.example" } }),
+    )
+    .await;
+    assert_eq!(error_fields(&bad), ["subscriberUrl"]);
+
+    let date = next(Weekday::Fri);
+    let starts = slot_starts(&app, "30min", date).await;
+    let event_type = app.event_type_id("30min").await.to_string();
+    anonymous(
+        &app,
+        &create_booking(),
+        invitee(&starts[0], json!(event_type), "gqlhook@example.com"),
+    )
+    .await;
+
+    let deliveries = "query D($id: ID!) { webhookDeliveries(id: $id) { items { id trigger status attempts log { attempt statusCode } } nextCursor } }";
+    let started = std::time::Instant::now();
+    let delivery = loop {
+        let page = host(&app, deliveries, json!({ "id": id })).await;
+        let first = data(&page)["webhookDeliveries"]["items"][0].clone();
+        if first["status"] == "dead" {
+            break first;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:#}",
+            page.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(delivery["trigger"], "BOOKING_CREATED");
+    assert_eq!(delivery["attempts"], 5);
+    assert_eq!(
+        delivery["log"][0],
+        json!({ "attempt": 1, "statusCode": 405 })
+    );
+
+    let replayed = host(
+        &app,
+        "mutation R($id: ID!) { replayWebhookDeliveries(id: $id) }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(data(&replayed)["replayWebhookDeliveries"], 1);
+    let off = host(
+        &app,
+        "mutation U($id: ID!, $input: WebhookInput!) { updateWebhook(id: $id, input: $input) { active } }",
+        json!({ "id": id, "input": { "active": false } }),
+    )
+    .await;
+    assert_eq!(data(&off)["updateWebhook"]["active"], false);
+    let deleted = host(
+        &app,
+        "mutation X($id: ID!) { deleteWebhook(id: $id) }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(data(&deleted)["deleteWebhook"], json!(id));
+    let gone = host(
+        &app,
+        "query G($id: ID!) { webhook(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(error_code(&gone), "NOT_FOUND");
+    let anonymous_list = anonymous(&app, "{ webhooks { id } }", json!({})).await;
+    assert_eq!(error_code(&anonymous_list), "UNAUTHORIZED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_through_graphql_sqlite() {
+    webhooks_through_graphql(TestApp::spawn_with_jobs(convene_tests::Backend::Sqlite).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_through_graphql_postgres() {
+    webhooks_through_graphql(TestApp::spawn_with_jobs(convene_tests::Backend::Postgres).await)
+        .await;
+}

@@ -19,6 +19,7 @@ mod me;
 mod scalars;
 mod schedules;
 mod slots;
+mod webhooks;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{
@@ -44,14 +45,16 @@ pub struct Query(
     schedules::ScheduleQuery,
     slots::SlotQuery,
     bookings::BookingQuery,
+    webhooks::WebhookQuery,
 );
 
-/// Every mutation: event types, schedules and the booking lifecycle.
+/// Every mutation: event types, schedules, the booking lifecycle and webhooks.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     event_types::EventTypeMutation,
     schedules::ScheduleMutation,
     bookings::BookingMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -267,6 +270,9 @@ mod tests {
                 "slots(eventTypeId: ID,username: String,eventTypeSlug: String,start: String!,\
                  end: String!,timeZone: String,duration: Int,bookingUidToReschedule: String\
                  ): [SlotDay!]!",
+                "webhook(id: ID!): Webhook!",
+                "webhookDeliveries(id: ID!,cursor: String,take: Int): WebhookDeliveryPage!",
+                "webhooks: [Webhook!]!",
             ]
         );
         let mutation = root_fields(&sdl, "Mutation");
@@ -278,12 +284,17 @@ mod tests {
                 "createBooking(input: CreateBookingInput!): Booking!",
                 "createEventType(input: EventTypeInput!): EventType!",
                 "createSchedule(input: ScheduleInput!): Schedule!",
+                "createWebhook(input: WebhookInput!): Webhook!",
                 "declineBooking(uid: String!,reason: String): Booking!",
                 "deleteEventType(id: ID!): ID!",
                 "deleteSchedule(id: ID!): ID!",
+                "deleteWebhook(id: ID!): ID!",
+                "pingWebhook(id: ID!): WebhookPing!",
+                "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
                 "updateEventType(id: ID!,input: EventTypeInput!): EventType!",
                 "updateSchedule(id: ID!,input: ScheduleInput!): Schedule!",
+                "updateWebhook(id: ID!,input: WebhookInput!): Webhook!",
             ]
         );
         assert!(
