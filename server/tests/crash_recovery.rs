@@ -52,17 +52,36 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(database_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_convene"))
-        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", database_url)
-        .env("CONVENE_DEMO_API_KEY", KEY)
-        .env("CONVENE_ALLOW_PRIVATE_WEBHOOK_TARGETS", "true")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the convene binary starts")
+/// A child process that is killed when dropped, also when a failed assertion unwinds:
+/// a survivor would hold cargo's output pipe open and hang the test run.
+struct Server(Child);
+
+impl Server {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn start(database_url: &str, port: u16) -> Server {
+    Server(
+        Command::new(env!("CARGO_BIN_EXE_convene"))
+            .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", database_url)
+            .env("CONVENE_DEMO_API_KEY", KEY)
+            .env("CONVENE_ALLOW_PRIVATE_WEBHOOK_TARGETS", "true")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the convene binary starts"),
+    )
 }
 
 async fn wait_healthy(client: &reqwest::Client, base: &str) {
@@ -82,8 +101,9 @@ fn slots(n: usize) -> Vec<String> {
     let mut out = Vec::new();
     while out.len() < n {
         if day.weekday().number_from_monday() <= 5 {
-            // 10:00–11:30 and 14:00–15:30 UTC are inside Berlin's 09–12 / 13–17 all year.
-            for (h, m) in [(10, 0), (10, 30), (11, 0), (14, 0), (14, 30), (15, 0)] {
+            // 08:00–09:30 and 13:00–14:30 UTC are inside Berlin's 09–12 / 13–17 in winter
+            // (UTC+1) and in summer (UTC+2), and never in the lunch break.
+            for (h, m) in [(8, 0), (8, 30), (9, 0), (13, 0), (13, 30), (14, 0)] {
                 out.push(format!("{day}T{h:02}:{m:02}:00Z"));
             }
         }
@@ -143,8 +163,7 @@ async fn crash_and_recover(database_url: String) {
     }
     // Kill it with bookings committed whose webhooks may be anywhere: in the outbox,
     // fanned out, leased, or on the wire.
-    server.kill().expect("SIGKILL");
-    server.wait().unwrap();
+    server.kill();
 
     let mut server = start(&database_url, port);
     wait_healthy(&client, &base).await;
@@ -203,8 +222,7 @@ async fn crash_and_recover(database_url: String) {
         per_uid.values().all(|n| *n == 1),
         "one delivery id per event: {per_uid:?}"
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
