@@ -51,9 +51,13 @@ pub struct WebhookInput {
     pub event_type_id: Option<i64>,
 }
 
+/// An instant as Cal.com's webhooks write it: `2026-11-20T08:00:00.000Z`.
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
 /// The Cal.com webhook `payload` of a booking event, as it was when the change happened.
 pub fn booking_payload(booking: &Booking, host: &User, event_type_slug: &str) -> Value {
-    let utc = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     json!({
         "bookingId": booking.id.0,
         "uid": booking.uid,
@@ -91,7 +95,7 @@ pub fn booking_payload(booking: &Booking, host: &User, event_type_slug: &str) ->
 fn event_body(trigger: &str, created_at: DateTime<Utc>, payload: &Value) -> Value {
     json!({
         "triggerEvent": trigger,
-        "createdAt": created_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "createdAt": utc(created_at),
         "payload": payload,
     })
 }
