@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261123_000001_foundation;
 mod m20261124_000002_webhooks;
+mod m20261124_000003_notifications;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261124_000002_webhooks::Migration),
+            Box::new(m20261124_000003_notifications::Migration),
         ]
     }
 }

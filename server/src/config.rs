@@ -1,8 +1,11 @@
 //! Configuration from flags and environment, in one place.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::api::{Limit, RateLimits};
 
 /// `convene`: one binary for the server, migrations and the demo data.
 #[derive(Debug, Parser)]
@@ -30,7 +33,7 @@ pub struct Config {
     #[arg(
         long,
         env = "CONVENE_WORKER_CONCURRENCY",
-        default_value_t = 8,
+        default_value_t = 16,
         global = true
     )]
     pub worker_concurrency: usize,
@@ -50,6 +53,9 @@ pub enum Command {
         /// Seed the demo organization and print an API key for it.
         #[arg(long)]
         demo: bool,
+        /// Per-client request limits, when the defaults do not fit.
+        #[command(flatten)]
+        rate_limits: RateLimitFlags,
     },
     /// Run background work only (webhook dispatch and delivery); many may share one PostgreSQL.
     Worker,
@@ -57,6 +63,83 @@ pub enum Command {
     Migrate,
     /// Seed the demo organization and print an API key for it.
     Demo,
+}
+
+/// Overrides of the per-client request limits. Each takes `N` (per minute),
+/// `N/DURATION` (`30s`, `5m`, `1h`) or `off`; a flag left out keeps the default.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RateLimitFlags {
+    /// Booking writes (POST, PATCH, DELETE under /v2/bookings); default 100 per minute.
+    #[arg(long, env = "CONVENE_RATE_LIMIT_BOOKINGS", value_parser = parse_limit)]
+    pub rate_limit_bookings: Option<LimitSetting>,
+    /// GET /v2/slots; default 300 per minute.
+    #[arg(long, env = "CONVENE_RATE_LIMIT_SLOTS", value_parser = parse_limit)]
+    pub rate_limit_slots: Option<LimitSetting>,
+    /// Other reads, GraphQL queries included; default 1000 per minute.
+    #[arg(long, env = "CONVENE_RATE_LIMIT_READS", value_parser = parse_limit)]
+    pub rate_limit_reads: Option<LimitSetting>,
+    /// Anything under /v2/webhooks; default 10 per minute.
+    #[arg(long, env = "CONVENE_RATE_LIMIT_WEBHOOKS", value_parser = parse_limit)]
+    pub rate_limit_webhooks: Option<LimitSetting>,
+    /// Other writes, GraphQL mutations included; default 100 per minute.
+    #[arg(long, env = "CONVENE_RATE_LIMIT_WRITES", value_parser = parse_limit)]
+    pub rate_limit_writes: Option<LimitSetting>,
+}
+
+impl RateLimitFlags {
+    /// The default limits with these overrides applied.
+    pub fn limits(&self) -> RateLimits {
+        let defaults = RateLimits::default();
+        let pick = |flag: &Option<LimitSetting>, default| flag.map_or(default, |s| s.0);
+        RateLimits {
+            bookings: pick(&self.rate_limit_bookings, defaults.bookings),
+            slots: pick(&self.rate_limit_slots, defaults.slots),
+            reads: pick(&self.rate_limit_reads, defaults.reads),
+            webhooks: pick(&self.rate_limit_webhooks, defaults.webhooks),
+            writes: pick(&self.rate_limit_writes, defaults.writes),
+        }
+    }
+}
+
+/// One group's limit as given on the command line; `None` is `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSetting(pub Option<Limit>);
+
+/// Reads `off`, `N` (per minute) or `N/DURATION` with a duration of `Ns`, `Nm` or `Nh`.
+fn parse_limit(text: &str) -> Result<LimitSetting, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(LimitSetting(None));
+    }
+    let (count, window) = text.split_once('/').unwrap_or((text, "1m"));
+    let requests = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{count}` is not a number of requests"))?;
+    let window = window.trim();
+    let unit_at = window.len().saturating_sub(1);
+    let seconds_per_unit = match &window[unit_at..] {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => {
+            return Err(format!(
+                "`{window}` is not a duration such as 30s, 5m or 1h"
+            ));
+        }
+    };
+    let amount: u64 = match &window[..unit_at] {
+        "" => 1,
+        digits => digits
+            .parse()
+            .map_err(|_| format!("`{window}` is not a duration such as 30s, 5m or 1h"))?,
+    };
+    if amount == 0 {
+        return Err("a rate-limit window must be longer than zero".into());
+    }
+    Ok(LimitSetting(Some(Limit {
+        requests,
+        window: Duration::from_secs(amount * seconds_per_unit),
+    })))
 }
 
 /// Log output format.
@@ -91,4 +174,48 @@ pub fn demo_api_key() -> Option<String> {
     std::env::var("CONVENE_DEMO_API_KEY")
         .ok()
         .filter(|k| !k.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(requests: u32, secs: u64) -> LimitSetting {
+        LimitSetting(Some(Limit {
+            requests,
+            window: Duration::from_secs(secs),
+        }))
+    }
+
+    #[test]
+    fn rate_limit_flags_read_counts_windows_and_off() {
+        assert_eq!(parse_limit("100"), Ok(limit(100, 60)));
+        assert_eq!(parse_limit("5/30s"), Ok(limit(5, 30)));
+        assert_eq!(parse_limit("5/s"), Ok(limit(5, 1)));
+        assert_eq!(parse_limit("2000/1h"), Ok(limit(2000, 3600)));
+        assert_eq!(parse_limit("OFF"), Ok(LimitSetting(None)));
+        for junk in ["", "many", "5/", "5/0s", "5/10d", "-1", "5/xs"] {
+            assert!(parse_limit(junk).is_err(), "{junk:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn only_the_groups_given_change() {
+        let config = Config::try_parse_from([
+            "convene",
+            "serve",
+            "--rate-limit-slots",
+            "off",
+            "--rate-limit-bookings",
+            "7/10s",
+        ])
+        .unwrap();
+        let Command::Serve { rate_limits, .. } = config.command else {
+            panic!("not serve");
+        };
+        let limits = rate_limits.limits();
+        assert_eq!(limits.slots, None);
+        assert_eq!(LimitSetting(limits.bookings), limit(7, 10));
+        assert_eq!(limits.reads, RateLimits::default().reads);
+    }
 }

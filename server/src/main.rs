@@ -22,7 +22,11 @@ async fn main() -> anyhow::Result<()> {
             convene::jobs::run(app, config.worker_options(), shutdown_signal()).await;
         }
         Command::Demo => seed_demo(&app, None).await?,
-        Command::Serve { addr, demo } => {
+        Command::Serve {
+            addr,
+            demo,
+            rate_limits,
+        } => {
             if demo {
                 seed_demo(&app, Some(addr)).await?;
             }
@@ -40,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(%addr, "convene is serving: REST at /v2, GraphQL at /graphql");
             axum::serve(
                 listener,
-                convene::api::router(app)
+                convene::api::router_with(app, rate_limits.limits())
                     .into_make_service_with_connect_info::<std::net::SocketAddr>(),
             )
             .with_graceful_shutdown(shutdown_signal())

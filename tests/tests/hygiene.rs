@@ -246,6 +246,28 @@ limited_on_both_databases! {
         assert!(number(&headers, "retry-after") >= 1);
     }
 
+    async fn graphql_queries_use_the_read_allowance_and_mutations_the_write_one(server: Limited = RateLimits {
+        reads: Some(Limit::per_minute(50)),
+        writes: Some(Limit::per_minute(1)),
+        ..RateLimits::default()
+    }) {
+        let query = json!({"query": "query Who { me { id } }"});
+        for _ in 0..3 {
+            let (status, headers, body) = server.call(Method::POST, "/graphql", Some(DEMO_KEY), Some(query.clone())).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(rate(&headers).0, 50, "a query is a read");
+        }
+        let mutation = json!({"query": "mutation { cancelBooking(uid: \"none\") { uid } }"});
+        let (status, headers, body) = server.call(Method::POST, "/graphql", Some(DEMO_KEY), Some(mutation.clone())).await;
+        assert_ne!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert_eq!(rate(&headers), (1, 0, rate(&headers).2), "a mutation is a write");
+        let (status, _, body) = server.call(Method::POST, "/graphql", Some(DEMO_KEY), Some(mutation)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        let (status, headers, body) = server.call(Method::POST, "/graphql", Some(DEMO_KEY), Some(query)).await;
+        assert_eq!(status, StatusCode::OK, "reads stay open after the writes ran out: {body}");
+        assert_eq!(rate(&headers).1, 46);
+    }
+
     async fn unlimited_sends_no_rate_headers(server: Limited = RateLimits::unlimited()) {
         for _ in 0..5 {
             let (status, headers, _) = server.get("/v2/me", Some(DEMO_KEY)).await;

@@ -37,12 +37,8 @@ use crate::app::App;
 /// The largest request body accepted.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The whole HTTP surface of `convene serve`, with the production rate limits.
-pub fn router(app: App) -> Router {
-    router_with(app, RateLimits::default())
-}
-
-/// The HTTP surface with chosen rate limits: tiny ones for tests of the limiter,
+/// The whole HTTP surface of `convene serve` with chosen rate limits: the operator's
+/// (defaults plus `--rate-limit-*` flags), tiny ones for tests of the limiter,
 /// [`RateLimits::unlimited`] for benchmarks and tests that send thousands of requests.
 pub fn router_with(app: App, limits: RateLimits) -> Router {
     // Installed before the first request, so no early measurement is lost.

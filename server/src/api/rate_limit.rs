@@ -23,6 +23,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use async_graphql::parser::types::OperationType;
+use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -61,7 +63,7 @@ impl Limit {
 /// The limit of each route group. `None` switches a group's limiting off entirely (no
 /// headers either), which is what benchmarks and most tests want.
 ///
-/// Public fields so that configuration (flags, env) can override single groups later.
+/// Public fields, so that `convene serve --rate-limit-*` can override single groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// POST, PATCH and DELETE under `/v2/bookings`: every one writes a transaction.
@@ -72,7 +74,7 @@ pub struct RateLimits {
     pub reads: Option<Limit>,
     /// Anything under `/v2/webhooks`: subscriptions change rarely, and each one fans out.
     pub webhooks: Option<Limit>,
-    /// Every other write (including GraphQL, which is sent as POST).
+    /// Every other write, including GraphQL documents that hold a mutation.
     pub writes: Option<Limit>,
 }
 
@@ -126,11 +128,11 @@ pub enum Group {
     Bookings,
     /// GET under `/v2/slots`.
     Slots,
-    /// Any other GET or HEAD.
+    /// Any other GET or HEAD, and GraphQL queries.
     Reads,
     /// Anything under `/v2/webhooks`.
     Webhooks,
-    /// Any other method.
+    /// Any other method, and GraphQL mutations.
     Writes,
 }
 
@@ -310,6 +312,13 @@ pub(crate) async fn middleware(
     let Some(group) = Group::of(req.method(), path) else {
         return next.run(req).await;
     };
+    let graphql = path.starts_with("/graphql");
+    let path = path.to_owned();
+    let (group, req) = if graphql && group == Group::Writes {
+        graphql_group(req).await
+    } else {
+        (group, req)
+    };
     let Some(limit) = limiter.limits.get(group) else {
         return next.run(req).await;
     };
@@ -318,10 +327,61 @@ pub(crate) async fn middleware(
         next.run(req).await
     } else {
         metrics::counter!("rate_limit_exceeded_total", "group" => group.as_str()).increment(1);
-        refusal(group, limit, decision, path.starts_with("/graphql"))
+        tracing::debug!(group = group.as_str(), %path, "rate limit exceeded");
+        refusal(group, limit, decision, graphql)
     };
     stamp(response.headers_mut(), decision);
     response
+}
+
+/// GraphQL is sent as POST whatever it does; a document that only reads counts as a
+/// read, so a dashboard's queries are not held to the much smaller write allowance.
+/// The body is already in memory (`read_body` runs first), so looking is cheap.
+async fn graphql_group(req: Request) -> (Group, Request) {
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let group = if graphql_mutates(&bytes) {
+        Group::Writes
+    } else {
+        Group::Reads
+    };
+    (group, Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Whether a GraphQL request body (one request or a batch) may write. Anything that does
+/// not parse counts as a write: it will be refused by the handler anyway, and erring
+/// towards the smaller allowance is the safe side.
+fn graphql_mutates(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct One {
+        query: String,
+        #[serde(rename = "operationName")]
+        operation_name: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Batch {
+        One(One),
+        Many(Vec<One>),
+    }
+    let requests = match serde_json::from_slice::<Batch>(body) {
+        Ok(Batch::One(one)) => vec![one],
+        Ok(Batch::Many(many)) => many,
+        Err(_) => return true,
+    };
+    requests.iter().any(|one| {
+        let Ok(document) = async_graphql::parser::parse_query(&one.query) else {
+            return true;
+        };
+        document
+            .operations
+            .iter()
+            .filter(|(name, _)| match (&one.operation_name, name) {
+                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                _ => true,
+            })
+            .any(|(_, op)| op.node.ty != OperationType::Query)
+    })
 }
 
 /// The 429 answer with `Retry-After`: our REST error shape, or for GraphQL a GraphQL
@@ -497,6 +557,37 @@ mod tests {
         assert_eq!((third.remaining, fourth.remaining), (2, 1), "shared");
         assert_eq!(limiter.check(Group::Reads, limit, key(1), now).remaining, 1);
         assert_eq!(limiter.windows.lock().unwrap().open.len(), 3);
+    }
+
+    #[test]
+    fn graphql_counts_as_a_write_only_when_it_may_mutate() {
+        let cases = [
+            (r#"{"query":"{ me { username } }"}"#, false),
+            (r#"{"query":"query Q { me { username } }"}"#, false),
+            (
+                r#"{"query":"mutation { cancelBooking(uid: \"x\") { uid } }"}"#,
+                true,
+            ),
+            (
+                r#"{"query":"query A { me { username } } mutation B { x }","operationName":"A"}"#,
+                false,
+            ),
+            (
+                r#"{"query":"query A { me { username } } mutation B { x }","operationName":"B"}"#,
+                true,
+            ),
+            (
+                r#"[{"query":"{ me { username } }"},{"query":"mutation { x }"}]"#,
+                true,
+            ),
+            (r#"[{"query":"{ a }"},{"query":"{ b }"}]"#, false),
+            (r#"{"query":"subscription { a }"}"#, true),
+            (r#"{"query":"{ unclosed"}"#, true),
+            ("not json", true),
+        ];
+        for (body, mutates) in cases {
+            assert_eq!(graphql_mutates(body.as_bytes()), mutates, "{body}");
+        }
     }
 
     #[test]

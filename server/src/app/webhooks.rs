@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::auth::Caller;
 use super::input::Issues;
+use super::notifications;
 use super::{App, AppError, Result, Settings};
 use crate::domain::booking::Booking;
 use crate::domain::ids::{EventTypeId, UserId};
@@ -437,6 +438,9 @@ pub async fn deliver(app: &App, id: i64, attempt: u32) -> Result<()> {
             now,
         )
         .await?;
+    if disabled {
+        notifications::webhook_disabled(&txn, &subscription, DISABLE_AFTER_FAILURES, now).await?;
+    }
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(
         webhook.id = subscription.id,

@@ -11,6 +11,7 @@ pub mod db;
 mod entities;
 pub mod event_types;
 pub mod idempotency;
+pub mod notifications;
 pub mod orgs;
 pub mod outbox;
 pub mod schedules;

@@ -6,6 +6,7 @@ pub mod booking_attendees;
 pub mod bookings;
 pub mod event_types;
 pub mod idempotency_keys;
+pub mod notifications;
 pub mod organizations;
 pub mod outbox_events;
 pub mod schedules;

@@ -1,0 +1,110 @@
+//! Notices from Convene to a user, newest first.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::Result;
+use super::codec::{from_ms, to_ms};
+use super::entities::notifications;
+use crate::domain::ids::{OrgId, UserId};
+
+/// One notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// Row id.
+    pub id: i64,
+    /// The tenant.
+    pub org_id: OrgId,
+    /// Who it is for.
+    pub user_id: UserId,
+    /// What happened, as a stable machine-readable name (`WEBHOOK_DISABLED`).
+    pub kind: String,
+    /// What it is about, as `type:id` (`webhook:12`), so a client can link to it.
+    pub subject: String,
+    /// The sentence shown to the user.
+    pub message: String,
+    /// When it was raised.
+    pub created_at: DateTime<Utc>,
+    /// When the user marked it read.
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+fn to_notification(m: notifications::Model) -> Result<Notification> {
+    Ok(Notification {
+        id: m.id,
+        org_id: OrgId(m.org_id),
+        user_id: UserId(m.user_id),
+        created_at: from_ms(m.created_ms)?,
+        read_at: m.read_ms.map(from_ms).transpose()?,
+        kind: m.kind,
+        subject: m.subject,
+        message: m.message,
+    })
+}
+
+/// Saves a new notice (its `id` and `read_at` are ignored).
+pub async fn insert(db: &impl ConnectionTrait, n: &Notification) -> Result<Notification> {
+    let row = notifications::ActiveModel {
+        id: NotSet,
+        org_id: Set(n.org_id.0),
+        user_id: Set(n.user_id.0),
+        kind: Set(n.kind.clone()),
+        subject: Set(n.subject.clone()),
+        message: Set(n.message.clone()),
+        created_ms: Set(to_ms(n.created_at)),
+        read_ms: Set(None),
+    };
+    to_notification(row.insert(db).await?)
+}
+
+/// Up to `limit` of `user`'s notices older than the notice `before`, newest first.
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    user: UserId,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Notification>> {
+    let mut query = notifications::Entity::find()
+        .filter(notifications::Column::OrgId.eq(org.0))
+        .filter(notifications::Column::UserId.eq(user.0));
+    if let Some(before) = before {
+        query = query.filter(notifications::Column::Id.lt(before));
+    }
+    query
+        .order_by_desc(notifications::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_notification)
+        .collect()
+}
+
+/// Marks `user`'s notice `id` read at `now` (keeping an earlier time); the notice, or
+/// `None` when the user has no such notice.
+pub async fn mark_read(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    user: UserId,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Notification>> {
+    let Some(row) = notifications::Entity::find_by_id(id)
+        .filter(notifications::Column::OrgId.eq(org.0))
+        .filter(notifications::Column::UserId.eq(user.0))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if row.read_ms.is_some() {
+        return to_notification(row).map(Some);
+    }
+    let mut active: notifications::ActiveModel = row.into();
+    active.read_ms = Set(Some(to_ms(now)));
+    to_notification(active.update(db).await?).map(Some)
+}
