@@ -25,7 +25,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve {
             addr,
             demo,
-            rate_limits,
+            ref rate_limits,
         } => {
             if demo {
                 seed_demo(&app, Some(addr)).await?;
