@@ -39,6 +39,9 @@ pub struct TestApp {
     /// Which database.
     pub backend: Backend,
     sqlite_file: Option<PathBuf>,
+    /// Dropping it stops the server and its background jobs, so a finished test stops
+    /// polling and gives its database connections back.
+    _stop: tokio::sync::watch::Sender<()>,
 }
 
 /// An HTTP answer: status and parsed JSON body.
@@ -186,16 +189,19 @@ impl TestApp {
             webhook_timeout: std::time::Duration::from_secs(2),
         };
         let app = App::new(db.clone(), settings);
+        let (stop, _) = tokio::sync::watch::channel(());
+        let stopped = |stop: &tokio::sync::watch::Sender<()>| {
+            let mut receiver = stop.subscribe();
+            async move {
+                let _ = receiver.changed().await;
+            }
+        };
         if jobs {
             let options = WorkerOptions {
                 poll_interval: std::time::Duration::from_millis(20),
                 ..WorkerOptions::default()
             };
-            tokio::spawn(convene::jobs::run(
-                app.clone(),
-                options,
-                std::future::pending(),
-            ));
+            tokio::spawn(convene::jobs::run(app.clone(), options, stopped(&stop)));
         }
         demo::seed(&app, Some(DEMO_KEY))
             .await
@@ -204,11 +210,13 @@ impl TestApp {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        let server_stopped = stopped(&stop);
         tokio::spawn(async move {
             axum::serve(
                 listener,
                 convene::api::router_with(app, convene::api::RateLimits::unlimited()),
             )
+            .with_graceful_shutdown(server_stopped)
             .await
             .expect("server");
         });
@@ -218,6 +226,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             backend,
             sqlite_file,
+            _stop: stop,
         }
     }
 

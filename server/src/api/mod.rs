@@ -14,12 +14,13 @@ mod rate_limit;
 mod request_id;
 mod rest;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::{
     Router,
     body::{Body, to_bytes},
-    extract::Request,
+    extract::{Request, State},
     http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -33,6 +34,7 @@ pub use rate_limit::{Group, Limit, MAX_CLIENTS, RateLimits};
 pub use request_id::RequestId;
 
 use crate::app::App;
+use crate::app::in_flight::InFlight;
 
 /// The largest request body accepted.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -43,6 +45,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router_with(app: App, limits: RateLimits) -> Router {
     // Installed before the first request, so no early measurement is lost.
     metrics_handle();
+    let in_flight = app.in_flight.clone();
     let router = Router::new()
         .nest("/v2", rest::router(app.clone()))
         .merge(graphql::router(app.clone()))
@@ -70,9 +73,23 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
     };
     router
         .layer(axum::middleware::from_fn(read_body))
+        .layer(axum::middleware::from_fn_with_state(
+            in_flight,
+            count_in_flight,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span))
         .layer(axum::middleware::from_fn(self::metrics::middleware))
         .layer(axum::middleware::from_fn(request_id::middleware))
+}
+
+/// Counts the request in [`App::in_flight`] while it is served.
+async fn count_in_flight(
+    State(in_flight): State<Arc<InFlight>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let _serving = in_flight.enter();
+    next.run(req).await
 }
 
 /// A panic is a bug: log it and answer the same opaque 500 as any internal error.

@@ -10,6 +10,7 @@ pub mod bookings;
 pub mod demo;
 mod error;
 pub mod event_types;
+pub mod in_flight;
 mod input;
 pub mod notifications;
 pub mod schedules;
@@ -32,6 +33,8 @@ pub struct App {
     pub settings: Arc<Settings>,
     /// The client for outbound calls (webhooks); it refuses addresses the settings forbid.
     pub http: reqwest::Client,
+    /// API requests being served by this process; background work yields to them.
+    pub in_flight: Arc<in_flight::InFlight>,
 }
 
 /// Operator settings that shape behaviour rather than data.
@@ -63,6 +66,7 @@ impl App {
             db,
             settings: Arc::new(settings),
             http,
+            in_flight: Arc::default(),
         }
     }
 }

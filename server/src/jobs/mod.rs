@@ -10,8 +10,6 @@ mod dispatcher;
 
 use std::time::Duration;
 
-pub use dispatcher::dispatch_once;
-
 use crate::app::App;
 
 /// How this process runs background work.
@@ -21,6 +19,9 @@ pub struct WorkerOptions {
     pub concurrency: usize,
     /// How often the dispatcher looks for new events and due retries.
     pub poll_interval: Duration,
+    /// Above this many API requests in progress in this process, deliveries run at a
+    /// quarter of `concurrency`: booking creation keeps the CPU, deliveries catch up after.
+    pub yield_above: usize,
 }
 
 impl Default for WorkerOptions {
@@ -28,6 +29,7 @@ impl Default for WorkerOptions {
         WorkerOptions {
             concurrency: 16,
             poll_interval: Duration::from_millis(50),
+            yield_above: 4,
         }
     }
 }
