@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod event_types;
 mod input;
+pub mod page;
 pub mod schedules;
 pub mod users;
 pub mod webhooks;
