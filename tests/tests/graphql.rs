@@ -60,6 +60,79 @@ fn error_fields(answer: &Answer) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Walks list field `field` (after arguments `args`, e.g. `id: "3", `) two items a page,
+/// passing `nextCursor` back until `hasMore` is false; answers every item's id in the
+/// order served and how many pages that took.
+async fn walk(app: &TestApp, field: &str, args: &str) -> (Vec<String>, usize) {
+    let query = format!(
+        "query P($cursor: String) {{ {field}({args}limit: 2, cursor: $cursor) {{ items {{ id }} nextCursor hasMore }} }}"
+    );
+    let mut ids = Vec::new();
+    let mut cursor = Value::Null;
+    for pages in 1..=20 {
+        let answer = host(app, &query, json!({ "cursor": cursor })).await;
+        let page = &data(&answer)[field];
+        let items = page["items"].as_array().expect("items");
+        ids.extend(
+            items
+                .iter()
+                .map(|i| i["id"].as_str().expect("an ID").to_string()),
+        );
+        if page["hasMore"] == false {
+            assert!(page["nextCursor"].is_null(), "{page}");
+            return (ids, pages);
+        }
+        assert_eq!(items.len(), 2, "only the last page may be short: {page}");
+        cursor = page["nextCursor"].clone();
+        assert!(cursor.is_string(), "a cursor while hasMore: {page}");
+    }
+    panic!("{field} still had more after 20 pages");
+}
+
+/// Every item id of list field `field` (after arguments `args`) on one default page.
+async fn all_ids(app: &TestApp, field: &str, args: &str) -> Vec<String> {
+    let args = if args.is_empty() {
+        String::new()
+    } else {
+        format!("({args})")
+    };
+    let answer = host(
+        app,
+        &format!("{{ {field}{args} {{ items {{ id }} hasMore }} }}"),
+        json!({}),
+    )
+    .await;
+    let page = &data(&answer)[field];
+    assert_eq!(page["hasMore"], false, "{page}");
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["id"].as_str().expect("an ID").to_string())
+        .collect()
+}
+
+/// List field `field` refuses a limit outside 1–250 and a cursor it never gave out,
+/// naming the argument.
+async fn assert_page_args_are_checked(app: &TestApp, field: &str, args: &str) {
+    let query = format!(
+        "query P($cursor: String, $limit: Int) {{ {field}({args}limit: $limit, cursor: $cursor) {{ hasMore }} }}"
+    );
+    for (variables, name) in [
+        (json!({ "limit": 0 }), "limit"),
+        (json!({ "limit": 251 }), "limit"),
+        (json!({ "cursor": "junk" }), "cursor"),
+    ] {
+        let answer = host(app, &query, variables.clone()).await;
+        assert_eq!(
+            error_code(&answer),
+            "VALIDATION_ERROR",
+            "{field} {variables}"
+        );
+        assert_eq!(error_fields(&answer), [name], "{field} {variables}");
+    }
+}
+
 fn instant(s: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s.as_str().unwrap_or_default())
         .unwrap_or_else(|e| panic!("{s} is not an ISO instant: {e}"))
@@ -204,8 +277,9 @@ on_both_databases! {
             json!({ "id": id, "title": "Quarterly review", "slug": "qbr", "lengthInMinutes": 45 })
         );
 
-        let all = host(&app, "{ eventTypes { slug } }", json!({})).await;
-        let slugs: Vec<&str> = data(&all)["eventTypes"]
+        let all = host(&app, "{ eventTypes { items { slug } hasMore } }", json!({})).await;
+        assert_eq!(data(&all)["eventTypes"]["hasMore"], false);
+        let slugs: Vec<&str> = data(&all)["eventTypes"]["items"]
             .as_array()
             .expect("a list")
             .iter()
@@ -464,9 +538,9 @@ on_both_databases! {
         }
 
         let list = "query L($status: [BookingStatusFilter!], $email: String, $sort: SortOrder, \
-                    $take: Int, $cursor: String) {
-              bookings(status: $status, attendeeEmail: $email, sortStart: $sort, take: $take,
-                       cursor: $cursor) { items { uid status attendees { email } } nextCursor }
+                    $limit: Int, $cursor: String) {
+              bookings(status: $status, attendeeEmail: $email, sortStart: $sort, limit: $limit,
+                       cursor: $cursor) { items { uid status attendees { email } } nextCursor hasMore }
             }";
         let page = host(&app, list, json!({ "status": ["UPCOMING"] })).await;
         let page = &data(&page)["bookings"];
@@ -478,14 +552,16 @@ on_both_databases! {
             .collect();
         assert_eq!(listed, uids.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(page["nextCursor"].is_null());
+        assert_eq!(page["hasMore"], false);
 
         // Newest first, two per page, then the rest through the cursor.
-        let first = host(&app, list, json!({ "sort": "DESC", "take": 2 })).await;
+        let first = host(&app, list, json!({ "sort": "DESC", "limit": 2 })).await;
         let first = data(&first)["bookings"].clone();
         assert_eq!(first["items"][0]["uid"], json!(uids[2]));
         assert_eq!(first["items"].as_array().map(Vec::len), Some(2));
+        assert_eq!(first["hasMore"], true);
         let cursor = first["nextCursor"].as_str().expect("a next page");
-        let second = host(&app, list, json!({ "sort": "DESC", "take": 2, "cursor": cursor })).await;
+        let second = host(&app, list, json!({ "sort": "DESC", "limit": 2, "cursor": cursor })).await;
         let second = &data(&second)["bookings"];
         assert_eq!(second["items"].as_array().map(Vec::len), Some(1));
         assert_eq!(second["items"][0]["uid"], json!(uids[0]));
@@ -496,9 +572,9 @@ on_both_databases! {
             data(&by_email)["bookings"]["items"],
             json!([{ "uid": uids[1], "status": "ACCEPTED", "attendees": [{ "email": "guest1@example.com" }] }])
         );
-        let bad_take = host(&app, list, json!({ "take": 0 })).await;
-        assert_eq!(error_code(&bad_take), "VALIDATION_ERROR");
-        assert_eq!(error_fields(&bad_take), ["take"]);
+        let bad_limit = host(&app, list, json!({ "limit": 0 })).await;
+        assert_eq!(error_code(&bad_limit), "VALIDATION_ERROR");
+        assert_eq!(error_fields(&bad_limit), ["limit"]);
 
         // The invitee cancels without a key.
         let cancel = "mutation C($uid: String!) { cancelBooking(uid: $uid, cancellationReason: \"Sick\") { uid status cancellationReason } }";
@@ -636,8 +712,8 @@ on_both_databases! {
             json!([{ "date": "2030-01-07", "startTime": "00:00", "endTime": "00:00" }])
         );
 
-        let all = host(&app, "{ schedules { id name } }", json!({})).await;
-        assert_eq!(data(&all)["schedules"].as_array().map(Vec::len), Some(2));
+        let all = host(&app, "{ schedules { items { id name } } }", json!({})).await;
+        assert_eq!(data(&all)["schedules"]["items"].as_array().map(Vec::len), Some(2));
 
         let updated = host(
             &app,
@@ -668,12 +744,44 @@ on_both_databases! {
         assert_eq!(data(&deleted)["deleteSchedule"], json!(id));
         let gone = host(&app, "query($id: ID!) { schedule(id: $id) { id } }", json!({ "id": id })).await;
         assert_eq!(error_code(&gone), "NOT_FOUND");
-        let anonymous_list = anonymous(&app, "{ schedules { id } }", json!({})).await;
+        let anonymous_list = anonymous(&app, "{ schedules { items { id } } }", json!({})).await;
         assert_eq!(error_code(&anonymous_list), "UNAUTHORIZED");
     }
 
+    async fn every_list_pages_through_a_cursor(app: TestApp) {
+        for i in 0..3 {
+            let input = json!({ "input": { "title": "Extra", "slug": format!("extra-{i}"), "lengthInMinutes": 30 } });
+            data(&host(&app, "mutation($input: EventTypeInput!) { createEventType(input: $input) { id } }", input).await);
+            let input = json!({ "input": { "name": format!("Extra {i}"), "timeZone": "UTC" } });
+            data(&host(&app, "mutation($input: ScheduleInput!) { createSchedule(input: $input) { id } }", input).await);
+        }
+        for i in 0..5 {
+            let input = json!({ "input": { "subscriberUrl": format!("https://example.com/hook/{i}") } });
+            data(&host(&app, "mutation($input: WebhookInput!) { createWebhook(input: $input) { id } }", input).await);
+        }
+        let date = next(Weekday::Tue);
+        let event_type = app.event_type_id("30min").await.to_string();
+        for (i, start) in slot_starts(&app, "30min", date).await.iter().take(5).enumerate() {
+            let booked = anonymous(&app, &create_booking(), invitee(start, json!(event_type), &format!("p{i}@example.com"))).await;
+            data(&booked);
+        }
+
+        for (field, count, pages) in [("eventTypes", 5, 3), ("schedules", 4, 2), ("webhooks", 5, 3), ("bookings", 5, 3)] {
+            let expected = all_ids(&app, field, "").await;
+            assert_eq!(expected.len(), count, "{field}");
+            let numbers: Vec<i64> = expected.iter().map(|id| id.parse().expect("a row id")).collect();
+            assert!(numbers.is_sorted_by(|a, b| a < b), "{field} oldest first: {expected:?}");
+            assert_eq!(walk(&app, field, "").await, (expected, pages), "{field}");
+            assert_page_args_are_checked(&app, field, "").await;
+        }
+        let (newest_first, _) = walk(&app, "bookings", "sortStart: DESC, ").await;
+        let mut expected = all_ids(&app, "bookings", "").await;
+        expected.reverse();
+        assert_eq!(newest_first, expected);
+    }
+
     async fn host_fields_need_a_key(app: TestApp) {
-        let answer = anonymous(&app, "{ eventTypes { id } }", json!({})).await;
+        let answer = anonymous(&app, "{ eventTypes { items { id } } }", json!({})).await;
         assert_eq!(error_code(&answer), "UNAUTHORIZED");
         assert_eq!(answer.body["errors"][0]["path"], json!(["eventTypes"]));
         assert!(answer.data().is_null(), "{:#}", answer.body);
@@ -688,8 +796,8 @@ on_both_databases! {
             assert_eq!(error_code(&answer), "UNAUTHORIZED", "{query}");
         }
         // Nothing was created by the refused mutation.
-        let all = host(&app, "{ eventTypes { slug } }", json!({})).await;
-        assert_eq!(data(&all)["eventTypes"].as_array().map(Vec::len), Some(2));
+        let all = host(&app, "{ eventTypes { items { slug } } }", json!({})).await;
+        assert_eq!(data(&all)["eventTypes"]["items"].as_array().map(Vec::len), Some(2));
     }
 
     async fn an_invalid_key_is_unauthorized(app: TestApp) {
@@ -872,8 +980,84 @@ async fn webhooks_through_graphql(app: TestApp) {
     )
     .await;
     assert_eq!(error_code(&gone), "NOT_FOUND");
-    let anonymous_list = anonymous(&app, "{ webhooks { id } }", json!({})).await;
+    let anonymous_list = anonymous(&app, "{ webhooks { items { id } } }", json!({})).await;
     assert_eq!(error_code(&anonymous_list), "UNAUTHORIZED");
+}
+
+/// The delivery log pages newest first. Deliveries need the background jobs running.
+async fn webhook_deliveries_page_through_graphql(app: TestApp) {
+    let url = format!("{}/healthz", app.base);
+    let created = host(
+        &app,
+        "mutation W($input: WebhookInput!) { createWebhook(input: $input) { id } }",
+        json!({ "input": { "subscriberUrl": url, "triggers": ["BOOKING_CREATED"] } }),
+    )
+    .await;
+    let args = format!(
+        "id: \"{}\", ",
+        data(&created)["createWebhook"]["id"].as_str().unwrap()
+    );
+    let event_type = app.event_type_id("30min").await.to_string();
+    for (i, start) in slot_starts(&app, "30min", next(Weekday::Wed))
+        .await
+        .iter()
+        .take(5)
+        .enumerate()
+    {
+        let email = format!("logged{i}@example.com");
+        data(
+            &anonymous(
+                &app,
+                &create_booking(),
+                invitee(start, json!(event_type), &email),
+            )
+            .await,
+        );
+    }
+    let started = std::time::Instant::now();
+    let expected = loop {
+        let query = format!("{{ webhookDeliveries({args}) {{ items {{ id }} hasMore }} }}");
+        let page = host(&app, &query, json!({})).await;
+        let items = data(&page)["webhookDeliveries"]["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if items.len() == 5 {
+            break all_ids(&app, "webhookDeliveries", &args).await;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:#}",
+            page.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let numbers: Vec<i64> = expected
+        .iter()
+        .map(|id| id.parse().expect("a row id"))
+        .collect();
+    assert!(
+        numbers.is_sorted_by(|a, b| a > b),
+        "newest first: {expected:?}"
+    );
+    assert_eq!(walk(&app, "webhookDeliveries", &args).await, (expected, 3));
+    assert_page_args_are_checked(&app, "webhookDeliveries", &args).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_deliveries_page_through_graphql_sqlite() {
+    webhook_deliveries_page_through_graphql(
+        TestApp::spawn_with_jobs(convene_tests::Backend::Sqlite).await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_deliveries_page_through_graphql_postgres() {
+    webhook_deliveries_page_through_graphql(
+        TestApp::spawn_with_jobs(convene_tests::Backend::Postgres).await,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use super::auth::Caller;
 use super::availability::{Bookable, EventTypeRef, bookable, context_window, existing, length};
 use super::input::{self, Issues};
+use super::page::{Cursor, Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::booking::{Attendee, Booking, BookingStatus};
 use crate::domain::event_type::{EventType, Location, check_responses};
@@ -106,19 +107,8 @@ pub struct ListInput {
     pub before_end: Option<String>,
     /// Newest first.
     pub descending: bool,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–250 (default 50).
-    pub limit: Option<i64>,
-}
-
-/// A page of bookings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BookingPage {
-    /// The bookings on this page.
-    pub items: Vec<BookingView>,
-    /// Pass as `cursor` for the next page; `None` on the last page.
-    pub next_cursor: Option<String>,
+    /// Which page.
+    pub page: PageRequest,
 }
 
 impl StatusFilter {
@@ -437,14 +427,8 @@ pub async fn list(
     caller: Caller,
     input: ListInput,
     now: DateTime<Utc>,
-) -> Result<BookingPage> {
+) -> Result<Page<BookingView>> {
     let mut issues = Issues::default();
-    let limit = input.limit.unwrap_or(50);
-    issues.require(
-        (1..=250).contains(&limit),
-        "take",
-        "must be between 1 and 250",
-    );
     let after_start = input
         .after_start
         .as_deref()
@@ -453,14 +437,10 @@ pub async fn list(
         .before_end
         .as_deref()
         .and_then(|s| issues.take(input::instant("beforeEnd", s)));
-    let after = input
-        .cursor
-        .as_deref()
-        .and_then(|c| issues.take(decode_cursor(c)));
     if let Some(email) = &input.attendee_email {
         issues.take(validate::email(email).map_err(|m| FieldIssue::new("attendeeEmail", m)));
     }
-    issues.finish()?;
+    let page = issues.finish_with(input.page.check::<StartAndId>())?;
     let query = BookingQuery {
         statuses: input.statuses,
         attendee_email: input.attendee_email,
@@ -468,45 +448,34 @@ pub async fn list(
         after_start,
         before_end,
         descending: input.descending,
-        after,
-        limit: limit as u64,
+        page,
     };
-    let mut bookings =
-        store::bookings::list(&app.db, caller.org_id, caller.user_id, &query, now).await?;
-    let next_cursor = if bookings.len() as u64 > query.limit {
-        bookings.truncate(query.limit as usize);
-        bookings.last().map(|b| encode_cursor(b.span.start, b.id))
-    } else {
-        None
-    };
+    let rows = store::bookings::list(&app.db, caller.org_id, caller.user_id, &query, now).await?;
+    let page = Page::from_rows(rows, &query.page, |b| (b.span.start, b.id));
     let host = super::users::me(app, caller).await?;
     let mut slugs =
-        store::event_types::slugs(&app.db, bookings.iter().map(|b| b.event_type_id)).await?;
-    let items = bookings
-        .into_iter()
-        .map(|booking| BookingView {
-            event_type_slug: slugs.remove(&booking.event_type_id).unwrap_or_default(),
-            host: host.clone(),
-            booking,
-        })
-        .collect();
-    Ok(BookingPage { items, next_cursor })
+        store::event_types::slugs(&app.db, page.items.iter().map(|b| b.event_type_id)).await?;
+    Ok(page.map(|booking| BookingView {
+        event_type_slug: slugs.remove(&booking.event_type_id).unwrap_or_default(),
+        host: host.clone(),
+        booking,
+    }))
 }
 
-fn encode_cursor(start: DateTime<Utc>, id: BookingId) -> String {
-    format!("{}_{}", start.timestamp_millis(), id.0)
-}
+/// A bookings page ends at a start instant and, among bookings starting then, an id.
+type StartAndId = (DateTime<Utc>, BookingId);
 
-fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, BookingId), FieldIssue> {
-    let invalid = || FieldIssue::new("cursor", "is not a cursor this API returned");
-    let (ms, id) = cursor.split_once('_').ok_or_else(invalid)?;
-    let start = ms
-        .parse()
-        .ok()
-        .and_then(DateTime::from_timestamp_millis)
-        .ok_or_else(invalid)?;
-    let id = id.parse().map_err(|_| invalid())?;
-    Ok((start, BookingId(id)))
+/// Written `{start ms}_{id}`.
+impl Cursor for StartAndId {
+    fn encode(&self) -> String {
+        format!("{}_{}", self.0.timestamp_millis(), self.1.0)
+    }
+
+    fn decode(cursor: &str) -> Option<StartAndId> {
+        let (ms, id) = cursor.split_once('_')?;
+        let start = DateTime::from_timestamp_millis(ms.parse().ok()?)?;
+        Some((start, BookingId(id.parse().ok()?)))
+    }
 }
 
 fn changed_meanwhile(uid: &str) -> AppError {

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::auth::Caller;
 use super::input::{self, Issues};
+use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::event_type::{BookingField, EventType, Location};
 use crate::domain::ids::{EventTypeId, ScheduleId};
@@ -362,9 +363,12 @@ pub async fn get(app: &App, caller: Caller, id: EventTypeId) -> Result<EventType
         .ok_or_else(|| AppError::NotFound(format!("event type {id} does not exist")))
 }
 
-/// All of the caller's event types.
-pub async fn list(app: &App, caller: Caller) -> Result<Vec<EventType>> {
-    Ok(store::event_types::list_for_owner(&app.db, caller.org_id, caller.user_id).await?)
+/// One page of the caller's event types, oldest first.
+pub async fn list(app: &App, caller: Caller, page: PageRequest) -> Result<Page<EventType>> {
+    let keyset = page.keyset()?;
+    let rows =
+        store::event_types::list_for_owner(&app.db, caller.org_id, caller.user_id, keyset).await?;
+    Ok(Page::from_rows(rows, &keyset, |e| e.id.0))
 }
 
 /// A host's public event type `username/slug` (what a booking page shows).

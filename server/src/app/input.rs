@@ -50,6 +50,18 @@ impl Issues {
     pub fn finish(self) -> super::Result<()> {
         super::AppError::check(self.0)
     }
+
+    /// Yields the value of a last check that has several issues of its own (a page
+    /// request), or fails with every recorded issue and that check's.
+    pub fn finish_with<T>(mut self, checked: Result<T, Vec<FieldIssue>>) -> super::Result<T> {
+        match checked {
+            Ok(value) => self.finish().map(|()| value),
+            Err(issues) => {
+                self.0.extend(issues);
+                Err(super::AppError::Validation(self.0))
+            }
+        }
+    }
 }
 
 /// The first instant of local `date` in `tz` (midnight, or the end of a DST gap at midnight).

@@ -13,6 +13,7 @@ pub mod event_types;
 pub mod in_flight;
 mod input;
 pub mod notifications;
+pub mod page;
 pub mod schedules;
 pub mod users;
 pub mod webhooks;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::input::{self, Issues};
+use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::ids::ScheduleId;
 use crate::domain::saved_schedule::SavedSchedule;
@@ -255,18 +256,17 @@ pub async fn get_default(app: &App, caller: Caller) -> Result<ScheduleView> {
     get(app, caller, id).await
 }
 
-/// All of the caller's schedules.
-pub async fn list(app: &App, caller: Caller) -> Result<Vec<ScheduleView>> {
+/// One page of the caller's schedules, oldest first.
+pub async fn list(app: &App, caller: Caller, page: PageRequest) -> Result<Page<ScheduleView>> {
+    let keyset = page.keyset()?;
     let user = super::users::me(app, caller).await?;
+    let rows =
+        store::schedules::list_for_user(&app.db, caller.org_id, caller.user_id, keyset).await?;
     Ok(
-        store::schedules::list_for_user(&app.db, caller.org_id, caller.user_id)
-            .await?
-            .into_iter()
-            .map(|schedule| ScheduleView {
-                is_default: user.default_schedule_id == Some(schedule.id),
-                schedule,
-            })
-            .collect(),
+        Page::from_rows(rows, &keyset, |s| s.id.0).map(|schedule| ScheduleView {
+            is_default: user.default_schedule_id == Some(schedule.id),
+            schedule,
+        }),
     )
 }
 

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::auth::Caller;
 use super::input::Issues;
 use super::notifications;
+use super::page::{Page, PageRequest};
 use super::{App, AppError, Result, Settings};
 use crate::domain::booking::Booking;
 use crate::domain::ids::{EventTypeId, UserId};
@@ -206,9 +207,12 @@ pub async fn get(app: &App, caller: Caller, id: i64) -> Result<Subscription> {
         .ok_or_else(|| AppError::NotFound(format!("webhook {id} does not exist")))
 }
 
-/// The caller's subscriptions.
-pub async fn list(app: &App, caller: Caller) -> Result<Vec<Subscription>> {
-    Ok(store::webhooks::list_for_user(&app.db, caller.org_id, caller.user_id).await?)
+/// One page of the caller's subscriptions, oldest first.
+pub async fn list(app: &App, caller: Caller, page: PageRequest) -> Result<Page<Subscription>> {
+    let keyset = page.keyset()?;
+    let rows =
+        store::webhooks::list_for_user(&app.db, caller.org_id, caller.user_id, keyset).await?;
+    Ok(Page::from_rows(rows, &keyset, |s| s.id))
 }
 
 /// Changes the fields given; re-activating clears the failure streak.
@@ -246,27 +250,18 @@ pub async fn deliveries(
     app: &App,
     caller: Caller,
     id: i64,
-    cursor: Option<i64>,
-    limit: Option<i64>,
-) -> Result<(Vec<DeliveryLog>, Option<i64>)> {
+    page: PageRequest,
+) -> Result<Page<DeliveryLog>> {
     get(app, caller, id).await?;
-    let limit = limit.unwrap_or(50);
-    if !(1..=250).contains(&limit) {
-        return Err(AppError::invalid("take", "must be between 1 and 250"));
-    }
-    let limit = limit as u64;
-    let mut page =
-        webhook_deliveries::list_for_webhook(&app.db, caller.org_id, id, cursor, limit).await?;
-    let next = (page.len() as u64 > limit).then(|| {
-        page.truncate(limit as usize);
-        page.last().map(|d| d.id)
-    });
-    let mut logs = Vec::with_capacity(page.len());
-    for delivery in page {
-        let attempts = webhook_deliveries::attempts(&app.db, delivery.id).await?;
-        logs.push(DeliveryLog { delivery, attempts });
-    }
-    Ok((logs, next.flatten()))
+    let keyset = page.keyset()?;
+    let rows = webhook_deliveries::list_for_webhook(&app.db, caller.org_id, id, keyset).await?;
+    let page = Page::from_rows(rows, &keyset, |d| d.id);
+    let mut attempts =
+        webhook_deliveries::attempts_of(&app.db, page.items.iter().map(|d| d.id)).await?;
+    Ok(page.map(|delivery| DeliveryLog {
+        attempts: attempts.remove(&delivery.id).unwrap_or_default(),
+        delivery,
+    }))
 }
 
 /// Sends dead deliveries of subscription `id` again (one, or all of them); returns how many.

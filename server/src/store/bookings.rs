@@ -13,6 +13,7 @@ use sea_orm::{
 use super::codec::{from_json, from_ms, span, to_json, to_ms, tz};
 use super::db::is_overlap;
 use super::entities::{booking_attendees, bookings};
+use super::keyset::Keyset;
 use super::{Result, StoreError};
 use crate::domain::booking::{Attendee, Booking, BookingStatus};
 use crate::domain::ids::{BookingId, EventTypeId, OrgId, UserId};
@@ -195,7 +196,7 @@ pub enum StatusFilter {
 }
 
 /// A filtered, paginated query over one host's bookings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BookingQuery {
     /// Any of these tabs (none: all bookings).
     pub statuses: Vec<StatusFilter>,
@@ -209,14 +210,12 @@ pub struct BookingQuery {
     pub before_end: Option<DateTime<Utc>>,
     /// Newest first instead of oldest first.
     pub descending: bool,
-    /// Continue after this (start, id) position.
-    pub after: Option<(DateTime<Utc>, BookingId)>,
-    /// Page size.
-    pub limit: u64,
+    /// The page: after which (start, id) position, and how many.
+    pub page: Keyset<(DateTime<Utc>, BookingId)>,
 }
 
 /// One page of `host`'s bookings, ordered by start then id; asks one more row than
-/// `limit` so the caller knows whether another page exists.
+/// the page's limit so the caller knows whether another page exists.
 pub async fn list(
     db: &impl ConnectionTrait,
     org: OrgId,
@@ -255,7 +254,7 @@ pub async fn list(
     if let Some(t) = q.before_end {
         query = query.filter(bookings::Column::EndMs.lte(to_ms(t)));
     }
-    if let Some((start, id)) = q.after {
+    if let Some((start, id)) = q.page.after {
         let (start, id) = (to_ms(start), id.0);
         let (later, same_later_id) = if q.descending {
             (
@@ -285,7 +284,7 @@ pub async fn list(
             .order_by_asc(bookings::Column::StartMs)
             .order_by_asc(bookings::Column::Id)
     };
-    let models = query.limit(q.limit + 1).all(db).await?;
+    let models = query.limit(q.page.limit + 1).all(db).await?;
     with_attendees(db, models).await
 }
 

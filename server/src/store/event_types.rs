@@ -5,13 +5,14 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
+    sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
 use super::codec::{from_json, from_ms, to_json, to_ms};
 use super::entities::event_types;
+use super::keyset::{self, Keyset};
 use super::{Result, StoreError};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{EventTypeId, OrgId, ScheduleId, UserId};
@@ -199,16 +200,17 @@ pub async fn find_by_slug(
         .transpose()
 }
 
-/// Every event type of host `owner`, oldest first.
+/// One page of host `owner`'s event types, oldest first, with one row past the limit.
 pub async fn list_for_owner(
     db: &impl ConnectionTrait,
     org: OrgId,
     owner: UserId,
+    page: Keyset<i64>,
 ) -> Result<Vec<EventType>> {
-    live()
+    let query = live()
         .filter(event_types::Column::OrgId.eq(org.0))
-        .filter(event_types::Column::OwnerUserId.eq(owner.0))
-        .order_by_asc(event_types::Column::Id)
+        .filter(event_types::Column::OwnerUserId.eq(owner.0));
+    keyset::oldest_first(query, event_types::Column::Id, page)
         .all(db)
         .await?
         .into_iter()

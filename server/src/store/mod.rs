@@ -11,6 +11,7 @@ pub mod db;
 mod entities;
 pub mod event_types;
 pub mod idempotency;
+mod keyset;
 pub mod notifications;
 pub mod orgs;
 pub mod outbox;
@@ -20,6 +21,7 @@ pub mod webhook_deliveries;
 pub mod webhooks;
 
 pub use db::{Db, connect};
+pub use keyset::Keyset;
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]

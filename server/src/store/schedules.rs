@@ -3,14 +3,14 @@
 
 use chrono::{NaiveDate, Utc, Weekday};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 
 use super::Result;
 use super::codec::{from_json, to_json, to_ms, tz};
 use super::entities::schedules;
+use super::keyset::{self, Keyset};
 use crate::domain::ids::{OrgId, ScheduleId, UserId};
 use crate::domain::saved_schedule::SavedSchedule;
 use crate::domain::schedule::{DateOverride, LocalRange, Schedule, WeeklyRule};
@@ -144,16 +144,17 @@ pub async fn find(
         .transpose()
 }
 
-/// All schedules of `user`, oldest first.
+/// One page of the schedules of `user`, oldest first, with one row past the limit.
 pub async fn list_for_user(
     db: &impl ConnectionTrait,
     org: OrgId,
     user: UserId,
+    page: Keyset<i64>,
 ) -> Result<Vec<SavedSchedule>> {
-    schedules::Entity::find()
+    let query = schedules::Entity::find()
         .filter(schedules::Column::OrgId.eq(org.0))
-        .filter(schedules::Column::UserId.eq(user.0))
-        .order_by_asc(schedules::Column::Id)
+        .filter(schedules::Column::UserId.eq(user.0));
+    keyset::oldest_first(query, schedules::Column::Id, page)
         .all(db)
         .await?
         .into_iter()

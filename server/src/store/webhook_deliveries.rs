@@ -1,6 +1,8 @@
 //! Webhook deliveries (one per subscription and outbox event) and their attempts.
 //! The rows are the truth about what was sent; the job queue only executes them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
@@ -10,6 +12,7 @@ use sea_orm::{
 
 use super::codec::{from_ms, to_ms};
 use super::entities::{webhook_attempts, webhook_deliveries, webhooks};
+use super::keyset::{self, Keyset};
 use super::{Result, StoreError};
 use crate::domain::ids::OrgId;
 
@@ -289,23 +292,18 @@ pub async fn record_attempt(
     Ok(true)
 }
 
-/// The deliveries of subscription `webhook_id`, newest first, one page after `before_id`.
+/// One page of the deliveries of subscription `webhook_id`, newest first (a log reads
+/// from the latest), with one row past the limit.
 pub async fn list_for_webhook(
     db: &impl ConnectionTrait,
     org: OrgId,
     webhook_id: i64,
-    before_id: Option<i64>,
-    limit: u64,
+    page: Keyset<i64>,
 ) -> Result<Vec<Delivery>> {
-    let mut query = webhook_deliveries::Entity::find()
+    let query = webhook_deliveries::Entity::find()
         .filter(webhook_deliveries::Column::OrgId.eq(org.0))
         .filter(webhook_deliveries::Column::WebhookId.eq(webhook_id));
-    if let Some(before) = before_id {
-        query = query.filter(webhook_deliveries::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(webhook_deliveries::Column::Id)
-        .limit(limit + 1)
+    keyset::newest_first(query, webhook_deliveries::Column::Id, page)
         .all(db)
         .await?
         .into_iter()
@@ -313,24 +311,27 @@ pub async fn list_for_webhook(
         .collect()
 }
 
-/// The attempts of delivery `id`, in order.
-pub async fn attempts(db: &impl ConnectionTrait, id: i64) -> Result<Vec<Attempt>> {
-    webhook_attempts::Entity::find()
-        .filter(webhook_attempts::Column::DeliveryId.eq(id))
+/// The attempts of deliveries `ids`, in order, by delivery id: one query for a page.
+pub async fn attempts_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Vec<Attempt>>> {
+    let rows = webhook_attempts::Entity::find()
+        .filter(webhook_attempts::Column::DeliveryId.is_in(ids))
         .order_by_asc(webhook_attempts::Column::Attempt)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|a| {
-            Ok(Attempt {
-                attempt: u32::try_from(a.attempt).unwrap_or(0),
-                status_code: a.status_code.and_then(|c| u16::try_from(c).ok()),
-                latency_ms: u32::try_from(a.latency_ms).unwrap_or(0),
-                error: a.error,
-                at: from_ms(a.at_ms)?,
-            })
-        })
-        .collect()
+        .await?;
+    let mut by_delivery: HashMap<i64, Vec<Attempt>> = HashMap::new();
+    for a in rows {
+        by_delivery.entry(a.delivery_id).or_default().push(Attempt {
+            attempt: u32::try_from(a.attempt).unwrap_or(0),
+            status_code: a.status_code.and_then(|c| u16::try_from(c).ok()),
+            latency_ms: u32::try_from(a.latency_ms).unwrap_or(0),
+            error: a.error,
+            at: from_ms(a.at_ms)?,
+        });
+    }
+    Ok(by_delivery)
 }
 
 /// Makes dead deliveries of `webhook_id` in `org` due again with a fresh attempt budget

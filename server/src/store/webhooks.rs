@@ -9,6 +9,7 @@ use sea_orm::{
 use super::Result;
 use super::codec::{from_json, from_ms, to_json, to_ms};
 use super::entities::webhooks;
+use super::keyset::{self, Keyset};
 use crate::domain::ids::{EventTypeId, OrgId, UserId};
 
 /// A subscription: where to send which events, signed with which secret.
@@ -100,16 +101,17 @@ pub async fn find(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<Opti
         .transpose()
 }
 
-/// The subscriptions `user` owns, oldest first.
+/// One page of the subscriptions `user` owns, oldest first, with one row past the limit.
 pub async fn list_for_user(
     db: &impl ConnectionTrait,
     org: OrgId,
     user: UserId,
+    page: Keyset<i64>,
 ) -> Result<Vec<Subscription>> {
-    webhooks::Entity::find()
+    let query = webhooks::Entity::find()
         .filter(webhooks::Column::OrgId.eq(org.0))
-        .filter(webhooks::Column::UserId.eq(user.0))
-        .order_by_asc(webhooks::Column::Id)
+        .filter(webhooks::Column::UserId.eq(user.0));
+    keyset::oldest_first(query, webhooks::Column::Id, page)
         .all(db)
         .await?
         .into_iter()

@@ -7,7 +7,7 @@ use convene_tests::{next, on_both_databases};
 use reqwest::Method;
 use serde_json::json;
 
-use super::{booking, utc};
+use super::{assert_page_params_are_checked, booking, utc, walk};
 
 on_both_databases! {
     async fn an_invitee_books_a_slot(app: TestApp) {
@@ -188,7 +188,8 @@ on_both_databases! {
         let page1 = app.get("/v2/bookings?take=2").await;
         let first: Vec<&str> = page1.data().as_array().unwrap().iter().map(|b| b["uid"].as_str().unwrap()).collect();
         assert_eq!(first, [uids[0].as_str(), uids[1].as_str()]);
-        assert_eq!(page1.body["pagination"]["hasNextPage"], true);
+        assert_eq!(page1.body["pagination"]["hasNextPage"], true, "`take` is Cal.com's name for `limit`");
+        assert_eq!(page1.body["pagination"]["hasMore"], true);
         let cursor = page1.body["pagination"]["nextCursor"].as_str().unwrap();
         let page2 = app.get(&format!("/v2/bookings?take=2&cursor={cursor}")).await;
         let second: Vec<&str> = page2.data().as_array().unwrap().iter().map(|b| b["uid"].as_str().unwrap()).collect();
@@ -212,6 +213,26 @@ on_both_databases! {
 
         let anonymous = app.call_anonymous(Method::GET, "/v2/bookings", None).await;
         assert_eq!(anonymous.status, 401);
+    }
+
+    async fn bookings_page_with_a_cursor_either_way(app: TestApp) {
+        let day = next(Weekday::Tue);
+        let id = app.event_type_id("30min").await;
+        let mut uids = Vec::new();
+        for time in ["09:00", "09:30", "10:00", "10:30", "11:00"] {
+            let created = app.post("/v2/bookings", booking(id, &utc(Berlin, day, time), "pager@acme.com")).await;
+            assert_eq!(created.status, 201, "{:?}", created.body);
+            uids.push(created.data()["uid"].clone());
+        }
+        let (items, pages) = walk(&app, "/v2/bookings").await;
+        let walked: Vec<_> = items.iter().map(|b| b["uid"].clone()).collect();
+        assert_eq!((walked, pages), (uids.clone(), 3), "by start, each once");
+        let (items, _) = walk(&app, "/v2/bookings?sortStart=desc").await;
+        let walked: Vec<_> = items.iter().map(|b| b["uid"].clone()).collect();
+        uids.reverse();
+        assert_eq!(walked, uids, "newest first, each once");
+        assert_page_params_are_checked(&app, "/v2/bookings").await;
+        assert_page_params_are_checked(&app, "/v2/bookings?sortStart=desc").await;
     }
 
     async fn booking_rules_are_enforced_at_booking_time(app: TestApp) {

@@ -6,7 +6,7 @@ use convene_tests::{next, on_both_databases};
 use reqwest::Method;
 use serde_json::json;
 
-use super::{booking, local, utc};
+use super::{assert_page_params_are_checked, booking, ids, local, utc, walk};
 
 on_both_databases! {
     async fn a_host_creates_reads_updates_and_deletes_an_event_type(app: TestApp) {
@@ -46,6 +46,20 @@ on_both_databases! {
         assert_eq!(app.get(&format!("/v2/event-types/{id}")).await.status, 404);
         let reused = app.post("/v2/event-types", json!({"title": "Again", "slug": "discovery", "lengthInMinutes": 30})).await;
         assert_eq!(reused.status, 201, "a deleted event type's slug is free: {:?}", reused.body);
+    }
+
+    async fn own_event_types_page_with_a_cursor(app: TestApp) {
+        for i in 0..3 {
+            let created = app.post("/v2/event-types", json!({"title": "Extra", "slug": format!("extra-{i}"), "lengthInMinutes": 30})).await;
+            assert_eq!(created.status, 201, "{:?}", created.body);
+        }
+        let all = app.get("/v2/event-types").await;
+        assert_eq!(all.body["pagination"], json!({"returnedItems": 5, "hasMore": false, "hasNextPage": false, "nextCursor": null}));
+        let expected = ids(all.data().as_array().unwrap());
+        assert!(expected.is_sorted_by(|a, b| a < b), "oldest first: {expected:?}");
+        let (items, pages) = walk(&app, "/v2/event-types").await;
+        assert_eq!((ids(&items), pages), (expected, 3));
+        assert_page_params_are_checked(&app, "/v2/event-types").await;
     }
 
     async fn event_type_input_is_checked_field_by_field(app: TestApp) {

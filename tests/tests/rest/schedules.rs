@@ -6,7 +6,7 @@ use convene_tests::{next, on_both_databases};
 use reqwest::Method;
 use serde_json::json;
 
-use super::local;
+use super::{assert_page_params_are_checked, ids, local, walk};
 
 on_both_databases! {
     async fn the_demo_schedule_reads_like_cal_com(app: TestApp) {
@@ -60,5 +60,20 @@ on_both_databases! {
         let mut fields = bad.fields();
         fields.sort();
         assert_eq!(fields, ["availability[0].endTime", "timeZone"]);
+    }
+
+    async fn schedules_page_with_a_cursor(app: TestApp) {
+        for name in ["Mornings", "Evenings", "Weekends"] {
+            let created = app.post("/v2/schedules", json!({"name": name, "timeZone": "UTC", "availability": [{"days": ["Monday"], "startTime": "09:00", "endTime": "10:00"}]})).await;
+            assert_eq!(created.status, 201, "{:?}", created.body);
+        }
+        let all = app.get("/v2/schedules").await;
+        let expected = ids(all.data().as_array().unwrap());
+        assert_eq!(expected.len(), 4, "the demo schedule and three more");
+        assert!(expected.is_sorted_by(|a, b| a < b), "oldest first: {expected:?}");
+        let (items, pages) = walk(&app, "/v2/schedules").await;
+        assert_eq!((ids(&items), pages), (expected, 2), "a full last page ends the walk");
+        assert_eq!(items[0]["isDefault"], true);
+        assert_page_params_are_checked(&app, "/v2/schedules").await;
     }
 }

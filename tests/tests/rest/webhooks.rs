@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::Weekday;
 use chrono_tz::Europe::Berlin;
-use convene_tests::{Backend, TestApp, next};
+use convene_tests::{Backend, TestApp, next, on_both_databases};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use super::{booking, utc};
+use super::{assert_page_params_are_checked, booking, ids, utc, walk};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -228,6 +228,26 @@ with_jobs! {
         assert!(off.data()["disabledReason"].as_str().unwrap().contains("20"), "{:?}", off.body);
     }
 
+    async fn the_delivery_log_pages_newest_first(app) {
+        let receiver = Receiver::start(vec![]).await;
+        let hook = app.post("/v2/webhooks", json!({"subscriberUrl": receiver.url, "triggers": ["BOOKING_CREATED"]})).await;
+        let path = format!("/v2/webhooks/{}/deliveries", hook.data()["id"]);
+        let id = app.event_type_id("30min").await;
+        let day = next(Weekday::Fri);
+        for time in ["09:00", "09:30", "10:00", "10:30", "11:00"] {
+            app.post("/v2/bookings", booking(id, &utc(Berlin, day, time), "logged@acme.com")).await;
+        }
+        receiver.wait_for(5).await;
+        let all = app.get(&path).await;
+        let expected = ids(all.data().as_array().unwrap());
+        assert_eq!(expected.len(), 5, "{:?}", all.body);
+        assert!(expected.is_sorted_by(|a, b| a > b), "newest first: {expected:?}");
+        let (items, pages) = walk(&app, &path).await;
+        assert_eq!((ids(&items), pages), (expected, 3));
+        assert!(items.iter().all(|d| d["log"].as_array().is_some_and(|log| !log.is_empty())), "each with its attempts");
+        assert_page_params_are_checked(&app, &path).await;
+    }
+
     async fn subscriptions_are_checked_and_private(app) {
         for (body, field) in [
             (json!({"subscriberUrl": "ftp://example.com/hook"}), "subscriberUrl"),
@@ -248,5 +268,28 @@ with_jobs! {
         assert_eq!(patched.data()["active"], false);
         assert_eq!(app.call(Method::DELETE, &format!("/v2/webhooks/{id}"), None).await.status, 200);
         assert_eq!(app.get(&format!("/v2/webhooks/{id}")).await.status, 404);
+    }
+}
+
+on_both_databases! {
+    async fn subscriptions_page_with_a_cursor(app: TestApp) {
+        for i in 0..5 {
+            let created = app.post("/v2/webhooks", json!({"subscriberUrl": format!("https://example.com/hook/{i}")})).await;
+            assert_eq!(created.status, 201, "{:?}", created.body);
+        }
+        let all = app.get("/v2/webhooks").await;
+        let expected = ids(all.data().as_array().unwrap());
+        assert_eq!(expected.len(), 5);
+        assert!(expected.is_sorted_by(|a, b| a < b), "oldest first: {expected:?}");
+        let (items, pages) = walk(&app, "/v2/webhooks").await;
+        assert_eq!((ids(&items), pages), (expected.clone(), 3));
+        assert_page_params_are_checked(&app, "/v2/webhooks").await;
+
+        // A cursor names a row, not a position: deleting a row already seen skips nothing.
+        let first = app.get("/v2/webhooks?limit=2").await;
+        let cursor = first.body["pagination"]["nextCursor"].as_str().unwrap().to_string();
+        app.call(Method::DELETE, &format!("/v2/webhooks/{}", expected[0]), None).await;
+        let second = app.get(&format!("/v2/webhooks?limit=2&cursor={cursor}")).await;
+        assert_eq!(ids(second.data().as_array().unwrap()), expected[2..4]);
     }
 }

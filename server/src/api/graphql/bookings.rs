@@ -6,11 +6,12 @@ use chrono::Utc;
 use serde_json::{Map, Value};
 
 use super::error::GqlResult;
+use super::page::{Page, page_request};
 use super::scalars::UtcTime;
 use super::{app, caller, field_id, maybe_caller, to_id};
 use crate::app::AppError;
 use crate::app::bookings::{
-    self, AttendeeInput as AppAttendeeInput, BookingPage as AppBookingPage, BookingView,
+    self, AttendeeInput as AppAttendeeInput, BookingView,
     CreateBookingInput as AppCreateBookingInput, ListInput, RescheduleInput, StatusFilter,
 };
 use crate::domain::booking::{Attendee as DomainAttendee, BookingStatus as DomainStatus};
@@ -188,24 +189,6 @@ impl From<BookingView> for Booking {
     }
 }
 
-/// A page of bookings.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct BookingPage {
-    /// The bookings on this page.
-    pub items: Vec<Booking>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
-impl From<AppBookingPage> for BookingPage {
-    fn from(page: AppBookingPage) -> BookingPage {
-        BookingPage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next_cursor,
-        }
-    }
-}
-
 /// A bookings tab; a booking is listed when it matches any of the tabs asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum BookingStatusFilter {
@@ -375,8 +358,8 @@ impl BookingQuery {
         before_end: Option<String>,
         #[graphql(desc = "Order by start (default `ASC`).")] sort_start: Option<SortOrder>,
         #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
-        #[graphql(desc = "Page size, 1–250 (default 50).")] take: Option<i32>,
-    ) -> GqlResult<BookingPage> {
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<Booking>> {
         let app = app(ctx)?;
         let caller = caller(ctx)?;
         let input = ListInput {
@@ -393,8 +376,7 @@ impl BookingQuery {
             after_start,
             before_end,
             descending: sort_start == Some(SortOrder::Desc),
-            cursor,
-            limit: take.map(i64::from),
+            page: page_request(cursor, limit),
         };
         Ok(bookings::list(app, caller, input, Utc::now()).await?.into())
     }

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use serde_json::{Value, json};
 
 use super::error::GqlResult;
+use super::page::{Page, page_request};
 use super::scalars::UtcTime;
 use super::{app, caller, field_id, lookup_id, to_id};
 use crate::app::AppError;
@@ -283,11 +284,16 @@ pub struct EventTypeQuery;
 
 #[Object]
 impl EventTypeQuery {
-    /// The caller's event types. Needs a key.
-    async fn event_types(&self, ctx: &Context<'_>) -> GqlResult<Vec<EventType>> {
+    /// One page of the caller's event types, oldest first. Needs a key.
+    async fn event_types(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<EventType>> {
         let app = app(ctx)?;
-        let all = event_types::list(app, caller(ctx)?).await?;
-        Ok(all.into_iter().map(Into::into).collect())
+        let page = event_types::list(app, caller(ctx)?, page_request(cursor, limit)).await?;
+        Ok(page.into())
     }
 
     /// One of the caller's event types. Needs a key.

@@ -16,6 +16,7 @@ mod bookings;
 mod error;
 mod event_types;
 mod me;
+mod page;
 mod scalars;
 mod schedules;
 mod slots;
@@ -259,20 +260,20 @@ mod tests {
                 "booking(uid: String!): Booking!",
                 "bookings(status: [BookingStatusFilter!],attendeeEmail: String,eventTypeId: ID,\
                  afterStart: String,beforeEnd: String,sortStart: SortOrder,cursor: String,\
-                 take: Int): BookingPage!",
+                 limit: Int): BookingPage!",
                 "defaultSchedule: Schedule!",
                 "eventType(id: ID!): EventType!",
-                "eventTypes: [EventType!]!",
+                "eventTypes(cursor: String,limit: Int): EventTypePage!",
                 "me: User!",
                 "publicEventType(username: String!,slug: String!): EventType!",
                 "schedule(id: ID!): Schedule!",
-                "schedules: [Schedule!]!",
+                "schedules(cursor: String,limit: Int): SchedulePage!",
                 "slots(eventTypeId: ID,username: String,eventTypeSlug: String,start: String!,\
                  end: String!,timeZone: String,duration: Int,bookingUidToReschedule: String\
                  ): [SlotDay!]!",
                 "webhook(id: ID!): Webhook!",
-                "webhookDeliveries(id: ID!,cursor: String,take: Int): WebhookDeliveryPage!",
-                "webhooks: [Webhook!]!",
+                "webhookDeliveries(id: ID!,cursor: String,limit: Int): WebhookDeliveryPage!",
+                "webhooks(cursor: String,limit: Int): WebhookPage!",
             ]
         );
         let mutation = root_fields(&sdl, "Mutation");
@@ -310,7 +311,9 @@ mod tests {
             .expect("an in-memory database");
         let schema = schema(App::new(db, Default::default()));
         let response = schema
-            .execute(async_graphql::Request::new("{ eventTypes { id } }").data(None::<Caller>))
+            .execute(
+                async_graphql::Request::new("{ eventTypes { items { id } } }").data(None::<Caller>),
+            )
             .await;
         let body = serde_json::to_value(&response).expect("serializable");
         assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHORIZED");

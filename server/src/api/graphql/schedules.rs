@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::error::GqlResult;
+use super::page::{Page, page_request};
 use super::{app, caller, lookup_id, to_id};
 use crate::app::schedules::{self, OverrideInput, ScheduleView, WeeklyInput};
 use crate::domain::ids::ScheduleId;
@@ -154,11 +155,16 @@ pub struct ScheduleQuery;
 
 #[Object]
 impl ScheduleQuery {
-    /// The caller's schedules.
-    async fn schedules(&self, ctx: &Context<'_>) -> GqlResult<Vec<Schedule>> {
+    /// One page of the caller's schedules, oldest first.
+    async fn schedules(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<Schedule>> {
         let app = app(ctx)?;
-        let all = schedules::list(app, caller(ctx)?).await?;
-        Ok(all.into_iter().map(Into::into).collect())
+        let page = schedules::list(app, caller(ctx)?, page_request(cursor, limit)).await?;
+        Ok(page.into())
     }
 
     /// One of the caller's schedules.

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::error::GqlResult;
+use super::page::{Page, page_request};
 use super::scalars::UtcTime;
 use super::{app, caller, field_id, lookup_id, to_id};
 use crate::app::AppError;
@@ -116,15 +117,6 @@ impl From<DeliveryLog> for WebhookDelivery {
     }
 }
 
-/// A page of deliveries, newest first.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct WebhookDeliveryPage {
-    /// This page.
-    pub items: Vec<WebhookDelivery>,
-    /// Pass as `cursor` for the next page; null on the last.
-    pub next_cursor: Option<String>,
-}
-
 /// Fields of a subscription to set; on update, absent fields stay as they are.
 #[derive(Debug, Clone, InputObject)]
 pub struct WebhookInput {
@@ -177,10 +169,15 @@ pub struct WebhookQuery;
 
 #[Object]
 impl WebhookQuery {
-    /// The caller's webhook subscriptions.
-    async fn webhooks(&self, ctx: &Context<'_>) -> GqlResult<Vec<Webhook>> {
-        let all = webhooks::list(app(ctx)?, caller(ctx)?).await?;
-        Ok(all.into_iter().map(Into::into).collect())
+    /// One page of the caller's webhook subscriptions, oldest first.
+    async fn webhooks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<Webhook>> {
+        let page = webhooks::list(app(ctx)?, caller(ctx)?, page_request(cursor, limit)).await?;
+        Ok(page.into())
     }
 
     /// One of the caller's webhook subscriptions.
@@ -198,22 +195,14 @@ impl WebhookQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The webhook's id.")] id: ID,
-        #[graphql(desc = "`nextCursor` of the previous page.")] cursor: Option<String>,
-        #[graphql(desc = "Page size, 1–250 (default 50).")] take: Option<i32>,
-    ) -> GqlResult<WebhookDeliveryPage> {
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<WebhookDelivery>> {
         let id = lookup_id("webhook", &id)?;
-        let cursor = cursor
-            .map(|c| {
-                c.parse::<i64>()
-                    .map_err(|_| AppError::invalid("cursor", "is not a cursor this API returned"))
-            })
-            .transpose()?;
-        let (logs, next) =
-            webhooks::deliveries(app(ctx)?, caller(ctx)?, id, cursor, take.map(i64::from)).await?;
-        Ok(WebhookDeliveryPage {
-            items: logs.into_iter().map(Into::into).collect(),
-            next_cursor: next.map(|n| n.to_string()),
-        })
+        let page = page_request(cursor, limit);
+        Ok(webhooks::deliveries(app(ctx)?, caller(ctx)?, id, page)
+            .await?
+            .into())
     }
 }
 

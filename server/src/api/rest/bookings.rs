@@ -2,13 +2,14 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Router, routing::get, routing::post};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{Auth, Body, MaybeAuth, Params};
+use super::page::{page_request, page_response};
 use super::{ok, success};
 use crate::api::format::utc;
 use crate::api::{ApiError, ErrorCode};
@@ -131,19 +132,10 @@ async fn list(
         after_start: params.get("afterStart"),
         before_end: params.get("beforeEnd"),
         descending,
-        cursor: params.get("cursor"),
-        limit: params.int("take")?,
+        page: page_request(&params)?,
     };
     let page = bookings::list(&app, caller, input, Utc::now()).await?;
-    let items: Vec<Value> = page.items.iter().map(booking_json).collect();
-    let count = items.len();
-    let mut body = json!({ "status": "success", "data": items });
-    body["pagination"] = json!({
-        "returnedItems": count,
-        "hasNextPage": page.next_cursor.is_some(),
-        "nextCursor": page.next_cursor,
-    });
-    Ok(axum::Json(body).into_response())
+    Ok(page_response(&page, booking_json))
 }
 
 async fn reschedule(

@@ -7,6 +7,7 @@ use axum::{Router, routing::get};
 use serde_json::{Value, json};
 
 use super::extract::{Auth, Body, MaybeAuth, Params, path_id};
+use super::page::{page_request, page_response};
 use super::{ok, success};
 use crate::api::format::utc;
 use crate::api::{ApiError, ErrorCode};
@@ -93,8 +94,8 @@ async fn list(
             "send an API key to list your event types, or ?username=&eventSlug= for a public one",
         ));
     };
-    let all = event_types::list(&app, caller).await?;
-    Ok(ok(Value::Array(all.iter().map(event_type_json).collect())))
+    let page = event_types::list(&app, caller, page_request(&params)?).await?;
+    Ok(page_response(&page, event_type_json))
 }
 
 async fn create(

@@ -5,6 +5,7 @@ mod bookings;
 mod event_types;
 mod extract;
 mod me;
+mod page;
 mod schedules;
 mod slots;
 mod webhooks;

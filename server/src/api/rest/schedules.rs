@@ -6,7 +6,8 @@ use axum::response::Response;
 use axum::{Router, routing::get};
 use serde_json::{Value, json};
 
-use super::extract::{Auth, Body, path_id};
+use super::extract::{Auth, Body, Params, path_id};
+use super::page::{page_request, page_response};
 use super::{ok, success};
 use crate::api::ApiError;
 use crate::app::App;
@@ -34,9 +35,13 @@ fn schedule_json(view: &ScheduleView) -> Value {
     })
 }
 
-async fn list(State(app): State<App>, Auth(caller): Auth) -> Result<Response, ApiError> {
-    let all = schedules::list(&app, caller).await?;
-    Ok(ok(Value::Array(all.iter().map(schedule_json).collect())))
+async fn list(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let page = schedules::list(&app, caller, page_request(&params)?).await?;
+    Ok(page_response(&page, schedule_json))
 }
 
 async fn create(

@@ -3,11 +3,12 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Router, routing::get, routing::post};
 use serde_json::{Value, json};
 
 use super::extract::{Auth, Body, Params, path_id};
+use super::page::{page_request, page_response};
 use super::{ok, success};
 use crate::api::ApiError;
 use crate::api::format::utc;
@@ -68,9 +69,13 @@ fn delivery_json(log: &DeliveryLog) -> Value {
     })
 }
 
-async fn list(State(app): State<App>, Auth(caller): Auth) -> Result<Response, ApiError> {
-    let all = webhooks::list(&app, caller).await?;
-    Ok(ok(Value::Array(all.iter().map(webhook_json).collect())))
+async fn list(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let page = webhooks::list(&app, caller, page_request(&params)?).await?;
+    Ok(page_response(&page, webhook_json))
 }
 
 async fn create(
@@ -119,14 +124,8 @@ async fn deliveries(
     params: Params,
 ) -> Result<Response, ApiError> {
     let id = path_id("webhook", &id)?;
-    let (logs, next) =
-        webhooks::deliveries(&app, caller, id, params.int("cursor")?, params.int("take")?).await?;
-    let body = json!({
-        "status": "success",
-        "data": logs.iter().map(delivery_json).collect::<Vec<_>>(),
-        "pagination": { "returnedItems": logs.len(), "hasNextPage": next.is_some(), "nextCursor": next.map(|n| n.to_string()) },
-    });
-    Ok(axum::Json(body).into_response())
+    let page = webhooks::deliveries(&app, caller, id, page_request(&params)?).await?;
+    Ok(page_response(&page, delivery_json))
 }
 
 async fn replay_one(

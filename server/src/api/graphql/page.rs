@@ -1,0 +1,46 @@
+//! Pages of every list field: one generic shape, `{items, nextCursor, hasMore}`, named
+//! per item type so clients see `BookingPage`, `EventTypePage` and so on.
+
+use async_graphql::{OutputType, SimpleObject};
+
+use super::bookings::Booking;
+use super::event_types::EventType;
+use super::schedules::Schedule;
+use super::webhooks::{Webhook, WebhookDelivery};
+use crate::app::page::{self, PageRequest};
+
+/// One page of a list; pass `nextCursor` back as `cursor` for the next.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(
+    concrete(name = "BookingPage", params(Booking)),
+    concrete(name = "EventTypePage", params(EventType)),
+    concrete(name = "SchedulePage", params(Schedule)),
+    concrete(name = "WebhookPage", params(Webhook)),
+    concrete(name = "WebhookDeliveryPage", params(WebhookDelivery))
+)]
+pub struct Page<T: OutputType> {
+    /// The items on this page, in list order.
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
+impl<T: OutputType, U: Into<T>> From<page::Page<U>> for Page<T> {
+    fn from(page: page::Page<U>) -> Page<T> {
+        Page {
+            has_more: page.has_more(),
+            next_cursor: page.next_cursor,
+            items: page.items.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The page a list field's `cursor` and `limit` arguments ask for.
+pub fn page_request(cursor: Option<String>, limit: Option<i32>) -> PageRequest {
+    PageRequest {
+        cursor,
+        limit: limit.map(i64::from),
+    }
+}
