@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::auth::Caller;
+use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::store::notifications::{self, Notification};
 use crate::store::webhooks::Subscription;
@@ -38,14 +39,11 @@ pub(crate) async fn webhook_disabled(
     Ok(notifications::insert(db, &notice).await?)
 }
 
-/// Up to `limit` of the caller's notices, newest first, older than the notice `before`.
-pub async fn list(
-    app: &App,
-    caller: Caller,
-    before: Option<i64>,
-    limit: u64,
-) -> Result<Vec<Notification>> {
-    Ok(notifications::list_for_user(&app.db, caller.org_id, caller.user_id, before, limit).await?)
+/// A page of the caller's notices, newest first.
+pub async fn list(app: &App, caller: Caller, page: PageRequest) -> Result<Page<Notification>> {
+    let keyset = page.keyset()?;
+    let rows = notifications::list_for_user(&app.db, caller.org_id, caller.user_id, keyset).await?;
+    Ok(Page::from_rows(rows, &keyset, |n| n.id))
 }
 
 /// Marks the caller's notice `id` read.

@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
 };
 
 use super::Result;
 use super::codec::{from_ms, to_ms};
 use super::entities::notifications;
+use super::keyset::{Keyset, newest_first};
 use crate::domain::ids::{OrgId, UserId};
 
 /// One notice.
@@ -60,23 +60,17 @@ pub async fn insert(db: &impl ConnectionTrait, n: &Notification) -> Result<Notif
     to_notification(row.insert(db).await?)
 }
 
-/// Up to `limit` of `user`'s notices older than the notice `before`, newest first.
+/// A page of `user`'s notices, newest first.
 pub async fn list_for_user(
     db: &impl ConnectionTrait,
     org: OrgId,
     user: UserId,
-    before: Option<i64>,
-    limit: u64,
+    keyset: Keyset<i64>,
 ) -> Result<Vec<Notification>> {
-    let mut query = notifications::Entity::find()
+    let query = notifications::Entity::find()
         .filter(notifications::Column::OrgId.eq(org.0))
         .filter(notifications::Column::UserId.eq(user.0));
-    if let Some(before) = before {
-        query = query.filter(notifications::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(notifications::Column::Id)
-        .limit(limit)
+    newest_first(query, notifications::Column::Id, keyset)
         .all(db)
         .await?
         .into_iter()

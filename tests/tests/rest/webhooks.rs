@@ -226,6 +226,31 @@ with_jobs! {
         }).await;
         let off = app.get(&format!("/v2/webhooks/{hook_id}")).await;
         assert!(off.data()["disabledReason"].as_str().unwrap().contains("20"), "{:?}", off.body);
+
+        // Its owner is told once, in the notices, and can mark the notice read.
+        let notices = app.get("/v2/me/notifications").await;
+        assert_eq!(notices.status, 200, "{:?}", notices.body);
+        let list = notices.data().as_array().unwrap().clone();
+        assert_eq!(list.len(), 1, "one notice: {list:?}");
+        assert_eq!(list[0]["kind"], "WEBHOOK_DISABLED");
+        assert_eq!(list[0]["subject"], format!("webhook:{hook_id}"));
+        assert!(list[0]["message"].as_str().unwrap().contains(receiver.url.as_str()), "{list:?}");
+        assert_eq!(list[0]["readAt"], Value::Null);
+        assert_eq!(notices.body["pagination"]["hasMore"], false);
+        let read = app.post(&format!("/v2/me/notifications/{}/read", list[0]["id"]), json!({})).await;
+        assert_eq!(read.status, 200, "{:?}", read.body);
+        assert!(read.data()["readAt"].is_string(), "{:?}", read.body);
+        let again = app.post(&format!("/v2/me/notifications/{}/read", list[0]["id"]), json!({})).await;
+        assert_eq!(again.data()["readAt"], read.data()["readAt"], "the first read time stays");
+        let missing = app.post("/v2/me/notifications/999999/read", json!({})).await;
+        assert_eq!((missing.status.as_u16(), missing.code()), (404, "NOT_FOUND"));
+        let graphql = app.post("/graphql", json!({"query": "{ notifications { items { kind readAt } hasMore } }"})).await;
+        assert_eq!(
+            graphql.body["data"]["notifications"],
+            json!({"items": [{"kind": "WEBHOOK_DISABLED", "readAt": read.data()["readAt"]}], "hasMore": false})
+        );
+        let anonymous = app.call_anonymous(Method::GET, "/v2/me/notifications", None).await;
+        assert_eq!(anonymous.status.as_u16(), 401);
     }
 
     async fn the_delivery_log_pages_newest_first(app) {

@@ -16,6 +16,7 @@ mod bookings;
 mod error;
 mod event_types;
 mod me;
+mod notifications;
 mod page;
 mod scalars;
 mod schedules;
@@ -38,7 +39,7 @@ use crate::api::{ApiError, ErrorCode};
 use crate::app::auth::Caller;
 use crate::app::{App, AppError};
 
-/// Every query: the caller, event types, schedules, slots and bookings.
+/// Every query: the caller, event types, schedules, slots, bookings, webhooks, notices.
 #[derive(MergedObject, Default)]
 pub struct Query(
     me::MeQuery,
@@ -47,15 +48,17 @@ pub struct Query(
     slots::SlotQuery,
     bookings::BookingQuery,
     webhooks::WebhookQuery,
+    notifications::NotificationQuery,
 );
 
-/// Every mutation: event types, schedules, the booking lifecycle and webhooks.
+/// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     event_types::EventTypeMutation,
     schedules::ScheduleMutation,
     bookings::BookingMutation,
     webhooks::WebhookMutation,
+    notifications::NotificationMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -265,6 +268,7 @@ mod tests {
                 "eventType(id: ID!): EventType!",
                 "eventTypes(cursor: String,limit: Int): EventTypePage!",
                 "me: User!",
+                "notifications(cursor: String,limit: Int): NotificationPage!",
                 "publicEventType(username: String!,slug: String!): EventType!",
                 "schedule(id: ID!): Schedule!",
                 "schedules(cursor: String,limit: Int): SchedulePage!",
@@ -290,6 +294,7 @@ mod tests {
                 "deleteEventType(id: ID!): ID!",
                 "deleteSchedule(id: ID!): ID!",
                 "deleteWebhook(id: ID!): ID!",
+                "markNotificationRead(id: ID!): Notification!",
                 "pingWebhook(id: ID!): WebhookPing!",
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",

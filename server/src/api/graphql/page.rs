@@ -5,6 +5,7 @@ use async_graphql::{OutputType, SimpleObject};
 
 use super::bookings::Booking;
 use super::event_types::EventType;
+use super::notifications::Notification;
 use super::schedules::Schedule;
 use super::webhooks::{Webhook, WebhookDelivery};
 use crate::app::page::{self, PageRequest};
@@ -14,6 +15,7 @@ use crate::app::page::{self, PageRequest};
 #[graphql(
     concrete(name = "BookingPage", params(Booking)),
     concrete(name = "EventTypePage", params(EventType)),
+    concrete(name = "NotificationPage", params(Notification)),
     concrete(name = "SchedulePage", params(Schedule)),
     concrete(name = "WebhookPage", params(Webhook)),
     concrete(name = "WebhookDeliveryPage", params(WebhookDelivery))

@@ -1,17 +1,27 @@
-//! `GET /v2/me`: who the API key belongs to.
+//! `GET /v2/me`: who the API key belongs to; `/v2/me/notifications`: what Convene has
+//! told them (a webhook switched off, …).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::{Router, routing::get};
-use serde_json::json;
+use axum::{
+    Router,
+    routing::{get, post},
+};
+use serde_json::{Value, json};
 
-use super::extract::Auth;
+use super::extract::{Auth, Params, path_id};
 use super::ok;
+use super::page::{page_request, page_response};
 use crate::api::ApiError;
-use crate::app::{App, users};
+use crate::api::format::utc;
+use crate::app::{App, notifications, users};
+use crate::store::notifications::Notification;
 
 pub fn router() -> Router<App> {
-    Router::new().route("/me", get(me))
+    Router::new()
+        .route("/me", get(me))
+        .route("/me/notifications", get(list_notifications))
+        .route("/me/notifications/{id}/read", post(mark_read))
 }
 
 async fn me(State(app): State<App>, Auth(caller): Auth) -> Result<Response, ApiError> {
@@ -25,4 +35,35 @@ async fn me(State(app): State<App>, Auth(caller): Auth) -> Result<Response, ApiE
         "organizationId": user.org_id.0,
         "defaultScheduleId": user.default_schedule_id.map(|s| s.0),
     })))
+}
+
+fn notification_json(n: &Notification) -> Value {
+    json!({
+        "id": n.id,
+        "kind": n.kind,
+        "subject": n.subject,
+        "message": n.message,
+        "createdAt": utc(n.created_at),
+        "readAt": n.read_at.map(utc),
+    })
+}
+
+async fn list_notifications(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let page = notifications::list(&app, caller, page_request(&params)?).await?;
+    Ok(page_response(&page, notification_json))
+}
+
+async fn mark_read(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id("notification", &id)?;
+    Ok(ok(notification_json(
+        &notifications::mark_read(&app, caller, id).await?,
+    )))
 }
