@@ -28,4 +28,8 @@ id_type!(
     EventTypeId,
     /// A booking's internal row id; the public handle is its uid.
     BookingId,
+    /// A customer account a CSM looks after.
+    CustomerId,
+    /// A person at a customer (champion, decision maker, user, …).
+    StakeholderId,
 );
