@@ -364,6 +364,33 @@ on_both_databases! {
         assert_eq!(answer.body, json!({"status": "error", "database": "ok", "queue": "error"}));
     }
 
+    async fn metrics_report_the_queue_depth(app: TestApp) {
+        // No dispatcher runs here, so three events stay in the outbox.
+        for uid in ["a", "b", "c"] {
+            convene::store::outbox::insert(&app.db, convene::domain::ids::OrgId(1), "BOOKING_CREATED", &json!({"uid": uid}), chrono::Utc::now())
+                .await
+                .unwrap();
+        }
+        // The gauge is shared with servers of other tests scraping at the same time, so a
+        // scrape may show theirs; this server's figures must show up within a few tries.
+        let mut seen = Vec::new();
+        for _ in 0..20 {
+            let page = metrics_page(&app).await;
+            let depth = |queue: &str| {
+                page.lines()
+                    .find(|l| l.starts_with(&format!("queue_depth{{queue=\"{queue}\"}}")))
+                    .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            };
+            let figures = (depth("outbox"), depth("due"), depth("scheduled"), depth("dead"));
+            if figures == (Some(3.0), Some(0.0), Some(0.0), Some(0.0)) {
+                assert!(page.contains("# TYPE queue_depth gauge"));
+                return;
+            }
+            seen.push(figures);
+        }
+        panic!("queue_depth never showed this server's outbox: {seen:?}");
+    }
+
     async fn metrics_count_requests_by_route_pattern(app: TestApp) {
         // The recorder is shared by every server in this process, so compare deltas.
         let before = metrics_page(&app).await;

@@ -17,7 +17,9 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
+
+use crate::app::App;
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -86,13 +88,39 @@ fn describe() {
         "Requests refused with 429, by route group"
     );
     metrics::describe_gauge!(
+        "queue_depth",
+        "Work waiting: outbox events, deliveries due, scheduled for retry, and dead letters"
+    );
+    metrics::describe_counter!(
+        "job_failures_total",
+        "Background work that failed on our side (not a subscriber's answer), by job"
+    );
+    metrics::describe_counter!(
+        "webhook_delivery_attempts_total",
+        "Webhook delivery attempts by outcome: delivered, retry or dead"
+    );
+    metrics::describe_gauge!(
         "rate_limit_clients",
         "Open rate-limit windows after the last sweep"
     );
 }
 
-/// `GET /metrics`.
-pub(crate) async fn render() -> Response {
+/// `GET /metrics`. The queue's depth is counted at scrape time: it lives in the database,
+/// shared by every process, so any one of them reports the same figures.
+pub(crate) async fn render(State(app): State<App>) -> Response {
+    match crate::app::webhooks::backlog(&app, chrono::Utc::now()).await {
+        Ok(backlog) => {
+            for (queue, depth) in [
+                ("outbox", backlog.outbox),
+                ("due", backlog.due),
+                ("scheduled", backlog.scheduled),
+                ("dead", backlog.dead),
+            ] {
+                metrics::gauge!("queue_depth", "queue" => queue).set(depth as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count the queue for /metrics"),
+    }
     (
         [(
             header::CONTENT_TYPE,

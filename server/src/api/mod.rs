@@ -50,7 +50,10 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
         .nest("/v2", rest::router(app.clone()))
         .merge(graphql::router(app.clone()))
         .merge(health::router(app.clone()))
-        .route("/metrics", get(self::metrics::render))
+        .route(
+            "/metrics",
+            get(self::metrics::render).with_state(app.clone()),
+        )
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .layer(axum::middleware::from_fn_with_state(
             app,

@@ -310,6 +310,31 @@ pub async fn dispatch_lag(app: &App, now: DateTime<Utc>) -> Result<std::time::Du
         .unwrap_or_default())
 }
 
+/// What waits in the queue, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    /// Outbox events not yet turned into deliveries.
+    pub outbox: u64,
+    /// Deliveries due now.
+    pub due: u64,
+    /// Deliveries waiting for a later retry.
+    pub scheduled: u64,
+    /// Dead letters waiting for a replay.
+    pub dead: u64,
+}
+
+/// Counts what waits in the queue.
+pub async fn backlog(app: &App, now: DateTime<Utc>) -> Result<Backlog> {
+    let outbox = store::outbox::undispatched(&app.db).await?;
+    let (due, scheduled, dead) = webhook_deliveries::backlog(&app.db, now).await?;
+    Ok(Backlog {
+        outbox,
+        due,
+        scheduled,
+        dead,
+    })
+}
+
 /// Turns up to `limit` outbox events into deliveries for the subscriptions that want
 /// them, in one transaction that also marks the events dispatched; returns how many events.
 pub async fn fan_out(app: &App, limit: u64, now: DateTime<Utc>) -> Result<usize> {

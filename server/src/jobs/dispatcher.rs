@@ -37,6 +37,7 @@ async fn dispatch_once(
         let app = app.clone();
         running.spawn(async move {
             if let Err(e) = webhooks::deliver(&app, delivery_id, attempt).await {
+                metrics::counter!("job_failures_total", "job" => "webhook_delivery").increment(1);
                 // The lease runs out and the attempt is made again.
                 tracing::warn!(delivery.id = delivery_id, error = %e, "webhook delivery failed on our side");
             }
@@ -60,6 +61,7 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
         let saturated = match dispatch_once(&app, &mut running, ticked, limit).await {
             Ok(started) => started > 0 && running.len() >= limit,
             Err(e) => {
+                metrics::counter!("job_failures_total", "job" => "webhook_dispatch").increment(1);
                 tracing::warn!(error = %e, "webhook dispatch round failed; retrying next round");
                 false
             }

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::Result;
@@ -111,4 +111,12 @@ pub async fn oldest_undispatched(db: &impl ConnectionTrait) -> Result<Option<Dat
         .one(db)
         .await?;
     oldest.map(from_ms).transpose()
+}
+
+/// How many events still wait for dispatch.
+pub async fn undispatched(db: &impl ConnectionTrait) -> Result<u64> {
+    Ok(outbox_events::Entity::find()
+        .filter(outbox_events::Column::DispatchedMs.is_null())
+        .count(db)
+        .await?)
 }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -407,4 +407,26 @@ pub async fn count_result(
         .exec(db)
         .await?;
     Ok(disabled.rows_affected == 1)
+}
+
+/// How many deliveries wait: `(due, scheduled, dead)` — due now (new or retry time
+/// reached), waiting for a later retry, and dead letters waiting for a replay.
+pub async fn backlog(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(u64, u64, u64)> {
+    let pending = || {
+        webhook_deliveries::Entity::find()
+            .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+    };
+    let due = pending()
+        .filter(webhook_deliveries::Column::NextAttemptMs.lte(to_ms(now)))
+        .count(db)
+        .await?;
+    let scheduled = pending()
+        .filter(webhook_deliveries::Column::NextAttemptMs.gt(to_ms(now)))
+        .count(db)
+        .await?;
+    let dead = webhook_deliveries::Entity::find()
+        .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Dead.as_str()))
+        .count(db)
+        .await?;
+    Ok((due, scheduled, dead))
 }
