@@ -12,6 +12,7 @@ mod helpers;
 mod m20261123_000001_foundation;
 mod m20261124_000002_webhooks;
 mod m20261124_000003_notifications;
+mod m20261124_000004_crm;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261124_000002_webhooks::Migration),
             Box::new(m20261124_000003_notifications::Migration),
+            Box::new(m20261124_000004_crm::Migration),
         ]
     }
 }

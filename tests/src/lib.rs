@@ -9,9 +9,9 @@ pub mod bench;
 use std::path::PathBuf;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
-use convene::app::{App, Settings, demo};
+use convene::app::{App, Settings, auth, demo};
 use convene::jobs::WorkerOptions;
-use convene::store::Db;
+use convene::store::{Db, api_keys::KeyOwner, orgs, users};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
@@ -228,6 +228,34 @@ impl TestApp {
             sqlite_file,
             _stop: stop,
         }
+    }
+
+    /// Adds a second organization ("Rival Corp") with its own host; that host's API key.
+    pub async fn other_org_key(&self) -> String {
+        let org = orgs::insert(&self.db, "Rival Corp", "rival")
+            .await
+            .expect("a second organization");
+        let user = users::insert(
+            &self.db,
+            org,
+            users::NewUser {
+                username: "rival",
+                email: "host@rival.example",
+                name: "Rival Host",
+                time_zone: chrono_tz::UTC,
+            },
+        )
+        .await
+        .expect("its host");
+        let key = auth::generate_key();
+        let owner = KeyOwner {
+            org_id: org,
+            user_id: user.id,
+        };
+        auth::register_key(&self.db, owner, "test", &key)
+            .await
+            .expect("its key");
+        key
     }
 
     /// Sends `method path` with an optional JSON body, authenticated as the demo host.

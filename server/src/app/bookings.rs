@@ -373,6 +373,7 @@ pub async fn create(
     let booking = store::bookings::insert(&txn, &booking)
         .await
         .map_err(store_error)?;
+    super::customers::link_booking(&txn, &booking, now).await?;
     let trigger = if status == BookingStatus::Pending {
         "BOOKING_REQUESTED"
     } else {
@@ -564,6 +565,7 @@ pub async fn reschedule(
     let moved = store::bookings::insert(&txn, &moved)
         .await
         .map_err(store_error)?;
+    super::customers::link_booking(&txn, &moved, now).await?;
     let moved = BookingView {
         booking: moved,
         host: b.host,

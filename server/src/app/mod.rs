@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod availability;
 pub mod bookings;
+pub mod customers;
 pub mod demo;
 mod error;
 pub mod event_types;

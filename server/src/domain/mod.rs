@@ -13,6 +13,7 @@
 
 pub mod booking;
 pub mod crm;
+pub mod customer;
 pub mod event_type;
 pub mod ids;
 pub mod rules;

@@ -182,6 +182,92 @@ pub async fn find_by_uid(
     Ok(with_attendees(db, vec![model]).await?.pop())
 }
 
+/// The bookings `ids` of `org`, in no particular order.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    ids: &[BookingId],
+) -> Result<Vec<Booking>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = bookings::Entity::find()
+        .filter(bookings::Column::OrgId.eq(org.0))
+        .filter(bookings::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(db)
+        .await?;
+    with_attendees(db, models).await
+}
+
+/// Every attendee email (lower case) of each booking of `org` that has an attendee
+/// matching `matches`: what relinking needs when a customer or stakeholder changes.
+async fn attendee_emails_where(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    matches: Condition,
+) -> Result<Vec<(BookingId, Vec<String>)>> {
+    let in_org = Query::select()
+        .column(bookings::Column::Id)
+        .from(bookings::Entity)
+        .and_where(bookings::Column::OrgId.eq(org.0))
+        .to_owned();
+    let matching = Query::select()
+        .column(booking_attendees::Column::BookingId)
+        .from(booking_attendees::Entity)
+        .cond_where(matches)
+        .and_where(booking_attendees::Column::BookingId.in_subquery(in_org))
+        .to_owned();
+    let mut emails: Vec<(BookingId, Vec<String>)> = Vec::new();
+    for a in booking_attendees::Entity::find()
+        .filter(booking_attendees::Column::BookingId.in_subquery(matching))
+        .order_by_asc(booking_attendees::Column::BookingId)
+        .order_by_asc(booking_attendees::Column::Id)
+        .all(db)
+        .await?
+    {
+        let id = BookingId(a.booking_id);
+        match emails.last_mut() {
+            Some((last, list)) if *last == id => list.push(a.email.to_lowercase()),
+            _ => emails.push((id, vec![a.email.to_lowercase()])),
+        }
+    }
+    Ok(emails)
+}
+
+/// The attendee emails of `org`'s bookings with someone at one of `domains` or their
+/// subdomains.
+pub async fn attendees_at_domains(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    domains: &[String],
+) -> Result<Vec<(BookingId, Vec<String>)>> {
+    if domains.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut any = Condition::any();
+    for domain in domains {
+        // Domains hold only letters, digits, dots and hyphens: nothing LIKE treats specially.
+        any = any
+            .add(booking_attendees::Column::Email.like(format!("%@{domain}")))
+            .add(booking_attendees::Column::Email.like(format!("%.{domain}")));
+    }
+    attendee_emails_where(db, org, any).await
+}
+
+/// The attendee emails of `org`'s bookings with an attendee at one of `emails`.
+pub async fn attendees_with_emails(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    emails: &[String],
+) -> Result<Vec<(BookingId, Vec<String>)>> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    let matches =
+        Condition::all().add(booking_attendees::Column::Email.is_in(emails.iter().cloned()));
+    attendee_emails_where(db, org, matches).await
+}
+
 /// Which bookings a list shows, as in Cal.com's booking tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {

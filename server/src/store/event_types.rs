@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::codec::{from_json, from_ms, to_json, to_ms};
 use super::entities::event_types;
 use super::keyset::{self, Keyset};
-use super::{Result, StoreError};
+use super::{Result, StoreError, duplicate_or_db};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{EventTypeId, OrgId, ScheduleId, UserId};
 use crate::domain::rules::{BookingWindow, PeriodLimits};
@@ -248,13 +248,6 @@ pub async fn slugs(
         .into_iter()
         .map(|m| (EventTypeId(m.id), m.slug))
         .collect())
-}
-
-fn duplicate_or_db(err: sea_orm::DbErr) -> StoreError {
-    match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate,
-        _ => StoreError::Db(err),
-    }
 }
 
 fn live() -> sea_orm::Select<event_types::Entity> {

@@ -7,15 +7,18 @@
 pub mod api_keys;
 pub mod bookings;
 mod codec;
+pub mod customers;
 pub mod db;
 mod entities;
 pub mod event_types;
 pub mod idempotency;
 mod keyset;
+pub mod meeting_links;
 pub mod notifications;
 pub mod orgs;
 pub mod outbox;
 pub mod schedules;
+pub mod stakeholders;
 pub mod users;
 pub mod webhook_deliveries;
 pub mod webhooks;
@@ -47,3 +50,11 @@ pub enum StoreError {
 
 /// The result of a storage call.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A unique-index refusal as [`StoreError::Duplicate`], anything else as a database error.
+fn duplicate_or_db(err: sea_orm::DbErr) -> StoreError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate,
+        _ => StoreError::Db(err),
+    }
+}

@@ -3,9 +3,7 @@
 
 use chrono::Weekday;
 use chrono_tz::Europe::Berlin;
-use convene::app::auth;
-use convene::store::{api_keys::KeyOwner, orgs, users};
-use convene_tests::{TestApp, next, on_both_databases};
+use convene_tests::{next, on_both_databases};
 use reqwest::Method;
 use serde_json::json;
 
@@ -21,36 +19,6 @@ const CODES: [&str; 8] = [
     "RATE_LIMIT_EXCEEDED",
     "INTERNAL_ERROR",
 ];
-
-/// Adds a second organization with its own host and returns that host's key.
-async fn other_org(app: &TestApp) -> String {
-    let org = orgs::insert(&app.db, "Rival Corp", "rival").await.unwrap();
-    let user = users::insert(
-        &app.db,
-        org,
-        users::NewUser {
-            username: "rival",
-            email: "host@rival.example",
-            name: "Rival Host",
-            time_zone: chrono_tz::UTC,
-        },
-    )
-    .await
-    .unwrap();
-    let key = auth::generate_key();
-    auth::register_key(
-        &app.db,
-        KeyOwner {
-            org_id: org,
-            user_id: user.id,
-        },
-        "test",
-        &key,
-    )
-    .await
-    .unwrap();
-    key
-}
 
 on_both_databases! {
     async fn credentials_are_required_and_checked(app: TestApp) {
@@ -75,7 +43,7 @@ on_both_databases! {
         let id = app.event_type_id("30min").await;
         let created = app.post("/v2/bookings", booking(id, &utc(Berlin, day, "09:00"), "a@acme.com")).await;
         let uid = created.data()["uid"].as_str().unwrap().to_string();
-        let rival = other_org(&app).await;
+        let rival = app.other_org_key().await;
         let as_rival = |method: Method, path: String| app.send(app.request(method, &path, None).bearer_auth(&rival));
         for (method, path) in [
             (Method::GET, format!("/v2/event-types/{id}")),

@@ -13,6 +13,7 @@
 //! (`UPDATE_SCHEMA=1 cargo test -p convene api::graphql` rewrites it).
 
 mod bookings;
+mod customers;
 mod error;
 mod event_types;
 mod me;
@@ -49,6 +50,7 @@ pub struct Query(
     bookings::BookingQuery,
     webhooks::WebhookQuery,
     notifications::NotificationQuery,
+    customers::CustomerQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices.
@@ -59,6 +61,7 @@ pub struct Mutation(
     bookings::BookingMutation,
     webhooks::WebhookMutation,
     notifications::NotificationMutation,
+    customers::CustomerMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -243,7 +246,8 @@ mod tests {
             if in_description || line.is_empty() {
                 continue;
             }
-            current.push_str(line);
+            // Arguments after a described one are printed indented on the same line.
+            current.push_str(&line.replace('\t', ""));
             // A field is complete once its argument list (if any) is closed.
             let open = current.matches('(').count();
             if open == current.matches(')').count() && current.contains(':') {
@@ -264,10 +268,14 @@ mod tests {
                 "bookings(status: [BookingStatusFilter!],attendeeEmail: String,eventTypeId: ID,\
                  afterStart: String,beforeEnd: String,sortStart: SortOrder,cursor: String,\
                  limit: Int): BookingPage!",
+                "customer(id: ID!): Customer!",
+                "customers(ownerId: ID,tier: String,search: String,cursor: String,limit: Int\
+                 ): CustomerPage!",
                 "defaultSchedule: Schedule!",
                 "eventType(id: ID!): EventType!",
                 "eventTypes(cursor: String,limit: Int): EventTypePage!",
                 "me: User!",
+                "myAccounts(cursor: String,limit: Int): CustomerPage!",
                 "notifications(cursor: String,limit: Int): NotificationPage!",
                 "publicEventType(username: String!,slug: String!): EventType!",
                 "schedule(id: ID!): Schedule!",
@@ -284,22 +292,28 @@ mod tests {
         assert_eq!(
             mutation,
             [
+                "addStakeholder(customerId: ID!,input: StakeholderInput!): Stakeholder!",
                 "cancelBooking(uid: String!,cancellationReason: String): Booking!",
                 "confirmBooking(uid: String!): Booking!",
                 "createBooking(input: CreateBookingInput!): Booking!",
+                "createCustomer(input: CustomerInput!): Customer!",
                 "createEventType(input: EventTypeInput!): EventType!",
                 "createSchedule(input: ScheduleInput!): Schedule!",
                 "createWebhook(input: WebhookInput!): Webhook!",
                 "declineBooking(uid: String!,reason: String): Booking!",
+                "deleteCustomer(id: ID!): ID!",
                 "deleteEventType(id: ID!): ID!",
                 "deleteSchedule(id: ID!): ID!",
                 "deleteWebhook(id: ID!): ID!",
                 "markNotificationRead(id: ID!): Notification!",
                 "pingWebhook(id: ID!): WebhookPing!",
+                "removeStakeholder(id: ID!): ID!",
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
+                "updateCustomer(id: ID!,input: CustomerInput!): Customer!",
                 "updateEventType(id: ID!,input: EventTypeInput!): EventType!",
                 "updateSchedule(id: ID!,input: ScheduleInput!): Schedule!",
+                "updateStakeholder(id: ID!,input: StakeholderInput!): Stakeholder!",
                 "updateWebhook(id: ID!,input: WebhookInput!): Webhook!",
             ]
         );

@@ -4,6 +4,7 @@
 use async_graphql::{OutputType, SimpleObject};
 
 use super::bookings::Booking;
+use super::customers::Customer;
 use super::event_types::EventType;
 use super::notifications::Notification;
 use super::schedules::Schedule;
@@ -14,6 +15,7 @@ use crate::app::page::{self, PageRequest};
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(
     concrete(name = "BookingPage", params(Booking)),
+    concrete(name = "CustomerPage", params(Customer)),
     concrete(name = "EventTypePage", params(EventType)),
     concrete(name = "NotificationPage", params(Notification)),
     concrete(name = "SchedulePage", params(Schedule)),

@@ -4,12 +4,16 @@
 pub mod api_keys;
 pub mod booking_attendees;
 pub mod bookings;
+pub mod customer_domains;
+pub mod customers;
 pub mod event_types;
 pub mod idempotency_keys;
+pub mod meeting_links;
 pub mod notifications;
 pub mod organizations;
 pub mod outbox_events;
 pub mod schedules;
+pub mod stakeholders;
 pub mod users;
 pub mod webhook_attempts;
 pub mod webhook_deliveries;

@@ -1,0 +1,351 @@
+//! Customers, stakeholders and the meetings linked to them: what a CSM's dashboard reads.
+
+use async_graphql::{
+    ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, SimpleObject,
+};
+
+use super::error::GqlResult;
+use super::page::{Page, page_request};
+use super::scalars::UtcTime;
+use super::{app, caller, field_id, lookup_id, to_id};
+use crate::app::AppError;
+use crate::app::customers::{self, CustomerQuery as AppCustomerQuery, Meeting as AppMeeting};
+use crate::domain::crm::linking::Link;
+use crate::domain::customer::{Customer as DomainCustomer, Stakeholder as DomainStakeholder};
+use crate::domain::ids::{CustomerId, StakeholderId};
+
+/// A customer account.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct Customer {
+    /// The customer's id.
+    pub id: ID,
+    /// Display name.
+    pub name: String,
+    /// Email domains; bookings from them are linked to this customer.
+    pub domains: Vec<String>,
+    /// The owning CSM's user id.
+    pub owner_id: Option<ID>,
+    /// `enterprise`, `mid-market`, `smb` or `other`.
+    pub tier: String,
+    /// Annual recurring revenue in cents.
+    pub arr_cents: i64,
+    /// `onboarding`, `active`, `renewal` or `churned`.
+    pub lifecycle_stage: String,
+    /// When it was made.
+    pub created_at: UtcTime,
+    /// When it last changed.
+    pub updated_at: UtcTime,
+}
+
+impl From<DomainCustomer> for Customer {
+    fn from(c: DomainCustomer) -> Customer {
+        Customer {
+            id: to_id(c.id.0),
+            name: c.name,
+            domains: c.domains,
+            owner_id: c.owner.map(|u| to_id(u.0)),
+            tier: c.tier.as_str().to_string(),
+            arr_cents: c.arr_cents,
+            lifecycle_stage: c.lifecycle_stage.as_str().to_string(),
+            created_at: UtcTime(c.created_at),
+            updated_at: UtcTime(c.updated_at),
+        }
+    }
+}
+
+fn customer_id(c: &Customer) -> GqlResult<CustomerId> {
+    Ok(CustomerId(lookup_id("customer", &c.id)?))
+}
+
+#[ComplexObject]
+impl Customer {
+    /// The people at this customer.
+    async fn stakeholders(&self, ctx: &Context<'_>) -> GqlResult<Vec<Stakeholder>> {
+        let all = customers::stakeholders(app(ctx)?, caller(ctx)?, customer_id(self)?).await?;
+        Ok(all.into_iter().map(Into::into).collect())
+    }
+
+    /// Meetings linked to this customer, newest first.
+    async fn meetings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Meeting>> {
+        let all = customers::meetings(app(ctx)?, caller(ctx)?, customer_id(self)?).await?;
+        Ok(all.into_iter().map(Into::into).collect())
+    }
+}
+
+/// A person at a customer.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Stakeholder {
+    /// The stakeholder's id.
+    pub id: ID,
+    /// Their customer.
+    pub customer_id: ID,
+    /// Full name.
+    pub name: String,
+    /// Email address; bookings from it are linked to this person.
+    pub email: String,
+    /// Job title.
+    pub title: Option<String>,
+    /// `champion`, `decision_maker`, `executive`, `user` or `other`.
+    pub role: String,
+}
+
+impl From<DomainStakeholder> for Stakeholder {
+    fn from(s: DomainStakeholder) -> Stakeholder {
+        Stakeholder {
+            id: to_id(s.id.0),
+            customer_id: to_id(s.customer_id.0),
+            name: s.name,
+            email: s.email,
+            title: s.title,
+            role: s.role.as_str().to_string(),
+        }
+    }
+}
+
+/// Why a meeting counts as one with the customer.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct MeetingLink {
+    /// The attendee that matched.
+    pub attendee_email: String,
+    /// The stakeholder they are, when matched by email.
+    pub stakeholder_id: Option<ID>,
+    /// `email`, `domain` or `manual`.
+    pub matched_by: String,
+}
+
+impl From<Link> for MeetingLink {
+    fn from(l: Link) -> MeetingLink {
+        MeetingLink {
+            attendee_email: l.attendee_email,
+            stakeholder_id: l.stakeholder_id.map(|s| to_id(s.0)),
+            matched_by: l.matched_by.as_str().to_string(),
+        }
+    }
+}
+
+/// A booking linked to a customer.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Meeting {
+    /// The booking's uid.
+    pub uid: String,
+    /// Its title.
+    pub title: String,
+    /// `accepted`, `pending`, `cancelled` or `rejected`.
+    pub status: String,
+    /// When it starts.
+    pub start_time: UtcTime,
+    /// When it ends.
+    pub end_time: UtcTime,
+    /// The attendees' emails.
+    pub attendee_emails: Vec<String>,
+    /// How it was linked to the customer.
+    pub links: Vec<MeetingLink>,
+}
+
+impl From<AppMeeting> for Meeting {
+    fn from(m: AppMeeting) -> Meeting {
+        Meeting {
+            uid: m.booking.uid,
+            title: m.booking.title,
+            status: m.booking.status.as_str().to_string(),
+            start_time: UtcTime(m.booking.span.start),
+            end_time: UtcTime(m.booking.span.end),
+            attendee_emails: m.booking.attendees.into_iter().map(|a| a.email).collect(),
+            links: m.links.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Queries about customers.
+#[derive(Default)]
+pub struct CustomerQuery;
+
+#[Object]
+impl CustomerQuery {
+    /// One page of the organization's customers, oldest first. Needs a key.
+    #[allow(clippy::too_many_arguments)]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only accounts this CSM owns.")] owner_id: Option<ID>,
+        #[graphql(desc = "Only this tier.")] tier: Option<String>,
+        #[graphql(desc = "Name contains, or a domain starts with, this text.")] search: Option<
+            String,
+        >,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<Customer>> {
+        let query = AppCustomerQuery {
+            owner_id: owner_id.map(|id| field_id("ownerId", &id)).transpose()?,
+            tier,
+            search,
+        };
+        let page = customers::list(app(ctx)?, caller(ctx)?, query, page_request(cursor, limit));
+        Ok(page.await?.into())
+    }
+
+    /// The customers the caller owns, as a CSM's "my accounts". Needs a key.
+    async fn my_accounts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<Customer>> {
+        let caller = caller(ctx)?;
+        let query = AppCustomerQuery {
+            owner_id: Some(caller.user_id.0),
+            ..AppCustomerQuery::default()
+        };
+        let page = customers::list(app(ctx)?, caller, query, page_request(cursor, limit));
+        Ok(page.await?.into())
+    }
+
+    /// One customer of the caller's organization. Needs a key.
+    async fn customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's id.")] id: ID,
+    ) -> GqlResult<Customer> {
+        let id = CustomerId(lookup_id("customer", &id)?);
+        Ok(customers::get(app(ctx)?, caller(ctx)?, id).await?.into())
+    }
+}
+
+/// A customer as sent; on update, absent fields stay.
+#[derive(Debug, Clone, InputObject)]
+pub struct CustomerInput {
+    /// Display name (required on create).
+    pub name: Option<String>,
+    /// Email domains, e.g. `acme.com`; replaces the list.
+    pub domains: Option<Vec<String>>,
+    /// The owning CSM's user id; null removes the owner.
+    pub owner_id: MaybeUndefined<ID>,
+    /// `enterprise`, `mid-market`, `smb` or `other`.
+    pub tier: Option<String>,
+    /// Annual recurring revenue in cents.
+    pub arr_cents: Option<i64>,
+    /// `onboarding`, `active`, `renewal` or `churned`.
+    pub lifecycle_stage: Option<String>,
+}
+
+impl CustomerInput {
+    fn into_app(self) -> Result<customers::CustomerInput, AppError> {
+        let owner_id = match self.owner_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => Some(Some(field_id("ownerId", &id)?)),
+        };
+        Ok(customers::CustomerInput {
+            name: self.name,
+            domains: self.domains,
+            owner_id,
+            tier: self.tier,
+            arr_cents: self.arr_cents,
+            lifecycle_stage: self.lifecycle_stage,
+        })
+    }
+}
+
+/// A stakeholder as sent; on update, absent fields stay.
+#[derive(Debug, Clone, InputObject)]
+pub struct StakeholderInput {
+    /// Full name (required on create).
+    pub name: Option<String>,
+    /// Email address (required on create).
+    pub email: Option<String>,
+    /// Job title; an empty string removes it.
+    pub title: Option<String>,
+    /// `champion`, `decision_maker`, `executive`, `user` or `other`.
+    pub role: Option<String>,
+}
+
+impl From<StakeholderInput> for customers::StakeholderInput {
+    fn from(s: StakeholderInput) -> customers::StakeholderInput {
+        customers::StakeholderInput {
+            name: s.name,
+            email: s.email,
+            title: s.title,
+            role: s.role,
+        }
+    }
+}
+
+/// Changes to customers and stakeholders.
+#[derive(Default)]
+pub struct CustomerMutation;
+
+#[Object]
+impl CustomerMutation {
+    /// Creates a customer; bookings already made from its domains are linked to it.
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: CustomerInput,
+    ) -> GqlResult<Customer> {
+        let input = input.into_app()?;
+        Ok(customers::create(app(ctx)?, caller(ctx)?, input)
+            .await?
+            .into())
+    }
+
+    /// Changes a customer; new domains relink the bookings they concern.
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's id.")] id: ID,
+        input: CustomerInput,
+    ) -> GqlResult<Customer> {
+        let id = CustomerId(lookup_id("customer", &id)?);
+        let input = input.into_app()?;
+        Ok(customers::update(app(ctx)?, caller(ctx)?, id, input)
+            .await?
+            .into())
+    }
+
+    /// Deletes a customer with its stakeholders; the bookings stay. Returns its id.
+    async fn delete_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's id.")] id: ID,
+    ) -> GqlResult<ID> {
+        let customer = CustomerId(lookup_id("customer", &id)?);
+        customers::delete(app(ctx)?, caller(ctx)?, customer).await?;
+        Ok(id)
+    }
+
+    /// Adds a stakeholder; their bookings are linked to them.
+    async fn add_stakeholder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Their customer's id.")] customer_id: ID,
+        input: StakeholderInput,
+    ) -> GqlResult<Stakeholder> {
+        let customer = CustomerId(lookup_id("customer", &customer_id)?);
+        let added = customers::add_stakeholder(app(ctx)?, caller(ctx)?, customer, input.into());
+        Ok(added.await?.into())
+    }
+
+    /// Changes a stakeholder.
+    async fn update_stakeholder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stakeholder's id.")] id: ID,
+        input: StakeholderInput,
+    ) -> GqlResult<Stakeholder> {
+        let id = StakeholderId(lookup_id("stakeholder", &id)?);
+        let updated = customers::update_stakeholder(app(ctx)?, caller(ctx)?, id, input.into());
+        Ok(updated.await?.into())
+    }
+
+    /// Removes a stakeholder; their meetings stay with the customer. Returns their id.
+    async fn remove_stakeholder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stakeholder's id.")] id: ID,
+    ) -> GqlResult<ID> {
+        let stakeholder = StakeholderId(lookup_id("stakeholder", &id)?);
+        customers::remove_stakeholder(app(ctx)?, caller(ctx)?, stakeholder).await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,475 @@
+//! The customer-success layer's use cases: customers with their domains, their
+//! stakeholders, and linking every booking to the accounts its attendees belong to.
+//!
+//! Linking runs inside the transaction that writes the booking, so no booking is ever
+//! left unlinked, and again whenever what it depends on changes (a customer's domains,
+//! a stakeholder's email). A CSM's manual link always wins over the automatic ones.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde::Deserialize;
+
+use super::auth::Caller;
+use super::input::Issues;
+use super::page::{Page, PageRequest};
+use super::{App, AppError, Result};
+use crate::domain::booking::Booking;
+use crate::domain::crm::health::Tier;
+use crate::domain::crm::linking::{self, Link, MatchedBy};
+use crate::domain::customer::{Customer, LifecycleStage, Stakeholder, StakeholderRole};
+use crate::domain::ids::{BookingId, CustomerId, OrgId, StakeholderId, UserId};
+use crate::domain::validate;
+use crate::store::customers::CustomerFilter;
+use crate::store::{self, StoreError};
+
+/// A customer as sent; on update, absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerInput {
+    /// Display name (required on create).
+    pub name: Option<String>,
+    /// Email domains of the account's people (`acme.com`); replaces the list.
+    pub domains: Option<Vec<String>>,
+    /// The owning CSM's user id; `Some(None)` removes the owner.
+    pub owner_id: Option<Option<i64>>,
+    /// `enterprise`, `mid-market`, `smb` or `other` (default `other`).
+    pub tier: Option<String>,
+    /// Annual recurring revenue in cents.
+    pub arr_cents: Option<i64>,
+    /// `onboarding`, `active`, `renewal` or `churned` (default `active`).
+    pub lifecycle_stage: Option<String>,
+}
+
+/// A stakeholder as sent; on update, absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StakeholderInput {
+    /// Full name (required on create).
+    pub name: Option<String>,
+    /// Email address (required on create); unique within the organization.
+    pub email: Option<String>,
+    /// Job title; an empty string removes it.
+    pub title: Option<String>,
+    /// `champion`, `decision_maker`, `executive`, `user` or `other` (default `user`).
+    pub role: Option<String>,
+}
+
+/// Which customers to list.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerQuery {
+    /// Only accounts this CSM owns.
+    pub owner_id: Option<i64>,
+    /// Only accounts of this tier.
+    pub tier: Option<String>,
+    /// Name or domain contains / starts with this text.
+    pub search: Option<String>,
+}
+
+/// A meeting with a customer: the booking and how it was linked.
+#[derive(Debug, Clone)]
+pub struct Meeting {
+    /// The booking.
+    pub booking: Booking,
+    /// The links of this booking to the customer (one per matched attendee).
+    pub links: Vec<Link>,
+}
+
+fn words<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> String {
+    all.iter().map(|x| name(*x)).collect::<Vec<_>>().join(", ")
+}
+
+/// Checks `input` onto `c`, collecting every problem.
+async fn apply_customer(app: &App, c: &mut Customer, input: &CustomerInput) -> Result<()> {
+    let mut issues = Issues::default();
+    if let Some(name) = &input.name {
+        let name = name.trim();
+        issues.require(!name.is_empty(), "name", "must not be empty");
+        issues.require(name.len() <= 200, "name", "must be at most 200 characters");
+        c.name = name.to_string();
+    }
+    if let Some(domains) = &input.domains {
+        let mut normalized = Vec::new();
+        for (i, raw) in domains.iter().enumerate() {
+            match linking::normalize_domain(raw) {
+                Some(d) if linking::is_free_mail(&d) => issues.require(
+                    false,
+                    &format!("domains[{i}]"),
+                    format!("`{d}` is a free email provider: its people are not one customer"),
+                ),
+                Some(d) if !normalized.contains(&d) => normalized.push(d),
+                Some(_) => {}
+                None => issues.require(
+                    false,
+                    &format!("domains[{i}]"),
+                    format!("`{raw}` is not a domain such as acme.com"),
+                ),
+            }
+        }
+        issues.require(normalized.len() <= 50, "domains", "at most 50 domains");
+        c.domains = normalized;
+    }
+    if let Some(tier) = &input.tier {
+        match Tier::parse(tier) {
+            Some(t) => c.tier = t,
+            None => issues.require(
+                false,
+                "tier",
+                format!("`{tier}` is not one of enterprise, mid-market, smb, other"),
+            ),
+        }
+    }
+    if let Some(arr) = input.arr_cents {
+        issues.require(arr >= 0, "arrCents", "must not be negative");
+        c.arr_cents = arr;
+    }
+    if let Some(stage) = &input.lifecycle_stage {
+        match LifecycleStage::parse(stage) {
+            Some(s) => c.lifecycle_stage = s,
+            None => issues.require(
+                false,
+                "lifecycleStage",
+                format!(
+                    "`{stage}` is not one of {}",
+                    words(&LifecycleStage::ALL, LifecycleStage::as_str)
+                ),
+            ),
+        }
+    }
+    if let Some(owner) = input.owner_id {
+        c.owner = owner.map(UserId);
+        if let Some(owner) = c.owner {
+            let exists = store::users::find(&app.db, c.org_id, owner)
+                .await?
+                .is_some();
+            issues.require(
+                exists,
+                "ownerId",
+                format!("user `{owner}` is not in your organization"),
+            );
+        }
+    }
+    issues.finish()
+}
+
+/// Creates a customer; bookings already made from its domains are linked to it.
+pub async fn create(app: &App, caller: Caller, input: CustomerInput) -> Result<Customer> {
+    if input.name.is_none() {
+        return Err(AppError::invalid("name", "is required"));
+    }
+    let now = Utc::now();
+    let mut c = Customer {
+        id: CustomerId(0),
+        org_id: caller.org_id,
+        name: String::new(),
+        domains: Vec::new(),
+        owner: None,
+        tier: Tier::Other,
+        arr_cents: 0,
+        lifecycle_stage: LifecycleStage::Active,
+        created_at: now,
+        updated_at: now,
+    };
+    apply_customer(app, &mut c, &input).await?;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    let c = store::customers::insert(&txn, &c).await?;
+    relink_domains(&txn, c.org_id, &c.domains, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(c)
+}
+
+/// The caller's organization's customer `id`.
+pub async fn get(app: &App, caller: Caller, id: CustomerId) -> Result<Customer> {
+    store::customers::find(&app.db, caller.org_id, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("customer `{id}` does not exist")))
+}
+
+/// Changes the fields given; changing the domains relinks the bookings they concern.
+pub async fn update(
+    app: &App,
+    caller: Caller,
+    id: CustomerId,
+    input: CustomerInput,
+) -> Result<Customer> {
+    let mut c = get(app, caller, id).await?;
+    let old_domains = c.domains.clone();
+    apply_customer(app, &mut c, &input).await?;
+    let now = Utc::now();
+    c.updated_at = now;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    let c = store::customers::update(&txn, &c).await?;
+    if c.domains != old_domains {
+        let touched: Vec<String> = old_domains.into_iter().chain(c.domains.clone()).collect();
+        relink_domains(&txn, c.org_id, &touched, now).await?;
+    }
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(c)
+}
+
+/// Deletes a customer with its stakeholders and links; the bookings stay.
+pub async fn delete(app: &App, caller: Caller, id: CustomerId) -> Result<Customer> {
+    let c = get(app, caller, id).await?;
+    store::customers::delete(&app.db, caller.org_id, id).await?;
+    Ok(c)
+}
+
+/// A page of the organization's customers.
+pub async fn list(
+    app: &App,
+    caller: Caller,
+    query: CustomerQuery,
+    page: PageRequest,
+) -> Result<Page<Customer>> {
+    let mut issues = Issues::default();
+    let tier = query.tier.as_deref().and_then(|t| {
+        let parsed = Tier::parse(t);
+        issues.require(
+            parsed.is_some(),
+            "tier",
+            format!("`{t}` is not one of enterprise, mid-market, smb, other"),
+        );
+        parsed
+    });
+    let keyset = issues.finish_with(page.check())?;
+    let filter = CustomerFilter {
+        owner: query.owner_id.map(UserId),
+        tier,
+        search: query.search.filter(|s| !s.trim().is_empty()),
+    };
+    let rows = store::customers::list(&app.db, caller.org_id, &filter, keyset).await?;
+    Ok(Page::from_rows(rows, &keyset, |c| c.id.0))
+}
+
+/// Checks `input` onto `s`.
+fn apply_stakeholder(s: &mut Stakeholder, input: &StakeholderInput) -> Result<()> {
+    let mut issues = Issues::default();
+    if let Some(name) = &input.name {
+        let name = name.trim();
+        issues.require(!name.is_empty(), "name", "must not be empty");
+        s.name = name.to_string();
+    }
+    if let Some(email) = &input.email {
+        let email = email.trim().to_lowercase();
+        if let Err(message) = validate::email(&email) {
+            issues.require(false, "email", message);
+        }
+        s.email = email;
+    }
+    if let Some(title) = &input.title {
+        s.title = Some(title.trim().to_string()).filter(|t| !t.is_empty());
+    }
+    if let Some(role) = &input.role {
+        match StakeholderRole::parse(role) {
+            Some(r) => s.role = r,
+            None => issues.require(
+                false,
+                "role",
+                format!(
+                    "`{role}` is not one of {}",
+                    words(&StakeholderRole::ALL, StakeholderRole::as_str)
+                ),
+            ),
+        }
+    }
+    issues.finish()
+}
+
+fn email_taken(email: &str) -> AppError {
+    AppError::invalid(
+        "email",
+        format!("`{email}` already belongs to another stakeholder"),
+    )
+}
+
+/// Adds a stakeholder to customer `customer`; their past bookings are linked to them.
+pub async fn add_stakeholder(
+    app: &App,
+    caller: Caller,
+    customer: CustomerId,
+    input: StakeholderInput,
+) -> Result<Stakeholder> {
+    let mut issues = Issues::default();
+    issues.require(input.name.is_some(), "name", "is required");
+    issues.require(input.email.is_some(), "email", "is required");
+    issues.finish()?;
+    get(app, caller, customer).await?;
+    let now = Utc::now();
+    let mut s = Stakeholder {
+        id: StakeholderId(0),
+        org_id: caller.org_id,
+        customer_id: customer,
+        name: String::new(),
+        email: String::new(),
+        title: None,
+        role: StakeholderRole::User,
+        created_at: now,
+        updated_at: now,
+    };
+    apply_stakeholder(&mut s, &input)?;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    let s = match store::stakeholders::insert(&txn, &s).await {
+        Err(StoreError::Duplicate) => return Err(email_taken(&s.email)),
+        other => other?,
+    };
+    relink_emails(&txn, s.org_id, std::slice::from_ref(&s.email), now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(s)
+}
+
+/// The stakeholder `id` of the caller's organization.
+pub async fn stakeholder(app: &App, caller: Caller, id: StakeholderId) -> Result<Stakeholder> {
+    store::stakeholders::find(&app.db, caller.org_id, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("stakeholder `{id}` does not exist")))
+}
+
+/// Changes the fields given; a new email relinks the bookings of the old and the new.
+pub async fn update_stakeholder(
+    app: &App,
+    caller: Caller,
+    id: StakeholderId,
+    input: StakeholderInput,
+) -> Result<Stakeholder> {
+    let mut s = stakeholder(app, caller, id).await?;
+    let old_email = s.email.clone();
+    apply_stakeholder(&mut s, &input)?;
+    let now = Utc::now();
+    s.updated_at = now;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    let s = match store::stakeholders::update(&txn, &s).await {
+        Err(StoreError::Duplicate) => return Err(email_taken(&s.email)),
+        other => other?,
+    };
+    if s.email != old_email {
+        relink_emails(&txn, s.org_id, &[old_email, s.email.clone()], now).await?;
+    }
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(s)
+}
+
+/// Removes a stakeholder; their meetings stay with the customer.
+pub async fn remove_stakeholder(
+    app: &App,
+    caller: Caller,
+    id: StakeholderId,
+) -> Result<Stakeholder> {
+    let s = stakeholder(app, caller, id).await?;
+    store::stakeholders::delete(&app.db, caller.org_id, id).await?;
+    Ok(s)
+}
+
+/// Every stakeholder of customer `customer`.
+pub async fn stakeholders(
+    app: &App,
+    caller: Caller,
+    customer: CustomerId,
+) -> Result<Vec<Stakeholder>> {
+    Ok(store::stakeholders::list_for_customer(&app.db, caller.org_id, customer).await?)
+}
+
+/// The meetings linked to customer `customer`, newest first.
+pub async fn meetings(app: &App, caller: Caller, customer: CustomerId) -> Result<Vec<Meeting>> {
+    let links = store::meeting_links::for_customer(&app.db, caller.org_id, customer).await?;
+    let mut ids: Vec<BookingId> = links.iter().map(|(b, _)| *b).collect();
+    ids.dedup();
+    let mut bookings = store::bookings::by_ids(&app.db, caller.org_id, &ids).await?;
+    bookings.sort_by(|a, b| b.span.start.cmp(&a.span.start).then(b.id.cmp(&a.id)));
+    Ok(bookings
+        .into_iter()
+        .map(|booking| Meeting {
+            links: links
+                .iter()
+                .filter(|(b, _)| *b == booking.id)
+                .map(|(_, l)| l.clone())
+                .collect(),
+            booking,
+        })
+        .collect())
+}
+
+/// Links `booking`'s attendees to customers inside the caller's transaction `db`,
+/// keeping any manual links it has. Every path that writes a booking calls this.
+pub(crate) async fn link_booking(
+    db: &impl ConnectionTrait,
+    booking: &Booking,
+    now: DateTime<Utc>,
+) -> Result<Vec<Link>> {
+    let emails: Vec<String> = booking
+        .attendees
+        .iter()
+        .map(|a| a.email.to_lowercase())
+        .collect();
+    link_emails(db, booking.org_id, booking.id, &emails, now).await
+}
+
+async fn link_emails(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    booking: BookingId,
+    emails: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<Link>> {
+    let candidates: Vec<String> = emails
+        .iter()
+        .filter_map(|e| linking::domain_of(e))
+        .flat_map(|d| parent_domains(&d))
+        .collect();
+    let stakeholders = store::stakeholders::with_emails(db, org, emails).await?;
+    let customers = store::customers::claiming(db, org, &candidates).await?;
+    let automatic = linking::link_attendees(emails, &stakeholders, &customers);
+    let manual: Vec<Link> = store::meeting_links::for_booking(db, org, booking)
+        .await?
+        .into_iter()
+        .filter(|l| l.matched_by == MatchedBy::Manual)
+        .collect();
+    let links = linking::merge_with_manual(automatic, &manual);
+    store::meeting_links::replace(db, org, booking, &links, now).await?;
+    Ok(links)
+}
+
+/// `eu.acme.com` and `acme.com` for `eu.acme.com`: every domain a customer could own
+/// for an address at this one.
+fn parent_domains(domain: &str) -> Vec<String> {
+    let labels: Vec<&str> = domain.split('.').collect();
+    (0..labels.len().saturating_sub(1))
+        .map(|i| labels[i..].join("."))
+        .collect()
+}
+
+/// Relinks the bookings with an attendee at any of `domains` (or a subdomain).
+async fn relink_domains(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    domains: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (booking, emails) in store::bookings::attendees_at_domains(db, org, domains).await? {
+        link_emails(db, org, booking, &emails, now).await?;
+    }
+    Ok(())
+}
+
+/// Relinks the bookings with an attendee at any of `emails`.
+async fn relink_emails(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    emails: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (booking, all_emails) in store::bookings::attendees_with_emails(db, org, emails).await? {
+        link_emails(db, org, booking, &all_emails, now).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_can_belong_to_its_domain_or_any_parent_but_not_the_tld() {
+        assert_eq!(parent_domains("eu.acme.com"), ["eu.acme.com", "acme.com"]);
+        assert_eq!(parent_domains("acme.com"), ["acme.com"]);
+        assert!(parent_domains("localhost").is_empty());
+    }
+}

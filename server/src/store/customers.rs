@@ -1,0 +1,238 @@
+//! Customers with their email domains.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
+    QueryOrder, Set,
+};
+
+use super::codec::{from_ms, to_ms};
+use super::entities::{customer_domains, customers};
+use super::keyset::{Keyset, oldest_first};
+use super::{Result, StoreError};
+use crate::domain::crm::health::Tier;
+use crate::domain::crm::linking::KnownCustomer;
+use crate::domain::customer::{Customer, LifecycleStage};
+use crate::domain::ids::{CustomerId, OrgId, UserId};
+
+/// Which customers a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Only accounts this CSM owns.
+    pub owner: Option<UserId>,
+    /// Only accounts of this tier.
+    pub tier: Option<Tier>,
+    /// Only accounts whose name contains this text (case-insensitive) or that own a
+    /// domain starting with it.
+    pub search: Option<String>,
+}
+
+fn corrupt(what: &'static str, value: &str) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        detail: value.to_string(),
+    }
+}
+
+fn to_customer(m: customers::Model, domains: Vec<String>) -> Result<Customer> {
+    Ok(Customer {
+        id: CustomerId(m.id),
+        org_id: OrgId(m.org_id),
+        owner: m.owner_user_id.map(UserId),
+        tier: Tier::parse(&m.tier).ok_or_else(|| corrupt("customer tier", &m.tier))?,
+        lifecycle_stage: LifecycleStage::parse(&m.lifecycle_stage)
+            .ok_or_else(|| corrupt("customer lifecycle stage", &m.lifecycle_stage))?,
+        created_at: from_ms(m.created_ms)?,
+        updated_at: from_ms(m.updated_ms)?,
+        arr_cents: m.arr_cents,
+        name: m.name,
+        domains,
+    })
+}
+
+fn to_active(c: &Customer) -> customers::ActiveModel {
+    customers::ActiveModel {
+        id: NotSet,
+        org_id: Set(c.org_id.0),
+        name: Set(c.name.clone()),
+        owner_user_id: Set(c.owner.map(|u| u.0)),
+        tier: Set(c.tier.as_str().to_string()),
+        arr_cents: Set(c.arr_cents),
+        lifecycle_stage: Set(c.lifecycle_stage.as_str().to_string()),
+        created_ms: Set(to_ms(c.created_at)),
+        updated_ms: Set(to_ms(c.updated_at)),
+    }
+}
+
+async fn write_domains(db: &impl ConnectionTrait, c: &Customer) -> Result<()> {
+    customer_domains::Entity::delete_many()
+        .filter(customer_domains::Column::CustomerId.eq(c.id.0))
+        .exec(db)
+        .await?;
+    if c.domains.is_empty() {
+        return Ok(());
+    }
+    customer_domains::Entity::insert_many(c.domains.iter().map(|d| {
+        customer_domains::ActiveModel {
+            id: NotSet,
+            org_id: Set(c.org_id.0),
+            customer_id: Set(c.id.0),
+            domain: Set(d.clone()),
+        }
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// The domains of `customers`, in one query.
+async fn domains_of(
+    db: &impl ConnectionTrait,
+    customers: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Vec<String>>> {
+    let ids: Vec<i64> = customers.into_iter().collect();
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    for row in customer_domains::Entity::find()
+        .filter(customer_domains::Column::CustomerId.is_in(ids))
+        .order_by_asc(customer_domains::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.entry(row.customer_id).or_default().push(row.domain);
+    }
+    Ok(out)
+}
+
+async fn with_domains(
+    db: &impl ConnectionTrait,
+    models: Vec<customers::Model>,
+) -> Result<Vec<Customer>> {
+    let mut domains = domains_of(db, models.iter().map(|m| m.id)).await?;
+    models
+        .into_iter()
+        .map(|m| {
+            let own = domains.remove(&m.id).unwrap_or_default();
+            to_customer(m, own)
+        })
+        .collect()
+}
+
+/// Saves a new customer with its domains (its `id` is ignored).
+pub async fn insert(db: &impl ConnectionTrait, c: &Customer) -> Result<Customer> {
+    let row = to_active(c).insert(db).await?;
+    let saved = to_customer(row, c.domains.clone())?;
+    write_domains(db, &saved).await?;
+    Ok(saved)
+}
+
+/// Replaces every field of a customer, domains included.
+pub async fn update(db: &impl ConnectionTrait, c: &Customer) -> Result<Customer> {
+    let mut active = to_active(c);
+    active.id = Set(c.id.0);
+    let row = active.update(db).await?;
+    write_domains(db, c).await?;
+    to_customer(row, c.domains.clone())
+}
+
+/// The customer `id` in `org`.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    id: CustomerId,
+) -> Result<Option<Customer>> {
+    let Some(row) = customers::Entity::find_by_id(id.0)
+        .filter(customers::Column::OrgId.eq(org.0))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(with_domains(db, vec![row]).await?.pop())
+}
+
+/// A page of `org`'s customers matching `filter`, oldest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    filter: &CustomerFilter,
+    keyset: Keyset<i64>,
+) -> Result<Vec<Customer>> {
+    let mut query = customers::Entity::find().filter(customers::Column::OrgId.eq(org.0));
+    if let Some(owner) = filter.owner {
+        query = query.filter(customers::Column::OwnerUserId.eq(owner.0));
+    }
+    if let Some(tier) = filter.tier {
+        query = query.filter(customers::Column::Tier.eq(tier.as_str()));
+    }
+    if let Some(text) = filter.search.as_deref().map(str::to_lowercase) {
+        let by_domain = Query::select()
+            .column(customer_domains::Column::CustomerId)
+            .from(customer_domains::Entity)
+            .and_where(customer_domains::Column::OrgId.eq(org.0))
+            .and_where(customer_domains::Column::Domain.starts_with(&text))
+            .to_owned();
+        let pattern = LikeExpr::new(format!("%{}%", escape_like(&text))).escape('\\');
+        let by_name = Expr::expr(Func::lower(Expr::col(customers::Column::Name))).like(pattern);
+        query = query.filter(
+            Condition::any()
+                .add(by_name)
+                .add(customers::Column::Id.in_subquery(by_domain)),
+        );
+    }
+    let rows = oldest_first(query, customers::Column::Id, keyset)
+        .all(db)
+        .await?;
+    with_domains(db, rows).await
+}
+
+/// `%` and `_` typed by a user match themselves, not any text.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Deletes the customer `id` in `org` with its domains, stakeholders and meeting links
+/// (the bookings stay); `false` when there was none.
+pub async fn delete(db: &impl ConnectionTrait, org: OrgId, id: CustomerId) -> Result<bool> {
+    let deleted = customers::Entity::delete_many()
+        .filter(customers::Column::Id.eq(id.0))
+        .filter(customers::Column::OrgId.eq(org.0))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected == 1)
+}
+
+/// The customers of `org` that own any of `domains`, with all their domains: the
+/// candidates for linking attendees from those domains.
+pub async fn claiming(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    domains: &[String],
+) -> Result<Vec<KnownCustomer>> {
+    if domains.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = customer_domains::Entity::find()
+        .filter(customer_domains::Column::OrgId.eq(org.0))
+        .filter(customer_domains::Column::Domain.is_in(domains.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.customer_id)
+        .collect();
+    let mut all = domains_of(db, ids).await?.into_iter().collect::<Vec<_>>();
+    all.sort_by_key(|(id, _)| *id);
+    Ok(all
+        .into_iter()
+        .map(|(id, domains)| KnownCustomer {
+            id: CustomerId(id),
+            domains,
+        })
+        .collect())
+}

@@ -1,0 +1,194 @@
+//! The customer-success layer end to end over GraphQL, on SQLite and PostgreSQL:
+//! customers and stakeholders, bookings linked to them by email and by domain (never by
+//! a free-mail domain), relinking when domains change, and tenants kept apart.
+
+use chrono::Weekday;
+use chrono::{NaiveTime, TimeZone};
+use chrono_tz::Europe::Berlin;
+use convene_tests::{Answer, DEMO_KEY, TestApp, next, on_both_databases};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn gql_as(app: &TestApp, key: &str, query: &str, variables: Value) -> Answer {
+    let body = json!({ "query": query, "variables": variables });
+    app.send(
+        app.request(Method::POST, "/graphql", Some(body))
+            .bearer_auth(key),
+    )
+    .await
+}
+
+/// As the demo host; fails the test on any GraphQL error.
+async fn gql(app: &TestApp, query: &str, variables: Value) -> Value {
+    let answer = gql_as(app, DEMO_KEY, query, variables).await;
+    assert!(answer.body.get("errors").is_none(), "{:#}", answer.body);
+    answer.body["data"].clone()
+}
+
+/// The error's code and the fields it names.
+fn refusal(answer: &Answer) -> (String, Vec<String>) {
+    let error = &answer.body["errors"][0];
+    let fields = error["extensions"]["details"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .filter_map(|x| x["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    (
+        error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        fields,
+    )
+}
+
+const CREATE: &str = "mutation($input: CustomerInput!) { createCustomer(input: $input) { id name domains tier lifecycleStage ownerId } }";
+const ADD: &str = "mutation($c: ID!, $input: StakeholderInput!) { addStakeholder(customerId: $c, input: $input) { id email role } }";
+const MEETINGS: &str = "query($id: ID!) { customer(id: $id) { meetings { uid attendeeEmails links { attendeeEmail matchedBy stakeholderId } } } }";
+
+/// Books the demo 30-minute type on the next Tuesday at Berlin `hhmm` for `email`; its uid.
+async fn book(app: &TestApp, hhmm: &str, email: &str) -> String {
+    let day = next(Weekday::Tue);
+    let local = day.and_time(NaiveTime::parse_from_str(hhmm, "%H:%M").unwrap());
+    let start = Berlin
+        .from_local_datetime(&local)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let event_type = app.event_type_id("30min").await;
+    let created = app
+        .post(
+            "/v2/bookings",
+            json!({"eventTypeId": event_type, "start": start.to_rfc3339(),
+                   "attendee": {"name": "Someone", "email": email, "timeZone": "Europe/Berlin"}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    created.data()["uid"].as_str().unwrap().to_string()
+}
+
+/// The meetings of customer `id`: uid → [(attendee, matchedBy, has stakeholder)].
+async fn meetings(app: &TestApp, id: &Value) -> Vec<(String, Vec<(String, String, bool)>)> {
+    let data = gql(app, MEETINGS, json!({"id": id})).await;
+    let mut out: Vec<_> = data["customer"]["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let links = m["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    (
+                        l["attendeeEmail"].as_str().unwrap().to_string(),
+                        l["matchedBy"].as_str().unwrap().to_string(),
+                        !l["stakeholderId"].is_null(),
+                    )
+                })
+                .collect();
+            (m["uid"].as_str().unwrap().to_string(), links)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+on_both_databases! {
+    async fn bookings_link_by_stakeholder_email_then_domain_never_free_mail(app: TestApp) {
+        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["https://www.Acme.com/about", "acme.io"], "tier": "enterprise"}})).await;
+        let acme = &acme["createCustomer"];
+        assert_eq!(acme["domains"], json!(["acme.com", "acme.io"]), "domains are normalized");
+        assert_eq!((acme["tier"].as_str(), acme["lifecycleStage"].as_str()), (Some("enterprise"), Some("active")));
+        let jane = gql(&app, ADD, json!({"c": acme["id"], "input": {"name": "Jane Doe", "email": "Jane@Acme.com", "role": "champion"}})).await;
+        assert_eq!(jane["addStakeholder"]["email"], "jane@acme.com");
+
+        let by_email = book(&app, "09:00", "jane@acme.com").await;
+        let by_domain = book(&app, "10:00", "bob@eu.acme.com").await;
+        let free_mail = book(&app, "11:00", "jane.doe@gmail.com").await;
+        let elsewhere = book(&app, "14:00", "carol@globex.com").await;
+
+        let mut expected = vec![
+            (by_email.clone(), vec![("jane@acme.com".to_string(), "email".to_string(), true)]),
+            (by_domain.clone(), vec![("bob@eu.acme.com".to_string(), "domain".to_string(), false)]),
+        ];
+        expected.sort();
+        assert_eq!(meetings(&app, &acme["id"]).await, expected);
+
+        // A second customer claiming globex.com picks up the booking made before it existed.
+        let globex = gql(&app, CREATE, json!({"input": {"name": "Globex", "domains": ["globex.com"]}})).await;
+        let globex_id = globex["createCustomer"]["id"].clone();
+        assert_eq!(
+            meetings(&app, &globex_id).await,
+            vec![(elsewhere.clone(), vec![("carol@globex.com".to_string(), "domain".to_string(), false)])]
+        );
+
+        // Moving acme.com away from Acme relinks its domain booking; the stakeholder's stays.
+        let moved = gql(&app, "mutation($id: ID!) { updateCustomer(id: $id, input: {domains: [\"acme.io\"]}) { domains } }", json!({"id": acme["id"]})).await;
+        assert_eq!(moved["updateCustomer"]["domains"], json!(["acme.io"]));
+        assert_eq!(
+            meetings(&app, &acme["id"]).await,
+            vec![(by_email, vec![("jane@acme.com".to_string(), "email".to_string(), true)])]
+        );
+        assert!(meetings(&app, &globex_id).await.iter().all(|(uid, _)| *uid != free_mail));
+    }
+
+    async fn bad_input_names_the_field(app: TestApp) {
+        let answer = gql_as(&app, DEMO_KEY, CREATE, json!({"input": {"name": " ", "domains": ["gmail.com", "not a domain"], "tier": "gold", "arrCents": -1, "lifecycleStage": "dead"}})).await;
+        let (code, mut fields) = refusal(&answer);
+        fields.sort();
+        assert_eq!(code, "VALIDATION_ERROR", "{:#}", answer.body);
+        assert_eq!(fields, ["arrCents", "domains[0]", "domains[1]", "lifecycleStage", "name", "tier"]);
+        let missing = gql_as(&app, DEMO_KEY, CREATE, json!({"input": {"domains": ["acme.com"]}})).await;
+        assert_eq!(refusal(&missing), ("VALIDATION_ERROR".to_string(), vec!["name".to_string()]));
+
+        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme"}})).await;
+        let id = acme["createCustomer"]["id"].clone();
+        let first = gql_as(&app, DEMO_KEY, ADD, json!({"c": id, "input": {"name": "A", "email": "a@acme.com"}})).await;
+        assert!(first.body.get("errors").is_none(), "{:#}", first.body);
+        let taken = gql_as(&app, DEMO_KEY, ADD, json!({"c": id, "input": {"name": "B", "email": "A@acme.com", "role": "boss"}})).await;
+        let (code, mut fields) = refusal(&taken);
+        fields.sort();
+        assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["role".to_string()]), "the role is checked first");
+        let taken = gql_as(&app, DEMO_KEY, ADD, json!({"c": id, "input": {"name": "B", "email": "A@acme.com"}})).await;
+        assert_eq!(refusal(&taken), ("VALIDATION_ERROR".to_string(), vec!["email".to_string()]));
+        let unknown_owner = gql_as(&app, DEMO_KEY, CREATE, json!({"input": {"name": "X", "ownerId": "999999"}})).await;
+        assert_eq!(refusal(&unknown_owner), ("VALIDATION_ERROR".to_string(), vec!["ownerId".to_string()]));
+    }
+
+    async fn lists_filter_page_and_stay_inside_the_organization(app: TestApp) {
+        let me = app.get("/v2/me").await.data()["id"].clone();
+        for (name, tier, owned) in [("Acme", "enterprise", true), ("Acme Labs", "smb", false), ("Globex", "enterprise", true), ("Initech", "smb", true)] {
+            let owner = if owned { json!(me.to_string()) } else { Value::Null };
+            gql(&app, CREATE, json!({"input": {"name": name, "tier": tier, "ownerId": owner}})).await;
+        }
+        let names = |data: &Value, field: &str| -> Vec<String> {
+            data[field]["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+        };
+        let search = gql(&app, "{ customers(search: \"ACME\") { items { name } hasMore } }", json!({})).await;
+        assert_eq!(names(&search, "customers"), ["Acme", "Acme Labs"]);
+        let tier = gql(&app, "{ customers(tier: \"enterprise\") { items { name } } }", json!({})).await;
+        assert_eq!(names(&tier, "customers"), ["Acme", "Globex"]);
+        let mine = gql(&app, "{ myAccounts { items { name } } }", json!({})).await;
+        assert_eq!(names(&mine, "myAccounts"), ["Acme", "Globex", "Initech"]);
+        let first = gql(&app, "{ customers(limit: 3) { items { name } hasMore nextCursor } }", json!({})).await;
+        assert_eq!((names(&first, "customers").len(), &first["customers"]["hasMore"]), (3, &json!(true)));
+        let rest = gql(&app, "query($c: String) { customers(limit: 3, cursor: $c) { items { name } hasMore } }", json!({"c": first["customers"]["nextCursor"]})).await;
+        assert_eq!((names(&rest, "customers"), &rest["customers"]["hasMore"]), (vec!["Initech".to_string()], &json!(false)));
+
+        // Another organization sees none of it, and cannot reach it by id.
+        let rival = app.other_org_key().await;
+        let theirs = gql_as(&app, &rival, "{ customers { items { name } } }", json!({})).await;
+        assert_eq!(theirs.body["data"]["customers"]["items"], json!([]), "{:#}", theirs.body);
+        let ids = gql(&app, "{ customers(search: \"acme\") { items { id } } }", json!({})).await;
+        let acme_id = ids["customers"]["items"][0]["id"].clone();
+        let peek = gql_as(&app, &rival, "query($id: ID!) { customer(id: $id) { name } }", json!({"id": acme_id})).await;
+        assert_eq!(refusal(&peek).0, "NOT_FOUND", "{:#}", peek.body);
+        let edit = gql_as(&app, &rival, ADD, json!({"c": acme_id, "input": {"name": "Spy", "email": "spy@rival.example"}})).await;
+        assert_eq!(refusal(&edit).0, "NOT_FOUND", "{:#}", edit.body);
+        let anonymous = app.send(app.request(Method::POST, "/graphql", Some(json!({"query": "{ customers { items { name } } }"})))).await;
+        assert_eq!(anonymous.body["errors"][0]["extensions"]["code"], "UNAUTHORIZED", "{:#}", anonymous.body);
+    }
+}
