@@ -96,7 +96,62 @@ async fn meetings(app: &TestApp, id: &Value) -> Vec<(String, Vec<(String, String
     out
 }
 
+/// Moves booking `uid` to start `days_ago` days ago at this time of day (30 minutes long).
+async fn move_into_past(app: &TestApp, uid: &str, days_ago: i64) {
+    use sea_orm::ConnectionTrait;
+    let start = (chrono::Utc::now() - chrono::Duration::days(days_ago)).timestamp_millis();
+    let end = start + 30 * 60 * 1000;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE bookings SET start_ms = {start}, end_ms = {end}, busy_start_ms = {start}, busy_end_ms = {end} WHERE uid = '{uid}'"
+        ))
+        .await
+        .unwrap();
+}
+
 on_both_databases! {
+    async fn health_scores_recency_cadence_cancellations_and_coverage(app: TestApp) {
+        let past: Vec<String> = futures::future::join_all(
+            ["09:00", "09:30", "10:00", "10:30"].map(|t| book(&app, t, "jane@acme.com")),
+        )
+        .await;
+        let upcoming = book(&app, "14:00", "jane@acme.com").await;
+        // The invitee cancels one (no key: the uid is their credential).
+        let cancel = app.call_anonymous(Method::POST, &format!("/v2/bookings/{}/cancel", past[3]), Some(json!({}))).await;
+        assert_eq!(cancel.status, 200, "{:?}", cancel.body);
+        assert_eq!(cancel.data()["cancelledBy"], "attendee");
+        for (uid, days_ago) in past.iter().zip([10, 40, 80, 20]) {
+            move_into_past(&app, uid, days_ago).await;
+        }
+
+        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"], "tier": "smb"}})).await;
+        let id = acme["createCustomer"]["id"].clone();
+        for (name, email) in [("Jane", "jane@acme.com"), ("Bob", "bob@acme.com")] {
+            gql(&app, ADD, json!({"c": id, "input": {"name": name, "email": email}})).await;
+        }
+        let data = gql(&app, "query($id: ID!) { customer(id: $id) { health { score band trend previousScore components { name weight score detail } engagement { meetings30d meetings90d lastMeeting nextMeeting cancellationRate noShowRate rescheduleRate stakeholderCoverage } } } }", json!({"id": id})).await;
+        let health = &data["customer"]["health"];
+        let e = &health["engagement"];
+        assert_eq!((e["meetings30d"].as_i64(), e["meetings90d"].as_i64()), (Some(1), Some(3)), "{e:#}");
+        assert_eq!(e["cancellationRate"], 0.25, "one invitee cancellation among four scheduled");
+        assert_eq!((e["noShowRate"].as_f64(), e["stakeholderCoverage"].as_f64()), (Some(0.0), Some(0.5)));
+        assert!(e["lastMeeting"].is_string() && e["nextMeeting"].is_string(), "{e:#}");
+        let next = gql(&app, MEETINGS, json!({"id": id})).await;
+        assert!(next["customer"]["meetings"].as_array().unwrap().iter().any(|m| m["uid"] == upcoming.as_str()));
+        let scores: Vec<(String, i64)> = health["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap().to_string(), c["score"].as_i64().unwrap()))
+            .collect();
+        let expected = [("recency", 100), ("frequency", 100), ("cancellations", 50), ("no_shows", 100), ("coverage", 50)];
+        assert_eq!(scores, expected.map(|(n, v)| (n.to_string(), v)));
+        // (30·100 + 30·100 + 15·50 + 10·100 + 15·50) / 100
+        assert_eq!((health["score"].as_i64(), health["band"].as_str()), (Some(85), Some("healthy")));
+        assert_eq!((&health["trend"], &health["previousScore"]), (&Value::Null, &Value::Null), "a new customer has no past score");
+    }
+
+
     async fn bookings_link_by_stakeholder_email_then_domain_never_free_mail(app: TestApp) {
         let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["https://www.Acme.com/about", "acme.io"], "tier": "enterprise"}})).await;
         let acme = &acme["createCustomer"];

@@ -15,7 +15,7 @@ use super::availability::{Bookable, EventTypeRef, bookable, context_window, exis
 use super::input::{self, Issues};
 use super::page::{Cursor, Page, PageRequest};
 use super::{App, AppError, Result};
-use crate::domain::booking::{Attendee, Booking, BookingStatus};
+use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
 use crate::domain::event_type::{EventType, Location, check_responses};
 use crate::domain::ids::{BookingId, EventTypeId};
 use crate::domain::slots::{SlotError, check_slot};
@@ -364,6 +364,7 @@ pub async fn create(
         metadata: invitee.metadata,
         responses: invitee.responses,
         cancellation_reason: None,
+        cancelled_by: None,
         rescheduling_reason: None,
         rescheduled_from_uid: None,
         rescheduled_to_uid: None,
@@ -537,6 +538,11 @@ pub async fn reschedule(
     cancelled.rescheduled_to_uid = Some(new_uid.clone());
     cancelled.cancellation_reason = input.rescheduling_reason.clone();
     cancelled.updated_at = now;
+    cancelled.cancelled_by = Some(if by_host {
+        CancelledBy::Host
+    } else {
+        CancelledBy::Attendee
+    });
     if !store::bookings::update_lifecycle(&txn, &cancelled, old.status)
         .await
         .map_err(store_error)?
@@ -558,6 +564,7 @@ pub async fn reschedule(
         rescheduled_from_uid: Some(old.uid.clone()),
         rescheduled_to_uid: None,
         cancellation_reason: None,
+        cancelled_by: None,
         created_at: now,
         updated_at: now,
         ..old
@@ -612,8 +619,12 @@ pub async fn cancel(
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<BookingView> {
-    let booking = find(app, caller, uid).await?;
+    let mut booking = find(app, caller, uid).await?;
     ensure_live(&booking, "cancelled")?;
+    booking.cancelled_by = Some(match caller {
+        Some(c) if c.user_id == booking.host => CancelledBy::Host,
+        _ => CancelledBy::Attendee,
+    });
     transition(
         app,
         booking,

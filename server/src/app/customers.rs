@@ -13,8 +13,9 @@ use super::auth::Caller;
 use super::input::Issues;
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
-use crate::domain::booking::Booking;
-use crate::domain::crm::health::Tier;
+use crate::domain::booking::{Booking, BookingStatus, CancelledBy};
+use crate::domain::crm::engagement::{Engagement, MeetingFact, MeetingOutcome, engagement};
+use crate::domain::crm::health::{Health, Tier, Trend, Weights, health as health_of, trend};
 use crate::domain::crm::linking::{self, Link, MatchedBy};
 use crate::domain::customer::{Customer, LifecycleStage, Stakeholder, StakeholderRole};
 use crate::domain::ids::{BookingId, CustomerId, OrgId, StakeholderId, UserId};
@@ -385,6 +386,93 @@ pub async fn meetings(app: &App, caller: Caller, customer: CustomerId) -> Result
             booking,
         })
         .collect())
+}
+
+/// A customer's engagement and health now, with the score of 30 days ago for the trend.
+#[derive(Debug, Clone)]
+pub struct CustomerHealth {
+    /// Meeting metrics.
+    pub engagement: Engagement,
+    /// The score, its band and the components it came from.
+    pub health: Health,
+    /// The score 30 days ago, from the meetings known then.
+    pub previous_score: Option<u8>,
+    /// The direction since then.
+    pub trend: Option<Trend>,
+}
+
+/// How far back the trend looks.
+const TREND_DAYS: i64 = 30;
+
+/// The engagement and health of customer `id` at `now`.
+pub async fn health(
+    app: &App,
+    caller: Caller,
+    id: CustomerId,
+    now: DateTime<Utc>,
+) -> Result<CustomerHealth> {
+    let customer = get(app, caller, id).await?;
+    let stakeholders = stakeholders(app, caller, id).await?.len();
+    let meetings = meetings(app, caller, id).await?;
+    let weights = Weights::default();
+    let at = |moment: DateTime<Utc>| {
+        let facts: Vec<MeetingFact> = meetings
+            .iter()
+            .filter(|m| m.booking.created_at <= moment)
+            .filter_map(|m| meeting_fact(m, moment))
+            .collect();
+        let engagement = engagement(&facts, stakeholders, moment);
+        let health = health_of(&engagement, customer.tier, &weights, moment);
+        (engagement, health)
+    };
+    let (engagement, health) = at(now);
+    let then = now - chrono::Duration::days(TREND_DAYS);
+    let previous_score = (customer.created_at <= then).then(|| at(then).1.score);
+    Ok(CustomerHealth {
+        trend: trend(health.score, previous_score),
+        engagement,
+        health,
+        previous_score,
+    })
+}
+
+/// What a linked booking was, as engagement counts it at `now`. A booking replaced by a
+/// reschedule is no meeting of its own: its replacement is, marked as rescheduled.
+fn meeting_fact(m: &Meeting, now: DateTime<Utc>) -> Option<MeetingFact> {
+    let b = &m.booking;
+    let outcome = match b.status {
+        BookingStatus::Cancelled if b.rescheduled_to_uid.is_some() => return None,
+        BookingStatus::Cancelled => match b.cancelled_by {
+            Some(CancelledBy::Host) => MeetingOutcome::CancelledByHost,
+            Some(CancelledBy::Attendee) | None => MeetingOutcome::CancelledByCustomer,
+        },
+        BookingStatus::Rejected => MeetingOutcome::CancelledByHost,
+        BookingStatus::Accepted | BookingStatus::Pending if b.span.start >= now => {
+            MeetingOutcome::Scheduled
+        }
+        // Never confirmed before it started: it did not take place.
+        BookingStatus::Pending => return None,
+        BookingStatus::Accepted => {
+            let linked = |email: &str| m.links.iter().any(|l| l.attendee_email == email);
+            let absent = b
+                .attendees
+                .iter()
+                .any(|a| a.absent && linked(&a.email.to_lowercase()));
+            if absent {
+                MeetingOutcome::NoShow
+            } else {
+                MeetingOutcome::Held
+            }
+        }
+    };
+    Some(MeetingFact {
+        booking_id: b.id,
+        start: b.span.start,
+        outcome,
+        rescheduled: b.rescheduled_from_uid.is_some(),
+        category: None,
+        stakeholder_ids: m.links.iter().filter_map(|l| l.stakeholder_id).collect(),
+    })
 }
 
 /// Links `booking`'s attendees to customers inside the caller's transaction `db`,

@@ -51,6 +51,34 @@ impl BookingStatus {
     }
 }
 
+/// Who cancelled a booking. A host moving their own meeting says nothing about the
+/// customer, an invitee cancelling does: engagement metrics need to tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CancelledBy {
+    /// The host (a caller with the host's key).
+    Host,
+    /// The invitee (holding the booking's uid) or anyone else.
+    Attendee,
+}
+
+impl CancelledBy {
+    /// The word used in storage and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CancelledBy::Host => "host",
+            CancelledBy::Attendee => "attendee",
+        }
+    }
+
+    /// The party named `s`.
+    pub fn parse(s: &str) -> Option<CancelledBy> {
+        [CancelledBy::Host, CancelledBy::Attendee]
+            .into_iter()
+            .find(|party| party.as_str() == s)
+    }
+}
+
 /// A person attending a booking.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attendee {
@@ -103,6 +131,8 @@ pub struct Booking {
     pub responses: serde_json::Map<String, serde_json::Value>,
     /// Why it was cancelled or declined.
     pub cancellation_reason: Option<String>,
+    /// Who cancelled it, when it was cancelled.
+    pub cancelled_by: Option<CancelledBy>,
     /// Why it was rescheduled (set on the new booking).
     pub rescheduling_reason: Option<String>,
     /// The booking this one replaced.

@@ -15,7 +15,7 @@ use super::db::is_overlap;
 use super::entities::{booking_attendees, bookings};
 use super::keyset::Keyset;
 use super::{Result, StoreError};
-use crate::domain::booking::{Attendee, Booking, BookingStatus};
+use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
 use crate::domain::ids::{BookingId, EventTypeId, OrgId, UserId};
 use crate::domain::span::Span;
 
@@ -95,6 +95,7 @@ pub async fn insert(db: &impl ConnectionTrait, booking: &Booking) -> Result<Book
         metadata: Set(to_json(&booking.metadata)),
         responses: Set(to_json(&booking.responses)),
         cancellation_reason: Set(booking.cancellation_reason.clone()),
+        cancelled_by: Set(booking.cancelled_by.map(|c| c.as_str().to_string())),
         rescheduling_reason: Set(booking.rescheduling_reason.clone()),
         rescheduled_from_uid: Set(booking.rescheduled_from_uid.clone()),
         rescheduled_to_uid: Set(booking.rescheduled_to_uid.clone()),
@@ -149,6 +150,10 @@ pub async fn update_lifecycle(
         .col_expr(
             bookings::Column::CancellationReason,
             Expr::value(booking.cancellation_reason.clone()),
+        )
+        .col_expr(
+            bookings::Column::CancelledBy,
+            Expr::value(booking.cancelled_by.map(|c| c.as_str())),
         )
         .col_expr(
             bookings::Column::RescheduledToUid,
@@ -448,6 +453,15 @@ fn to_booking(m: bookings::Model, attendees: Vec<Attendee>) -> Result<Booking> {
         title: m.title,
         description: m.description,
         location: m.location,
+        cancelled_by: m
+            .cancelled_by
+            .map(|c| {
+                CancelledBy::parse(&c).ok_or_else(|| StoreError::Corrupt {
+                    what: "booking cancelled_by",
+                    detail: c,
+                })
+            })
+            .transpose()?,
         cancellation_reason: m.cancellation_reason,
         rescheduling_reason: m.rescheduling_reason,
         rescheduled_from_uid: m.rescheduled_from_uid,

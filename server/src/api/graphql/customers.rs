@@ -3,6 +3,7 @@
 use async_graphql::{
     ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, SimpleObject,
 };
+use chrono::Utc;
 
 use super::error::GqlResult;
 use super::page::{Page, page_request};
@@ -66,10 +67,106 @@ impl Customer {
         Ok(all.into_iter().map(Into::into).collect())
     }
 
+    /// How engaged the account is and how healthy, with the components of the score.
+    async fn health(&self, ctx: &Context<'_>) -> GqlResult<CustomerHealth> {
+        let id = customer_id(self)?;
+        let health = customers::health(app(ctx)?, caller(ctx)?, id, Utc::now()).await?;
+        Ok(health.into())
+    }
+
     /// Meetings linked to this customer, newest first.
     async fn meetings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Meeting>> {
         let all = customers::meetings(app(ctx)?, caller(ctx)?, customer_id(self)?).await?;
         Ok(all.into_iter().map(Into::into).collect())
+    }
+}
+
+/// A customer's health: a 0–100 score from weighted components, so a CSM sees why.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct CustomerHealth {
+    /// 0–100.
+    pub score: i32,
+    /// `healthy` (70+), `at_risk` (40–69) or `critical`.
+    pub band: String,
+    /// `up`, `down` or `flat` against 30 days ago; null for a newer customer.
+    pub trend: Option<String>,
+    /// The score 30 days ago.
+    pub previous_score: Option<i32>,
+    /// What the score is made of.
+    pub components: Vec<HealthComponent>,
+    /// The meeting metrics behind it.
+    pub engagement: Engagement,
+}
+
+/// One factor of a health score.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct HealthComponent {
+    /// `recency`, `frequency`, `cancellations`, `no_shows` or `coverage`.
+    pub name: String,
+    /// Its weight (0: shown, not counted).
+    pub weight: i32,
+    /// 0–100.
+    pub score: i32,
+    /// Where it came from, e.g. "last meeting 12 days ago".
+    pub detail: String,
+}
+
+/// Meeting metrics of a customer; rates are 0–1 and null when nothing was scheduled.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Engagement {
+    /// Meetings held in the last 30 days.
+    #[graphql(name = "meetings30d")]
+    pub meetings_30d: i32,
+    /// Meetings held in the last 90 days.
+    #[graphql(name = "meetings90d")]
+    pub meetings_90d: i32,
+    /// The last meeting held.
+    pub last_meeting: Option<UtcTime>,
+    /// The next meeting booked.
+    pub next_meeting: Option<UtcTime>,
+    /// Mean days between meetings held in the last 90 days.
+    pub avg_days_between: Option<f64>,
+    /// Cancellations by the customer ÷ meetings scheduled, last 90 days.
+    pub cancellation_rate: Option<f64>,
+    /// No-shows ÷ (held + no-shows), last 90 days.
+    pub no_show_rate: Option<f64>,
+    /// Rescheduled ÷ meetings, last 90 days.
+    pub reschedule_rate: Option<f64>,
+    /// Share of stakeholders met in the last 90 days.
+    pub stakeholder_coverage: Option<f64>,
+}
+
+impl From<customers::CustomerHealth> for CustomerHealth {
+    fn from(h: customers::CustomerHealth) -> CustomerHealth {
+        let e = h.engagement;
+        CustomerHealth {
+            score: i32::from(h.health.score),
+            band: h.health.band.as_str().to_string(),
+            trend: h.trend.map(|t| t.as_str().to_string()),
+            previous_score: h.previous_score.map(i32::from),
+            components: h
+                .health
+                .components
+                .into_iter()
+                .map(|c| HealthComponent {
+                    name: c.name.to_string(),
+                    weight: i32::try_from(c.weight).unwrap_or(i32::MAX),
+                    score: i32::from(c.score),
+                    detail: c.detail,
+                })
+                .collect(),
+            engagement: Engagement {
+                meetings_30d: i32::try_from(e.meetings_30d).unwrap_or(i32::MAX),
+                meetings_90d: i32::try_from(e.meetings_90d).unwrap_or(i32::MAX),
+                last_meeting: e.last_meeting.map(UtcTime),
+                next_meeting: e.next_meeting.map(UtcTime),
+                avg_days_between: e.avg_days_between,
+                cancellation_rate: e.cancellation_rate,
+                no_show_rate: e.no_show_rate,
+                reschedule_rate: e.reschedule_rate,
+                stakeholder_coverage: e.stakeholder_coverage,
+            },
+        }
     }
 }
 

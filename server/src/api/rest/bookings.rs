@@ -49,6 +49,7 @@ pub fn booking_json(view: &BookingView) -> Value {
         }],
         "status": b.status.as_str(),
         "cancellationReason": b.cancellation_reason,
+        "cancelledBy": b.cancelled_by.map(|c| c.as_str()),
         "reschedulingReason": b.rescheduling_reason,
         "rescheduledFromUid": b.rescheduled_from_uid,
         "rescheduledToUid": b.rescheduled_to_uid,

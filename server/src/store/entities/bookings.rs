@@ -23,6 +23,7 @@ pub struct Model {
     pub metadata: String,
     pub responses: String,
     pub cancellation_reason: Option<String>,
+    pub cancelled_by: Option<String>,
     pub rescheduling_reason: Option<String>,
     pub rescheduled_from_uid: Option<String>,
     pub rescheduled_to_uid: Option<String>,
