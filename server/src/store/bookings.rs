@@ -10,7 +10,7 @@ use sea_orm::{
     sea_query::{Expr, Query},
 };
 
-use super::codec::{from_json, from_ms, span, to_json, to_ms, tz};
+use super::codec::{from_json, from_ms, span, to_json, to_ms, tz, word};
 use super::db::is_overlap;
 use super::entities::{booking_attendees, bookings};
 use super::keyset::Keyset;
@@ -437,10 +437,7 @@ fn to_booking(m: bookings::Model, attendees: Vec<Attendee>) -> Result<Booking> {
         org_id: OrgId(m.org_id),
         event_type_id: EventTypeId(m.event_type_id),
         host: UserId(m.host_user_id),
-        status: BookingStatus::parse(&m.status).ok_or_else(|| StoreError::Corrupt {
-            what: "booking status",
-            detail: m.status.clone(),
-        })?,
+        status: word("booking status", &m.status, BookingStatus::parse)?,
         span: span(m.start_ms, m.end_ms)?,
         busy: span(m.busy_start_ms, m.busy_end_ms)?,
         attendees,
@@ -455,12 +452,7 @@ fn to_booking(m: bookings::Model, attendees: Vec<Attendee>) -> Result<Booking> {
         location: m.location,
         cancelled_by: m
             .cancelled_by
-            .map(|c| {
-                CancelledBy::parse(&c).ok_or_else(|| StoreError::Corrupt {
-                    what: "booking cancelled_by",
-                    detail: c,
-                })
-            })
+            .map(|c| word("booking cancelled_by", &c, CancelledBy::parse))
             .transpose()?,
         cancellation_reason: m.cancellation_reason,
         rescheduling_reason: m.rescheduling_reason,

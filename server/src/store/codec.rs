@@ -19,6 +19,15 @@ pub fn from_ms(ms: i64) -> Result<DateTime<Utc>> {
     })
 }
 
+/// A stored word (a status, a role, …) read back with `parse`; a word the code does not
+/// know is `Corrupt`, naming `what` it should have been.
+pub fn word<T>(what: &'static str, text: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T> {
+    parse(text).ok_or_else(|| StoreError::Corrupt {
+        what,
+        detail: text.to_string(),
+    })
+}
+
 /// A stored `[start, end)` pair as a span.
 pub fn span(start_ms: i64, end_ms: i64) -> Result<Span> {
     Ok(Span::new(from_ms(start_ms)?, from_ms(end_ms)?))

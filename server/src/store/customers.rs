@@ -8,10 +8,10 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use super::codec::{from_ms, to_ms};
+use super::codec::{from_ms, to_ms, word};
 use super::entities::{customer_domains, customers};
 use super::keyset::{Keyset, oldest_first};
-use super::{Result, StoreError};
+use super::Result;
 use crate::domain::crm::health::Tier;
 use crate::domain::crm::linking::KnownCustomer;
 use crate::domain::customer::{Customer, LifecycleStage};
@@ -29,21 +29,17 @@ pub struct CustomerFilter {
     pub search: Option<String>,
 }
 
-fn corrupt(what: &'static str, value: &str) -> StoreError {
-    StoreError::Corrupt {
-        what,
-        detail: value.to_string(),
-    }
-}
-
 fn to_customer(m: customers::Model, domains: Vec<String>) -> Result<Customer> {
     Ok(Customer {
         id: CustomerId(m.id),
         org_id: OrgId(m.org_id),
         owner: m.owner_user_id.map(UserId),
-        tier: Tier::parse(&m.tier).ok_or_else(|| corrupt("customer tier", &m.tier))?,
-        lifecycle_stage: LifecycleStage::parse(&m.lifecycle_stage)
-            .ok_or_else(|| corrupt("customer lifecycle stage", &m.lifecycle_stage))?,
+        tier: word("customer tier", &m.tier, Tier::parse)?,
+        lifecycle_stage: word(
+            "customer lifecycle stage",
+            &m.lifecycle_stage,
+            LifecycleStage::parse,
+        )?,
         created_at: from_ms(m.created_ms)?,
         updated_at: from_ms(m.updated_ms)?,
         arr_cents: m.arr_cents,

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set};
 
-use super::codec::to_ms;
+use super::codec::{to_ms, word};
 use super::entities::meeting_links;
-use super::{Result, StoreError};
+use super::Result;
 use crate::domain::crm::linking::{Link, MatchedBy};
 use crate::domain::ids::{BookingId, CustomerId, OrgId, StakeholderId};
 
@@ -14,10 +14,7 @@ fn to_link(m: meeting_links::Model) -> Result<Link> {
     Ok(Link {
         customer_id: CustomerId(m.customer_id),
         stakeholder_id: m.stakeholder_id.map(StakeholderId),
-        matched_by: MatchedBy::parse(&m.matched_by).ok_or_else(|| StoreError::Corrupt {
-            what: "meeting link match",
-            detail: m.matched_by.clone(),
-        })?,
+        matched_by: word("meeting link match", &m.matched_by, MatchedBy::parse)?,
         attendee_email: m.attendee_email,
     })
 }

@@ -5,9 +5,9 @@ use sea_orm::{
     Set,
 };
 
-use super::codec::{from_ms, to_ms};
+use super::codec::{from_ms, to_ms, word};
 use super::entities::stakeholders;
-use super::{Result, StoreError, duplicate_or_db};
+use super::{Result, duplicate_or_db};
 use crate::domain::crm::linking::KnownStakeholder;
 use crate::domain::customer::{Stakeholder, StakeholderRole};
 use crate::domain::ids::{CustomerId, OrgId, StakeholderId};
@@ -17,10 +17,7 @@ fn to_stakeholder(m: stakeholders::Model) -> Result<Stakeholder> {
         id: StakeholderId(m.id),
         org_id: OrgId(m.org_id),
         customer_id: CustomerId(m.customer_id),
-        role: StakeholderRole::parse(&m.role).ok_or_else(|| StoreError::Corrupt {
-            what: "stakeholder role",
-            detail: m.role.clone(),
-        })?,
+        role: word("stakeholder role", &m.role, StakeholderRole::parse)?,
         created_at: from_ms(m.created_ms)?,
         updated_at: from_ms(m.updated_ms)?,
         name: m.name,

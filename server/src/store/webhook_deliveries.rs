@@ -10,10 +10,10 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use super::codec::{from_ms, to_ms};
+use super::codec::{from_ms, to_ms, word};
 use super::entities::{webhook_attempts, webhook_deliveries, webhooks};
 use super::keyset::{self, Keyset};
-use super::{Result, StoreError};
+use super::Result;
 use crate::domain::ids::OrgId;
 
 /// Where a delivery is in its life.
@@ -37,14 +37,10 @@ impl DeliveryStatus {
         }
     }
 
-    fn parse(s: &str) -> Result<DeliveryStatus> {
+    fn parse(s: &str) -> Option<DeliveryStatus> {
         [Self::Pending, Self::Delivered, Self::Dead]
             .into_iter()
             .find(|d| d.as_str() == s)
-            .ok_or_else(|| StoreError::Corrupt {
-                what: "delivery status",
-                detail: s.to_string(),
-            })
     }
 }
 
@@ -100,7 +96,7 @@ fn to_delivery(m: webhook_deliveries::Model) -> Result<Delivery> {
         org_id: OrgId(m.org_id),
         webhook_id: m.webhook_id,
         outbox_event_id: m.outbox_event_id,
-        status: DeliveryStatus::parse(&m.status)?,
+        status: word("delivery status", &m.status, DeliveryStatus::parse)?,
         attempts: u32::try_from(m.attempts).unwrap_or(0),
         next_attempt_at: from_ms(m.next_attempt_ms)?,
         last_status_code: m.last_status_code.and_then(|c| u16::try_from(c).ok()),
