@@ -190,6 +190,38 @@ on_both_databases! {
         assert!(meetings(&app, &globex_id).await.iter().all(|(uid, _)| *uid != free_mail));
     }
 
+    async fn a_manual_link_wins_and_survives_relinking(app: TestApp) {
+        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
+        let globex = gql(&app, CREATE, json!({"input": {"name": "Globex", "domains": ["globex.com"]}})).await["createCustomer"]["id"].clone();
+        let private = book(&app, "09:00", "jane.doe@gmail.com").await;
+        let consultant = book(&app, "10:00", "bob@acme.com").await;
+        const LINK: &str = "mutation($b: String!, $c: ID!) { linkMeeting(bookingUid: $b, customerId: $c) { attendeeEmail matchedBy } }";
+
+        // A free-mail booking nothing matched, linked by hand.
+        let linked = gql(&app, LINK, json!({"b": private, "c": globex})).await;
+        assert_eq!(linked["linkMeeting"], json!([{"attendeeEmail": "jane.doe@gmail.com", "matchedBy": "manual"}]));
+        // An automatic domain match overridden: bob works for Globex, whatever his address.
+        gql(&app, LINK, json!({"b": consultant, "c": globex})).await;
+        assert!(meetings(&app, &acme).await.is_empty(), "the manual link replaced Acme's");
+        let manual = |uid: &str, email: &str| (uid.to_string(), vec![(email.to_string(), "manual".to_string(), false)]);
+        let mut expected = vec![manual(&private, "jane.doe@gmail.com"), manual(&consultant, "bob@acme.com")];
+        expected.sort();
+        assert_eq!(meetings(&app, &globex).await, expected);
+
+        // Relinking acme.com's bookings (a domain change) keeps the CSM's decision.
+        gql(&app, "mutation($id: ID!) { updateCustomer(id: $id, input: {domains: [\"acme.com\", \"acme.io\"]}) { id } }", json!({"id": acme})).await;
+        assert_eq!(meetings(&app, &globex).await, expected);
+        assert!(meetings(&app, &acme).await.is_empty());
+
+        // Wrong references are named.
+        let wrong = gql_as(&app, DEMO_KEY, "mutation($b: String!, $c: ID!) { linkMeeting(bookingUid: $b, customerId: $c, attendeeEmail: \"x@y.com\", stakeholderId: \"999\") { matchedBy } }", json!({"b": private, "c": "424242"})).await;
+        let (code, mut fields) = refusal(&wrong);
+        fields.sort();
+        assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["attendeeEmail".to_string(), "customerId".to_string(), "stakeholderId".to_string()]));
+        let missing = gql_as(&app, DEMO_KEY, LINK, json!({"b": "nope", "c": globex})).await;
+        assert_eq!(refusal(&missing).0, "NOT_FOUND");
+    }
+
     async fn bad_input_names_the_field(app: TestApp) {
         let answer = gql_as(&app, DEMO_KEY, CREATE, json!({"input": {"name": " ", "domains": ["gmail.com", "not a domain"], "tier": "gold", "arrCents": -1, "lifecycleStage": "dead"}})).await;
         let (code, mut fields) = refusal(&answer);

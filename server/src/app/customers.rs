@@ -475,6 +475,70 @@ fn meeting_fact(m: &Meeting, now: DateTime<Utc>) -> Option<MeetingFact> {
     })
 }
 
+/// A CSM's decision that attendee `attendee_email` of booking `booking_uid` (default: the
+/// invitee) met with `customer`, as `stakeholder` when given. It replaces whatever was
+/// matched automatically for that attendee and survives every later relink. Returns
+/// the booking's links afterwards.
+pub async fn link_meeting(
+    app: &App,
+    caller: Caller,
+    booking_uid: &str,
+    customer: CustomerId,
+    stakeholder: Option<StakeholderId>,
+    attendee_email: Option<String>,
+) -> Result<Vec<Link>> {
+    let booking = store::bookings::find_by_uid(&app.db, Some(caller.org_id), booking_uid)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("booking `{booking_uid}` does not exist")))?;
+    let mut issues = Issues::default();
+    let exists = store::customers::find(&app.db, caller.org_id, customer).await?;
+    issues.require(
+        exists.is_some(),
+        "customerId",
+        format!("customer `{customer}` does not exist"),
+    );
+    if let Some(id) = stakeholder {
+        let theirs = store::stakeholders::find(&app.db, caller.org_id, id).await?;
+        issues.require(
+            theirs.is_some_and(|s| s.customer_id == customer),
+            "stakeholderId",
+            format!("is not a stakeholder of customer `{customer}`"),
+        );
+    }
+    let emails: Vec<String> = booking
+        .attendees
+        .iter()
+        .map(|a| a.email.to_lowercase())
+        .collect();
+    let attendee = match attendee_email {
+        Some(email) => email.trim().to_lowercase(),
+        None => emails.first().cloned().unwrap_or_default(),
+    };
+    issues.require(
+        emails.contains(&attendee),
+        "attendeeEmail",
+        format!("`{attendee}` is not an attendee of booking `{booking_uid}`"),
+    );
+    issues.finish()?;
+    let now = Utc::now();
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    let mut manual: Vec<Link> = store::meeting_links::for_booking(&txn, caller.org_id, booking.id)
+        .await?
+        .into_iter()
+        .filter(|l| l.matched_by == MatchedBy::Manual && l.attendee_email != attendee)
+        .collect();
+    manual.push(Link {
+        customer_id: customer,
+        stakeholder_id: stakeholder,
+        attendee_email: attendee,
+        matched_by: MatchedBy::Manual,
+    });
+    store::meeting_links::replace(&txn, caller.org_id, booking.id, &manual, now).await?;
+    let links = link_emails(&txn, caller.org_id, booking.id, &emails, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(links)
+}
+
 /// Links `booking`'s attendees to customers inside the caller's transaction `db`,
 /// keeping any manual links it has. Every path that writes a booking calls this.
 pub(crate) async fn link_booking(

@@ -8,10 +8,10 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
+use super::Result;
 use super::codec::{from_ms, to_ms, word};
 use super::entities::{customer_domains, customers};
 use super::keyset::{Keyset, oldest_first};
-use super::Result;
 use crate::domain::crm::health::Tier;
 use crate::domain::crm::linking::KnownCustomer;
 use crate::domain::customer::{Customer, LifecycleStage};

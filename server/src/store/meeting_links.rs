@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set};
 
+use super::Result;
 use super::codec::{to_ms, word};
 use super::entities::meeting_links;
-use super::Result;
 use crate::domain::crm::linking::{Link, MatchedBy};
 use crate::domain::ids::{BookingId, CustomerId, OrgId, StakeholderId};
 

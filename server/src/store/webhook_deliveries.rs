@@ -10,10 +10,10 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
+use super::Result;
 use super::codec::{from_ms, to_ms, word};
 use super::entities::{webhook_attempts, webhook_deliveries, webhooks};
 use super::keyset::{self, Keyset};
-use super::Result;
 use crate::domain::ids::OrgId;
 
 /// Where a delivery is in its life.

@@ -435,6 +435,34 @@ impl CustomerMutation {
         Ok(updated.await?.into())
     }
 
+    /// Links a booking's attendee to a customer by hand (a CSM's decision wins over the
+    /// automatic match and survives every relink); returns the booking's links.
+    async fn link_meeting(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking's uid.")] booking_uid: String,
+        #[graphql(desc = "The customer it was a meeting with.")] customer_id: ID,
+        #[graphql(desc = "The stakeholder the attendee is, if known.")] stakeholder_id: Option<ID>,
+        #[graphql(desc = "Which attendee; the invitee when absent.")] attendee_email: Option<
+            String,
+        >,
+    ) -> GqlResult<Vec<MeetingLink>> {
+        let customer = CustomerId(field_id("customerId", &customer_id)?);
+        let stakeholder = stakeholder_id
+            .map(|id| field_id("stakeholderId", &id).map(StakeholderId))
+            .transpose()?;
+        let links = customers::link_meeting(
+            app(ctx)?,
+            caller(ctx)?,
+            &booking_uid,
+            customer,
+            stakeholder,
+            attendee_email,
+        )
+        .await?;
+        Ok(links.into_iter().map(Into::into).collect())
+    }
+
     /// Removes a stakeholder; their meetings stay with the customer. Returns their id.
     async fn remove_stakeholder(
         &self,

@@ -305,6 +305,8 @@ mod tests {
                 "deleteEventType(id: ID!): ID!",
                 "deleteSchedule(id: ID!): ID!",
                 "deleteWebhook(id: ID!): ID!",
+                "linkMeeting(bookingUid: String!,customerId: ID!,stakeholderId: ID,\
+                 attendeeEmail: String): [MeetingLink!]!",
                 "markNotificationRead(id: ID!): Notification!",
                 "pingWebhook(id: ID!): WebhookPing!",
                 "removeStakeholder(id: ID!): ID!",
