@@ -149,6 +149,20 @@ on_both_databases! {
         // (30·100 + 30·100 + 15·50 + 10·100 + 15·50) / 100
         assert_eq!((health["score"].as_i64(), health["band"].as_str()), (Some(85), Some("healthy")));
         assert_eq!((&health["trend"], &health["previousScore"]), (&Value::Null, &Value::Null), "a new customer has no past score");
+
+        // An organization that only cares about coverage says so, and every score follows.
+        const SET: &str = "mutation($w: HealthWeightsInput!) { setHealthWeights(input: $w) { recency coverage } }";
+        let only_coverage = json!({"recency": 0, "frequency": 0, "cancellations": 0, "noShows": 0, "coverage": 5});
+        gql(&app, SET, json!({"w": only_coverage})).await;
+        assert_eq!(gql(&app, "{ healthWeights { recency frequency cancellations noShows coverage } }", json!({})).await["healthWeights"], only_coverage);
+        let data = gql(&app, "query($id: ID!) { customer(id: $id) { health { score band } } }", json!({"id": id})).await;
+        assert_eq!(data["customer"]["health"], json!({"score": 50, "band": "at_risk"}));
+        let zero = gql_as(&app, DEMO_KEY, SET, json!({"w": {"recency": 0, "frequency": 0, "cancellations": 0, "noShows": 0, "coverage": 0}})).await;
+        assert_eq!(refusal(&zero), ("VALIDATION_ERROR".to_string(), vec!["weights".to_string()]));
+        let negative = gql_as(&app, DEMO_KEY, SET, json!({"w": {"recency": -1, "frequency": 0, "cancellations": 0, "noShows": 2000, "coverage": 1}})).await;
+        let (code, mut fields) = refusal(&negative);
+        fields.sort();
+        assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["recency".to_string()]), "the sign is checked before the size");
     }
 
 

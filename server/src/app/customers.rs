@@ -414,7 +414,7 @@ pub async fn health(
     let customer = get(app, caller, id).await?;
     let stakeholders = stakeholders(app, caller, id).await?.len();
     let meetings = meetings(app, caller, id).await?;
-    let weights = Weights::default();
+    let weights = store::orgs::health_weights(&app.db, caller.org_id).await?;
     let at = |moment: DateTime<Utc>| {
         let facts: Vec<MeetingFact> = meetings
             .iter()
@@ -434,6 +434,38 @@ pub async fn health(
         health,
         previous_score,
     })
+}
+
+/// The health-score weights of the caller's organization.
+pub async fn health_weights(app: &App, caller: Caller) -> Result<Weights> {
+    Ok(store::orgs::health_weights(&app.db, caller.org_id).await?)
+}
+
+/// The largest weight accepted: weights are relative, so bigger numbers add nothing.
+const MAX_WEIGHT: u32 = 1000;
+
+/// Sets the caller's organization's health-score weights; every score uses them next.
+pub async fn set_health_weights(app: &App, caller: Caller, weights: Weights) -> Result<Weights> {
+    let mut issues = Issues::default();
+    for (field, weight) in [
+        ("recency", weights.recency),
+        ("frequency", weights.frequency),
+        ("cancellations", weights.cancellations),
+        ("noShows", weights.no_shows),
+        ("coverage", weights.coverage),
+    ] {
+        issues.require(
+            weight <= MAX_WEIGHT,
+            field,
+            format!("must be at most {MAX_WEIGHT}"),
+        );
+    }
+    if let Err(message) = weights.validate() {
+        issues.require(false, "weights", message);
+    }
+    issues.finish()?;
+    store::orgs::set_health_weights(&app.db, caller.org_id, &weights).await?;
+    Ok(weights)
 }
 
 /// What a linked booking was, as engagement counts it at `now`. A booking replaced by a

@@ -4,8 +4,9 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::Result;
-use super::codec::to_ms;
+use super::codec::{from_json, to_json, to_ms};
 use super::entities::organizations;
+use crate::domain::crm::health::Weights;
 use crate::domain::ids::OrgId;
 
 /// The organization with `slug`, if any.
@@ -28,4 +29,33 @@ pub async fn insert(db: &impl ConnectionTrait, name: &str, slug: &str) -> Result
     .insert(db)
     .await?;
     Ok(OrgId(model.id))
+}
+
+/// The health-score weights `org` chose, or the defaults when it chose none.
+pub async fn health_weights(db: &impl ConnectionTrait, org: OrgId) -> Result<Weights> {
+    let stored = organizations::Entity::find_by_id(org.0)
+        .one(db)
+        .await?
+        .and_then(|m| m.health_weights);
+    match stored {
+        Some(json) => from_json("health weights", &json),
+        None => Ok(Weights::default()),
+    }
+}
+
+/// Saves `org`'s health-score weights.
+pub async fn set_health_weights(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    weights: &Weights,
+) -> Result<()> {
+    organizations::Entity::update_many()
+        .col_expr(
+            organizations::Column::HealthWeights,
+            sea_orm::sea_query::Expr::value(to_json(weights)),
+        )
+        .filter(organizations::Column::Id.eq(org.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }

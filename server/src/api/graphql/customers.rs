@@ -11,9 +11,11 @@ use super::scalars::UtcTime;
 use super::{app, caller, field_id, lookup_id, to_id};
 use crate::app::AppError;
 use crate::app::customers::{self, CustomerQuery as AppCustomerQuery, Meeting as AppMeeting};
+use crate::domain::crm::health::Weights;
 use crate::domain::crm::linking::Link;
 use crate::domain::customer::{Customer as DomainCustomer, Stakeholder as DomainStakeholder};
 use crate::domain::ids::{CustomerId, StakeholderId};
+use crate::domain::validate::FieldIssue;
 
 /// A customer account.
 #[derive(Debug, Clone, SimpleObject)]
@@ -170,6 +172,56 @@ impl From<customers::CustomerHealth> for CustomerHealth {
     }
 }
 
+/// How much each health component counts; relative (any positive total works), 0 shows
+/// a component without counting it.
+#[derive(Debug, Clone, SimpleObject, InputObject)]
+#[graphql(input_name = "HealthWeightsInput")]
+pub struct HealthWeights {
+    /// Days since the last meeting.
+    pub recency: i32,
+    /// Meetings against the tier's target cadence.
+    pub frequency: i32,
+    /// Cancellations by the customer.
+    pub cancellations: i32,
+    /// No-shows.
+    pub no_shows: i32,
+    /// Share of stakeholders met.
+    pub coverage: i32,
+}
+
+impl From<Weights> for HealthWeights {
+    fn from(w: Weights) -> HealthWeights {
+        let int = |w: u32| i32::try_from(w).unwrap_or(i32::MAX);
+        HealthWeights {
+            recency: int(w.recency),
+            frequency: int(w.frequency),
+            cancellations: int(w.cancellations),
+            no_shows: int(w.no_shows),
+            coverage: int(w.coverage),
+        }
+    }
+}
+
+impl HealthWeights {
+    fn into_weights(self) -> Result<Weights, AppError> {
+        let mut issues = Vec::new();
+        let mut weight = |field: &str, value: i32| {
+            u32::try_from(value).unwrap_or_else(|_| {
+                issues.push(FieldIssue::new(field, "must not be negative"));
+                0
+            })
+        };
+        let weights = Weights {
+            recency: weight("recency", self.recency),
+            frequency: weight("frequency", self.frequency),
+            cancellations: weight("cancellations", self.cancellations),
+            no_shows: weight("noShows", self.no_shows),
+            coverage: weight("coverage", self.coverage),
+        };
+        AppError::check(issues).map(|()| weights)
+    }
+}
+
 /// A person at a customer.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Stakeholder {
@@ -296,6 +348,13 @@ impl CustomerQuery {
         };
         let page = customers::list(app(ctx)?, caller, query, page_request(cursor, limit));
         Ok(page.await?.into())
+    }
+
+    /// The health-score weights of the caller's organization. Needs a key.
+    async fn health_weights(&self, ctx: &Context<'_>) -> GqlResult<HealthWeights> {
+        Ok(customers::health_weights(app(ctx)?, caller(ctx)?)
+            .await?
+            .into())
     }
 
     /// One customer of the caller's organization. Needs a key.
@@ -461,6 +520,17 @@ impl CustomerMutation {
         )
         .await?;
         Ok(links.into_iter().map(Into::into).collect())
+    }
+
+    /// Sets the organization's health-score weights; every score uses them from now on.
+    async fn set_health_weights(
+        &self,
+        ctx: &Context<'_>,
+        input: HealthWeights,
+    ) -> GqlResult<HealthWeights> {
+        let weights = input.into_weights()?;
+        let saved = customers::set_health_weights(app(ctx)?, caller(ctx)?, weights).await?;
+        Ok(saved.into())
     }
 
     /// Removes a stakeholder; their meetings stay with the customer. Returns their id.

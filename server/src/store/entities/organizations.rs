@@ -10,6 +10,7 @@ pub struct Model {
     pub name: String,
     pub slug: String,
     pub created_ms: i64,
+    pub health_weights: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
