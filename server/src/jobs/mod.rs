@@ -38,7 +38,7 @@ impl Default for WorkerOptions {
         WorkerOptions {
             concurrency: 16,
             poll_interval: Duration::from_millis(50),
-            yield_above: 4,
+            yield_above: 8,
         }
     }
 }
