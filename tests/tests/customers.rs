@@ -204,6 +204,30 @@ on_both_databases! {
         assert!(meetings(&app, &globex_id).await.iter().all(|(uid, _)| *uid != free_mail));
     }
 
+    async fn meetings_are_counted_by_the_kind_their_event_type_is(app: TestApp) {
+        const SET: &str = "mutation($e: ID!, $c: String) { setMeetingCategory(eventTypeId: $e, category: $c) }";
+        let thirty = app.event_type_id("30min").await;
+        assert_eq!(gql(&app, SET, json!({"e": thirty.to_string(), "c": "qbr"})).await["setMeetingCategory"], "qbr");
+        for (time, days_ago) in [("09:00", 5), ("10:00", 12)] {
+            let uid = book(&app, time, "jane@acme.com").await;
+            move_into_past(&app, &uid, days_ago).await;
+        }
+        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
+        const Q: &str = "query($id: ID!) { customer(id: $id) { meetings { category } health { engagement { byCategory { category count } } } } }";
+        let data = gql(&app, Q, json!({"id": acme})).await;
+        assert_eq!(data["customer"]["health"]["engagement"]["byCategory"], json!([{"category": "qbr", "count": 2}]));
+        assert_eq!(data["customer"]["meetings"], json!([{"category": "qbr"}, {"category": "qbr"}]));
+
+        assert_eq!(gql(&app, SET, json!({"e": thirty.to_string(), "c": null})).await["setMeetingCategory"], Value::Null);
+        let data = gql(&app, Q, json!({"id": acme})).await;
+        assert_eq!(data["customer"]["health"]["engagement"]["byCategory"], json!([{"category": "uncategorized", "count": 2}]));
+
+        let wrong = gql_as(&app, DEMO_KEY, SET, json!({"e": "999999", "c": "party"})).await;
+        let (code, mut fields) = refusal(&wrong);
+        fields.sort();
+        assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["category".to_string(), "eventTypeId".to_string()]));
+    }
+
     async fn a_manual_link_wins_and_survives_relinking(app: TestApp) {
         let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
         let globex = gql(&app, CREATE, json!({"input": {"name": "Globex", "domains": ["globex.com"]}})).await["createCustomer"]["id"].clone();

@@ -17,8 +17,10 @@ use crate::domain::booking::{Booking, BookingStatus, CancelledBy};
 use crate::domain::crm::engagement::{Engagement, MeetingFact, MeetingOutcome, engagement};
 use crate::domain::crm::health::{Health, Tier, Trend, Weights, health as health_of, trend};
 use crate::domain::crm::linking::{self, Link, MatchedBy};
-use crate::domain::customer::{Customer, LifecycleStage, Stakeholder, StakeholderRole};
-use crate::domain::ids::{BookingId, CustomerId, OrgId, StakeholderId, UserId};
+use crate::domain::customer::{
+    Customer, LifecycleStage, MeetingCategory, Stakeholder, StakeholderRole,
+};
+use crate::domain::ids::{BookingId, CustomerId, EventTypeId, OrgId, StakeholderId, UserId};
 use crate::domain::validate;
 use crate::store::customers::CustomerFilter;
 use crate::store::{self, StoreError};
@@ -71,6 +73,8 @@ pub struct CustomerQuery {
 pub struct Meeting {
     /// The booking.
     pub booking: Booking,
+    /// Its kind, from its event type.
+    pub category: Option<MeetingCategory>,
     /// The links of this booking to the customer (one per matched attendee).
     pub links: Vec<Link>,
 }
@@ -375,9 +379,11 @@ pub async fn meetings(app: &App, caller: Caller, customer: CustomerId) -> Result
     ids.dedup();
     let mut bookings = store::bookings::by_ids(&app.db, caller.org_id, &ids).await?;
     bookings.sort_by(|a, b| b.span.start.cmp(&a.span.start).then(b.id.cmp(&a.id)));
+    let categories = store::meeting_categories::of_org(&app.db, caller.org_id).await?;
     Ok(bookings
         .into_iter()
         .map(|booking| Meeting {
+            category: categories.get(&booking.event_type_id).copied(),
             links: links
                 .iter()
                 .filter(|(b, _)| *b == booking.id)
@@ -434,6 +440,38 @@ pub async fn health(
         health,
         previous_score,
     })
+}
+
+/// Makes `category` the kind of meeting event type `event_type` is (`None` clears it), so
+/// engagement counts its bookings by kind.
+pub async fn set_meeting_category(
+    app: &App,
+    caller: Caller,
+    event_type: EventTypeId,
+    category: Option<String>,
+) -> Result<Option<MeetingCategory>> {
+    let mut issues = Issues::default();
+    let exists = store::event_types::find(&app.db, caller.org_id, event_type).await?;
+    issues.require(
+        exists.is_some(),
+        "eventTypeId",
+        format!("event type `{event_type}` does not exist"),
+    );
+    let category = category.as_deref().and_then(|c| {
+        let parsed = MeetingCategory::parse(c);
+        issues.require(
+            parsed.is_some(),
+            "category",
+            format!(
+                "`{c}` is not one of {}",
+                words(&MeetingCategory::ALL, MeetingCategory::as_str)
+            ),
+        );
+        parsed
+    });
+    issues.finish()?;
+    store::meeting_categories::set(&app.db, caller.org_id, event_type, category).await?;
+    Ok(category)
 }
 
 /// The health-score weights of the caller's organization.
@@ -502,7 +540,7 @@ fn meeting_fact(m: &Meeting, now: DateTime<Utc>) -> Option<MeetingFact> {
         start: b.span.start,
         outcome,
         rescheduled: b.rescheduled_from_uid.is_some(),
-        category: None,
+        category: m.category.map(|c| c.as_str().to_string()),
         stakeholder_ids: m.links.iter().filter_map(|l| l.stakeholder_id).collect(),
     })
 }

@@ -85,6 +85,48 @@ impl StakeholderRole {
     }
 }
 
+/// The kind of a customer meeting, set per event type; engagement counts meetings by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MeetingCategory {
+    /// Quarterly business review.
+    Qbr,
+    /// A regular check-in.
+    CheckIn,
+    /// A product demo.
+    Demo,
+    /// Getting the customer live.
+    Onboarding,
+    /// Solving a problem.
+    Support,
+}
+
+impl MeetingCategory {
+    /// Every category, for error messages.
+    pub const ALL: [MeetingCategory; 5] = [
+        MeetingCategory::Qbr,
+        MeetingCategory::CheckIn,
+        MeetingCategory::Demo,
+        MeetingCategory::Onboarding,
+        MeetingCategory::Support,
+    ];
+
+    /// The word used in storage and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingCategory::Qbr => "qbr",
+            MeetingCategory::CheckIn => "check-in",
+            MeetingCategory::Demo => "demo",
+            MeetingCategory::Onboarding => "onboarding",
+            MeetingCategory::Support => "support",
+        }
+    }
+
+    /// The category named `s`.
+    pub fn parse(s: &str) -> Option<MeetingCategory> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 /// A customer account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer {
@@ -142,6 +184,9 @@ mod tests {
     fn names_round_trip() {
         for stage in LifecycleStage::ALL {
             assert_eq!(LifecycleStage::parse(stage.as_str()), Some(stage));
+        }
+        for category in MeetingCategory::ALL {
+            assert_eq!(MeetingCategory::parse(category.as_str()), Some(category));
         }
         for role in StakeholderRole::ALL {
             assert_eq!(StakeholderRole::parse(role.as_str()), Some(role));

@@ -13,6 +13,7 @@ mod entities;
 pub mod event_types;
 pub mod idempotency;
 mod keyset;
+pub mod meeting_categories;
 pub mod meeting_links;
 pub mod notifications;
 pub mod orgs;

@@ -14,7 +14,7 @@ use crate::app::customers::{self, CustomerQuery as AppCustomerQuery, Meeting as 
 use crate::domain::crm::health::Weights;
 use crate::domain::crm::linking::Link;
 use crate::domain::customer::{Customer as DomainCustomer, Stakeholder as DomainStakeholder};
-use crate::domain::ids::{CustomerId, StakeholderId};
+use crate::domain::ids::{CustomerId, EventTypeId, StakeholderId};
 use crate::domain::validate::FieldIssue;
 
 /// A customer account.
@@ -136,6 +136,17 @@ pub struct Engagement {
     pub reschedule_rate: Option<f64>,
     /// Share of stakeholders met in the last 90 days.
     pub stakeholder_coverage: Option<f64>,
+    /// Meetings held in the last 90 days by kind (`uncategorized` for the rest).
+    pub by_category: Vec<CategoryCount>,
+}
+
+/// How many meetings of one kind.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct CategoryCount {
+    /// The kind.
+    pub category: String,
+    /// How many.
+    pub count: i32,
 }
 
 impl From<customers::CustomerHealth> for CustomerHealth {
@@ -167,6 +178,14 @@ impl From<customers::CustomerHealth> for CustomerHealth {
                 no_show_rate: e.no_show_rate,
                 reschedule_rate: e.reschedule_rate,
                 stakeholder_coverage: e.stakeholder_coverage,
+                by_category: e
+                    .by_category
+                    .into_iter()
+                    .map(|(category, count)| CategoryCount {
+                        category,
+                        count: i32::try_from(count).unwrap_or(i32::MAX),
+                    })
+                    .collect(),
             },
         }
     }
@@ -288,6 +307,8 @@ pub struct Meeting {
     pub end_time: UtcTime,
     /// The attendees' emails.
     pub attendee_emails: Vec<String>,
+    /// `qbr`, `check-in`, `demo`, `onboarding` or `support`, from its event type.
+    pub category: Option<String>,
     /// How it was linked to the customer.
     pub links: Vec<MeetingLink>,
 }
@@ -301,6 +322,7 @@ impl From<AppMeeting> for Meeting {
             start_time: UtcTime(m.booking.span.start),
             end_time: UtcTime(m.booking.span.end),
             attendee_emails: m.booking.attendees.into_iter().map(|a| a.email).collect(),
+            category: m.category.map(|c| c.as_str().to_string()),
             links: m.links.into_iter().map(Into::into).collect(),
         }
     }
@@ -520,6 +542,20 @@ impl CustomerMutation {
         )
         .await?;
         Ok(links.into_iter().map(Into::into).collect())
+    }
+
+    /// Sets which kind of customer meeting an event type is (null clears it); returns it.
+    async fn set_meeting_category(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event type's id.")] event_type_id: ID,
+        #[graphql(desc = "`qbr`, `check-in`, `demo`, `onboarding` or `support`.")] category: Option<
+            String,
+        >,
+    ) -> GqlResult<Option<String>> {
+        let event_type = EventTypeId(field_id("eventTypeId", &event_type_id)?);
+        let set = customers::set_meeting_category(app(ctx)?, caller(ctx)?, event_type, category);
+        Ok(set.await?.map(|c| c.as_str().to_string()))
     }
 
     /// Sets the organization's health-score weights; every score uses them from now on.

@@ -314,6 +314,7 @@ mod tests {
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
                 "setHealthWeights(input: HealthWeightsInput!): HealthWeights!",
+                "setMeetingCategory(eventTypeId: ID!,category: String): String",
                 "updateCustomer(id: ID!,input: CustomerInput!): Customer!",
                 "updateEventType(id: ID!,input: EventTypeInput!): EventType!",
                 "updateSchedule(id: ID!,input: ScheduleInput!): Schedule!",

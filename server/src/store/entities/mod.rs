@@ -8,6 +8,7 @@ pub mod customer_domains;
 pub mod customers;
 pub mod event_types;
 pub mod idempotency_keys;
+pub mod meeting_categories;
 pub mod meeting_links;
 pub mod notifications;
 pub mod organizations;
