@@ -13,9 +13,6 @@ mod m20261123_000001_foundation;
 mod m20261124_000002_webhooks;
 mod m20261124_000003_notifications;
 mod m20261124_000004_crm;
-mod m20261124_000005_cancelled_by;
-mod m20261124_000006_health_weights;
-mod m20261124_000007_meeting_categories;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -28,9 +25,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_webhooks::Migration),
             Box::new(m20261124_000003_notifications::Migration),
             Box::new(m20261124_000004_crm::Migration),
-            Box::new(m20261124_000005_cancelled_by::Migration),
-            Box::new(m20261124_000006_health_weights::Migration),
-            Box::new(m20261124_000007_meeting_categories::Migration),
         ]
     }
 }

@@ -1,9 +1,18 @@
 //! The customer-success layer: customers with their email domains, the stakeholders at
-//! each customer, and the links that say which bookings were meetings with whom.
+//! each customer, the links that say which bookings were meetings with whom, which kind
+//! of meeting each event type is, who cancelled a booking (only an invitee's
+//! cancellation is a risk signal) and each organization's health-score weights.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::helpers::{fk, index, unique_index};
+
+/// Nullable text columns added to existing tables: `bookings.cancelled_by` (`host` or
+/// `attendee`) and `organizations.health_weights` (JSON; null means the defaults).
+const ADDED_COLUMNS: [(&str, &str); 2] = [
+    ("bookings", "cancelled_by"),
+    ("organizations", "health_weights"),
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -97,11 +106,44 @@ impl MigrationTrait for Migration {
         ))
         .await?;
         m.create_index(index("meeting_links", &["customer_id", "booking_id"]))
-            .await
+            .await?;
+        // Kept beside the event types, not in them: the CS layer's view of scheduler data.
+        m.create_table(
+            Table::create()
+                .table("meeting_categories")
+                .col(big_pk_auto("id"))
+                .col(big_integer("org_id"))
+                .col(big_integer("event_type_id"))
+                .col(string("category"))
+                .foreign_key(&mut fk(
+                    "meeting_categories",
+                    "event_type_id",
+                    "event_types",
+                ))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique_index("meeting_categories", &["event_type_id"]))
+            .await?;
+        for (table, column) in ADDED_COLUMNS {
+            m.alter_table(
+                Table::alter()
+                    .table(table)
+                    .add_column(text_null(column))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in ADDED_COLUMNS {
+            m.alter_table(Table::alter().table(table).drop_column(column).to_owned())
+                .await?;
+        }
         for table in [
+            "meeting_categories",
             "meeting_links",
             "stakeholders",
             "customer_domains",

@@ -287,13 +287,18 @@ on_both_databases! {
         let me = app.get("/v2/me").await.data()["id"].clone();
         for (name, tier, owned) in [("Acme", "enterprise", true), ("Acme Labs", "smb", false), ("Globex", "enterprise", true), ("Initech", "smb", true)] {
             let owner = if owned { json!(me.to_string()) } else { Value::Null };
-            gql(&app, CREATE, json!({"input": {"name": name, "tier": tier, "ownerId": owner}})).await;
+            let domains = if name == "Acme" { json!(["acme.com"]) } else { json!([]) };
+            gql(&app, CREATE, json!({"input": {"name": name, "tier": tier, "ownerId": owner, "domains": domains}})).await;
         }
         let names = |data: &Value, field: &str| -> Vec<String> {
             data[field]["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
         };
         let search = gql(&app, "{ customers(search: \"ACME\") { items { name } hasMore } }", json!({})).await;
         assert_eq!(names(&search, "customers"), ["Acme", "Acme Labs"]);
+        for wildcard in ["ac_e", "%"] {
+            let literal = gql(&app, "query($s: String) { customers(search: $s) { items { name } } }", json!({"s": wildcard})).await;
+            assert!(names(&literal, "customers").is_empty(), "`{wildcard}` is searched for literally");
+        }
         let tier = gql(&app, "{ customers(tier: \"enterprise\") { items { name } } }", json!({})).await;
         assert_eq!(names(&tier, "customers"), ["Acme", "Globex"]);
         let mine = gql(&app, "{ myAccounts { items { name } } }", json!({})).await;

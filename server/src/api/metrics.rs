@@ -140,7 +140,6 @@ pub(crate) async fn middleware(req: Request, next: Next) -> Response {
         .to_owned();
     let method = method_label(req.method());
     let started = Instant::now();
-    let _in_flight = InFlight::enter();
     let response = next.run(req).await;
     let labels = [
         ("method", method.to_owned()),
@@ -164,22 +163,5 @@ fn method_label(method: &Method) -> &'static str {
         Method::HEAD => "HEAD",
         Method::OPTIONS => "OPTIONS",
         _ => "OTHER",
-    }
-}
-
-/// Holds one unit of `http_requests_in_flight` and gives it back even when the client
-/// goes away and the request future is dropped.
-struct InFlight;
-
-impl InFlight {
-    fn enter() -> InFlight {
-        metrics::gauge!("http_requests_in_flight").increment(1.0);
-        InFlight
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        metrics::gauge!("http_requests_in_flight").decrement(1.0);
     }
 }

@@ -5,6 +5,8 @@
 //! left unlinked, and again whenever what it depends on changes (a customer's domains,
 //! a stakeholder's email). A CSM's manual link always wins over the automatic ones.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Deserialize;
@@ -374,9 +376,13 @@ pub async fn stakeholders(
 
 /// The meetings linked to customer `customer`, newest first.
 pub async fn meetings(app: &App, caller: Caller, customer: CustomerId) -> Result<Vec<Meeting>> {
-    let links = store::meeting_links::for_customer(&app.db, caller.org_id, customer).await?;
-    let mut ids: Vec<BookingId> = links.iter().map(|(b, _)| *b).collect();
-    ids.dedup();
+    let mut links: HashMap<BookingId, Vec<Link>> = HashMap::new();
+    for (booking, link) in
+        store::meeting_links::for_customer(&app.db, caller.org_id, customer).await?
+    {
+        links.entry(booking).or_default().push(link);
+    }
+    let ids: Vec<BookingId> = links.keys().copied().collect();
     let mut bookings = store::bookings::by_ids(&app.db, caller.org_id, &ids).await?;
     bookings.sort_by(|a, b| b.span.start.cmp(&a.span.start).then(b.id.cmp(&a.id)));
     let categories = store::meeting_categories::of_org(&app.db, caller.org_id).await?;
@@ -384,11 +390,7 @@ pub async fn meetings(app: &App, caller: Caller, customer: CustomerId) -> Result
         .into_iter()
         .map(|booking| Meeting {
             category: categories.get(&booking.event_type_id).copied(),
-            links: links
-                .iter()
-                .filter(|(b, _)| *b == booking.id)
-                .map(|(_, l)| l.clone())
-                .collect(),
+            links: links.remove(&booking.id).unwrap_or_default(),
             booking,
         })
         .collect())

@@ -1,6 +1,7 @@
 //! How many API requests this process is serving right now. Background work in the same
 //! process reads it to step aside while the API is busy: an invitee waiting for a
-//! booking's 201 matters more than a webhook arriving a few milliseconds sooner.
+//! booking's 201 matters more than a webhook arriving a few milliseconds sooner. The
+//! same count is the `http_requests_in_flight` gauge on `/metrics`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +14,7 @@ impl InFlight {
     /// Counts one request until the returned guard is dropped (also on panic or timeout).
     pub fn enter(self: &Arc<Self>) -> InFlightGuard {
         self.0.fetch_add(1, Ordering::Relaxed);
+        metrics::gauge!("http_requests_in_flight").increment(1.0);
         InFlightGuard(self.clone())
     }
 
@@ -29,6 +31,7 @@ pub struct InFlightGuard(Arc<InFlight>);
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
         self.0.0.fetch_sub(1, Ordering::Relaxed);
+        metrics::gauge!("http_requests_in_flight").decrement(1.0);
     }
 }
 

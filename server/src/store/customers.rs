@@ -166,14 +166,17 @@ pub async fn list(
         query = query.filter(customers::Column::Tier.eq(tier.as_str()));
     }
     if let Some(text) = filter.search.as_deref().map(str::to_lowercase) {
+        let escaped = escape_like(&text);
         let by_domain = Query::select()
             .column(customer_domains::Column::CustomerId)
             .from(customer_domains::Entity)
             .and_where(customer_domains::Column::OrgId.eq(org.0))
-            .and_where(customer_domains::Column::Domain.starts_with(&text))
+            .and_where(
+                Expr::col(customer_domains::Column::Domain).like(like(format!("{escaped}%"))),
+            )
             .to_owned();
-        let pattern = LikeExpr::new(format!("%{}%", escape_like(&text))).escape('\\');
-        let by_name = Expr::expr(Func::lower(Expr::col(customers::Column::Name))).like(pattern);
+        let by_name = Expr::expr(Func::lower(Expr::col(customers::Column::Name)))
+            .like(like(format!("%{escaped}%")));
         query = query.filter(
             Condition::any()
                 .add(by_name)
@@ -184,6 +187,11 @@ pub async fn list(
         .all(db)
         .await?;
     with_domains(db, rows).await
+}
+
+/// A LIKE pattern whose `\` escapes the wildcards [`escape_like`] escaped.
+fn like(pattern: String) -> LikeExpr {
+    LikeExpr::new(pattern).escape('\\')
 }
 
 /// `%` and `_` typed by a user match themselves, not any text.

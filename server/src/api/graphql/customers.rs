@@ -335,7 +335,6 @@ pub struct CustomerQuery;
 #[Object]
 impl CustomerQuery {
     /// One page of the organization's customers, oldest first. Needs a key.
-    #[allow(clippy::too_many_arguments)]
     async fn customers(
         &self,
         ctx: &Context<'_>,
