@@ -47,7 +47,7 @@ fn refusal(answer: &Answer) -> (String, Vec<String>) {
 
 const CREATE: &str = "mutation($input: CustomerInput!) { createCustomer(input: $input) { id name domains tier lifecycleStage ownerId } }";
 const ADD: &str = "mutation($c: ID!, $input: StakeholderInput!) { addStakeholder(customerId: $c, input: $input) { id email role } }";
-const MEETINGS: &str = "query($id: ID!) { customer(id: $id) { meetings { uid attendeeEmails links { attendeeEmail matchedBy stakeholderId } } } }";
+const MEETINGS: &str = "query($id: ID!) { customer(id: $id) { meetings { items { uid attendeeEmails links { attendeeEmail matchedBy stakeholderId } } } } }";
 
 /// Books the demo 30-minute type on the next Tuesday at Berlin `hhmm` for `email`; its uid.
 async fn book(app: &TestApp, hhmm: &str, email: &str) -> String {
@@ -72,7 +72,7 @@ async fn book(app: &TestApp, hhmm: &str, email: &str) -> String {
 /// The meetings of customer `id`: uid → [(attendee, matchedBy, has stakeholder)].
 async fn meetings(app: &TestApp, id: &Value) -> Vec<(String, Vec<(String, String, bool)>)> {
     let data = gql(app, MEETINGS, json!({"id": id})).await;
-    let mut out: Vec<_> = data["customer"]["meetings"]
+    let mut out: Vec<_> = data["customer"]["meetings"]["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -137,7 +137,7 @@ on_both_databases! {
         assert_eq!((e["noShowRate"].as_f64(), e["stakeholderCoverage"].as_f64()), (Some(0.0), Some(0.5)));
         assert!(e["lastMeeting"].is_string() && e["nextMeeting"].is_string(), "{e:#}");
         let next = gql(&app, MEETINGS, json!({"id": id})).await;
-        assert!(next["customer"]["meetings"].as_array().unwrap().iter().any(|m| m["uid"] == upcoming.as_str()));
+        assert!(next["customer"]["meetings"]["items"].as_array().unwrap().iter().any(|m| m["uid"] == upcoming.as_str()));
         let scores: Vec<(String, i64)> = health["components"]
             .as_array()
             .unwrap()
@@ -213,10 +213,10 @@ on_both_databases! {
             move_into_past(&app, &uid, days_ago).await;
         }
         let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
-        const Q: &str = "query($id: ID!) { customer(id: $id) { meetings { category } health { engagement { byCategory { category count } } } } }";
+        const Q: &str = "query($id: ID!) { customer(id: $id) { meetings { items { category } } health { engagement { byCategory { category count } } } } }";
         let data = gql(&app, Q, json!({"id": acme})).await;
         assert_eq!(data["customer"]["health"]["engagement"]["byCategory"], json!([{"category": "qbr", "count": 2}]));
-        assert_eq!(data["customer"]["meetings"], json!([{"category": "qbr"}, {"category": "qbr"}]));
+        assert_eq!(data["customer"]["meetings"]["items"], json!([{"category": "qbr"}, {"category": "qbr"}]));
 
         assert_eq!(gql(&app, SET, json!({"e": thirty.to_string(), "c": null})).await["setMeetingCategory"], Value::Null);
         let data = gql(&app, Q, json!({"id": acme})).await;

@@ -99,6 +99,10 @@ fn describe() {
         "webhook_delivery_attempts_total",
         "Webhook delivery attempts by outcome: delivered, retry or dead"
     );
+    metrics::describe_counter!(
+        "db_queries_total",
+        "SQL statements run, by outcome: ok or error"
+    );
     metrics::describe_gauge!(
         "rate_limit_clients",
         "Open rate-limit windows after the last sweep"

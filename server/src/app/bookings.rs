@@ -309,6 +309,7 @@ async fn record(
     let payload =
         super::webhooks::booking_payload(&view.booking, &view.host, &view.event_type_slug);
     store::outbox::insert(txn, view.booking.org_id, trigger, &payload, now).await?;
+    store::customer_health::forget_for_booking(txn, view.booking.org_id, view.booking.id).await?;
     Ok(())
 }
 
@@ -444,6 +445,8 @@ pub async fn list(
     }
     let page = issues.finish_with(input.page.check::<StartAndId>())?;
     let query = BookingQuery {
+        host: Some(caller.user_id),
+        customer: None,
         statuses: input.statuses,
         attendee_email: input.attendee_email,
         event_type_id: input.event_type_id.map(EventTypeId),
@@ -452,7 +455,7 @@ pub async fn list(
         descending: input.descending,
         page,
     };
-    let rows = store::bookings::list(&app.db, caller.org_id, caller.user_id, &query, now).await?;
+    let rows = store::bookings::list(&app.db, caller.org_id, &query, now).await?;
     let page = Page::from_rows(rows, &query.page, |b| (b.span.start, b.id));
     let host = super::users::me(app, caller).await?;
     let mut slugs =
@@ -465,7 +468,7 @@ pub async fn list(
 }
 
 /// A bookings page ends at a start instant and, among bookings starting then, an id.
-type StartAndId = (DateTime<Utc>, BookingId);
+pub(super) type StartAndId = (DateTime<Utc>, BookingId);
 
 /// Written `{start ms}_{id}`.
 impl Cursor for StartAndId {

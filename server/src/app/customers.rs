@@ -12,19 +12,22 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Deserialize;
 
 use super::auth::Caller;
+use super::bookings::StartAndId;
 use super::input::Issues;
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
-use crate::domain::booking::{Booking, BookingStatus, CancelledBy};
-use crate::domain::crm::engagement::{Engagement, MeetingFact, MeetingOutcome, engagement};
-use crate::domain::crm::health::{Health, Tier, Trend, Weights, health as health_of, trend};
+use crate::domain::booking::Booking;
+use crate::domain::crm::assessment::Assessment;
+use crate::domain::crm::health::{Band, Tier, Weights};
 use crate::domain::crm::linking::{self, Link, MatchedBy};
 use crate::domain::customer::{
     Customer, LifecycleStage, MeetingCategory, Stakeholder, StakeholderRole,
 };
 use crate::domain::ids::{BookingId, CustomerId, EventTypeId, OrgId, StakeholderId, UserId};
 use crate::domain::validate;
+use crate::store::bookings::{BookingQuery, StatusFilter};
 use crate::store::customers::CustomerFilter;
+pub use crate::store::customers::CustomerOrder;
 use crate::store::{self, StoreError};
 
 /// A customer as sent; on update, absent fields stay as they are.
@@ -59,7 +62,7 @@ pub struct StakeholderInput {
     pub role: Option<String>,
 }
 
-/// Which customers to list.
+/// Which customers to list, and in which order.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerQuery {
     /// Only accounts this CSM owns.
@@ -68,6 +71,12 @@ pub struct CustomerQuery {
     pub tier: Option<String>,
     /// Name or domain contains / starts with this text.
     pub search: Option<String>,
+    /// Only accounts in this health band: `healthy`, `at_risk` or `critical`.
+    pub band: Option<String>,
+    /// The order (default: when added).
+    pub order: CustomerOrder,
+    /// Largest first: healthiest, most recently met, newest.
+    pub descending: bool,
 }
 
 /// A meeting with a customer: the booking and how it was linked.
@@ -205,6 +214,7 @@ pub async fn update(
     c.updated_at = now;
     let txn = app.db.begin().await.map_err(StoreError::from)?;
     let c = store::customers::update(&txn, &c).await?;
+    store::customer_health::forget(&txn, c.org_id, &[c.id]).await?;
     if c.domains != old_domains {
         let touched: Vec<String> = old_domains.into_iter().chain(c.domains.clone()).collect();
         relink_domains(&txn, c.org_id, &touched, now).await?;
@@ -220,7 +230,8 @@ pub async fn delete(app: &App, caller: Caller, id: CustomerId) -> Result<Custome
     Ok(c)
 }
 
-/// A page of the organization's customers.
+/// A page of the organization's customers. Filtering or ordering by health first
+/// brings every snapshot of the organization up to date, so none is left out.
 pub async fn list(
     app: &App,
     caller: Caller,
@@ -237,14 +248,35 @@ pub async fn list(
         );
         parsed
     });
+    let band = query.band.as_deref().and_then(|b| {
+        let parsed = Band::parse(b);
+        issues.require(
+            parsed.is_some(),
+            "band",
+            format!("`{b}` is not one of healthy, at_risk, critical"),
+        );
+        parsed
+    });
     let keyset = issues.finish_with(page.check())?;
+    if band.is_some() || query.order != CustomerOrder::Created {
+        super::customer_health::ensure_fresh(&app.db, caller.org_id, Utc::now()).await?;
+    }
     let filter = CustomerFilter {
         owner: query.owner_id.map(UserId),
         tier,
         search: query.search.filter(|s| !s.trim().is_empty()),
+        band,
     };
-    let rows = store::customers::list(&app.db, caller.org_id, &filter, keyset).await?;
-    Ok(Page::from_rows(rows, &keyset, |c| c.id.0))
+    let rows = store::customers::list(
+        &app.db,
+        caller.org_id,
+        &filter,
+        query.order,
+        query.descending,
+        keyset,
+    )
+    .await?;
+    Ok(Page::from_rows(rows, &keyset, |(key, _)| *key).map(|(_, c)| c))
 }
 
 /// Checks `input` onto `s`.
@@ -318,6 +350,7 @@ pub async fn add_stakeholder(
         Err(StoreError::Duplicate) => return Err(email_taken(&s.email)),
         other => other?,
     };
+    store::customer_health::forget(&txn, s.org_id, &[s.customer_id]).await?;
     relink_emails(&txn, s.org_id, std::slice::from_ref(&s.email), now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     Ok(s)
@@ -348,6 +381,7 @@ pub async fn update_stakeholder(
         other => other?,
     };
     if s.email != old_email {
+        store::customer_health::forget(&txn, s.org_id, &[s.customer_id]).await?;
         relink_emails(&txn, s.org_id, &[old_email, s.email.clone()], now).await?;
     }
     txn.commit().await.map_err(StoreError::from)?;
@@ -361,7 +395,10 @@ pub async fn remove_stakeholder(
     id: StakeholderId,
 ) -> Result<Stakeholder> {
     let s = stakeholder(app, caller, id).await?;
-    store::stakeholders::delete(&app.db, caller.org_id, id).await?;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    store::stakeholders::delete(&txn, caller.org_id, id).await?;
+    store::customer_health::forget(&txn, caller.org_id, &[s.customer_id]).await?;
+    txn.commit().await.map_err(StoreError::from)?;
     Ok(s)
 }
 
@@ -371,77 +408,102 @@ pub async fn stakeholders(
     caller: Caller,
     customer: CustomerId,
 ) -> Result<Vec<Stakeholder>> {
-    Ok(store::stakeholders::list_for_customer(&app.db, caller.org_id, customer).await?)
+    Ok(store::stakeholders::list_for_customers(&app.db, caller.org_id, &[customer]).await?)
 }
 
-/// The meetings linked to customer `customer`, newest first.
-pub async fn meetings(app: &App, caller: Caller, customer: CustomerId) -> Result<Vec<Meeting>> {
+/// The stakeholders of each of `customers`, in one query (customers of another
+/// organization have none).
+pub async fn stakeholders_of(
+    app: &App,
+    caller: Caller,
+    customers: &[CustomerId],
+) -> Result<HashMap<CustomerId, Vec<Stakeholder>>> {
+    let mut out: HashMap<CustomerId, Vec<Stakeholder>> = HashMap::new();
+    for s in store::stakeholders::list_for_customers(&app.db, caller.org_id, customers).await? {
+        out.entry(s.customer_id).or_default().push(s);
+    }
+    Ok(out)
+}
+
+/// The health of each of `customers` at `now`, in a fixed number of queries (see
+/// [`super::customer_health`]); customers of another organization are absent.
+pub async fn health_of(
+    app: &App,
+    caller: Caller,
+    customers: &[CustomerId],
+    now: DateTime<Utc>,
+) -> Result<HashMap<CustomerId, Assessment>> {
+    super::customer_health::assessments(&app.db, caller.org_id, customers, now).await
+}
+
+/// Which of a customer's meetings to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MeetingTime {
+    /// Accepted or pending and not yet over, soonest first.
+    Upcoming,
+    /// Over, whatever became of them (cancellations included), latest first.
+    Past,
+    /// All of them, latest first.
+    #[default]
+    All,
+}
+
+/// A page of the meetings linked to customer `customer`.
+pub async fn meetings(
+    app: &App,
+    caller: Caller,
+    customer: CustomerId,
+    when: MeetingTime,
+    page: PageRequest,
+) -> Result<Page<Meeting>> {
+    let keyset = page.keyset::<StartAndId>()?;
+    get(app, caller, customer).await?;
+    let now = Utc::now();
+    let (statuses, before_end, descending) = match when {
+        MeetingTime::Upcoming => (vec![StatusFilter::Upcoming], None, false),
+        MeetingTime::Past => (Vec::new(), Some(now), true),
+        MeetingTime::All => (Vec::new(), None, true),
+    };
+    let query = BookingQuery {
+        host: None,
+        customer: Some(customer),
+        statuses,
+        attendee_email: None,
+        event_type_id: None,
+        after_start: None,
+        before_end,
+        descending,
+        page: keyset,
+    };
+    let rows = store::bookings::list(&app.db, caller.org_id, &query, now).await?;
+    let page = Page::from_rows(rows, &keyset, |b| (b.span.start, b.id));
+    let ids: Vec<BookingId> = page.items.iter().map(|b| b.id).collect();
     let mut links: HashMap<BookingId, Vec<Link>> = HashMap::new();
     for (booking, link) in
-        store::meeting_links::for_customer(&app.db, caller.org_id, customer).await?
+        store::meeting_links::for_customer(&app.db, caller.org_id, customer, &ids).await?
     {
         links.entry(booking).or_default().push(link);
     }
-    let ids: Vec<BookingId> = links.keys().copied().collect();
-    let mut bookings = store::bookings::by_ids(&app.db, caller.org_id, &ids).await?;
-    bookings.sort_by(|a, b| b.span.start.cmp(&a.span.start).then(b.id.cmp(&a.id)));
     let categories = store::meeting_categories::of_org(&app.db, caller.org_id).await?;
-    Ok(bookings
-        .into_iter()
-        .map(|booking| Meeting {
-            category: categories.get(&booking.event_type_id).copied(),
-            links: links.remove(&booking.id).unwrap_or_default(),
-            booking,
-        })
-        .collect())
+    Ok(page.map(|booking| Meeting {
+        category: categories.get(&booking.event_type_id).copied(),
+        links: links.remove(&booking.id).unwrap_or_default(),
+        booking,
+    }))
 }
 
-/// A customer's engagement and health now, with the score of 30 days ago for the trend.
-#[derive(Debug, Clone)]
-pub struct CustomerHealth {
-    /// Meeting metrics.
-    pub engagement: Engagement,
-    /// The score, its band and the components it came from.
-    pub health: Health,
-    /// The score 30 days ago, from the meetings known then.
-    pub previous_score: Option<u8>,
-    /// The direction since then.
-    pub trend: Option<Trend>,
-}
-
-/// How far back the trend looks.
-const TREND_DAYS: i64 = 30;
-
-/// The engagement and health of customer `id` at `now`.
+/// The engagement and health of customer `id` at `now`, with the trend.
 pub async fn health(
     app: &App,
     caller: Caller,
     id: CustomerId,
     now: DateTime<Utc>,
-) -> Result<CustomerHealth> {
-    let customer = get(app, caller, id).await?;
-    let stakeholders = stakeholders(app, caller, id).await?.len();
-    let meetings = meetings(app, caller, id).await?;
-    let weights = store::orgs::health_weights(&app.db, caller.org_id).await?;
-    let at = |moment: DateTime<Utc>| {
-        let facts: Vec<MeetingFact> = meetings
-            .iter()
-            .filter(|m| m.booking.created_at <= moment)
-            .filter_map(|m| meeting_fact(m, moment))
-            .collect();
-        let engagement = engagement(&facts, stakeholders, moment);
-        let health = health_of(&engagement, customer.tier, &weights, moment);
-        (engagement, health)
-    };
-    let (engagement, health) = at(now);
-    let then = now - chrono::Duration::days(TREND_DAYS);
-    let previous_score = (customer.created_at <= then).then(|| at(then).1.score);
-    Ok(CustomerHealth {
-        trend: trend(health.score, previous_score),
-        engagement,
-        health,
-        previous_score,
-    })
+) -> Result<Assessment> {
+    get(app, caller, id).await?;
+    health_of(app, caller, &[id], now)
+        .await?
+        .remove(&id)
+        .ok_or_else(|| AppError::NotFound(format!("customer `{id}` does not exist")))
 }
 
 /// Makes `category` the kind of meeting event type `event_type` is (`None` clears it), so
@@ -472,7 +534,10 @@ pub async fn set_meeting_category(
         parsed
     });
     issues.finish()?;
-    store::meeting_categories::set(&app.db, caller.org_id, event_type, category).await?;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    store::meeting_categories::set(&txn, caller.org_id, event_type, category).await?;
+    store::customer_health::forget_org(&txn, caller.org_id).await?;
+    txn.commit().await.map_err(StoreError::from)?;
     Ok(category)
 }
 
@@ -504,47 +569,11 @@ pub async fn set_health_weights(app: &App, caller: Caller, weights: Weights) -> 
         issues.require(false, "weights", message);
     }
     issues.finish()?;
-    store::orgs::set_health_weights(&app.db, caller.org_id, &weights).await?;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    store::orgs::set_health_weights(&txn, caller.org_id, &weights).await?;
+    store::customer_health::forget_org(&txn, caller.org_id).await?;
+    txn.commit().await.map_err(StoreError::from)?;
     Ok(weights)
-}
-
-/// What a linked booking was, as engagement counts it at `now`. A booking replaced by a
-/// reschedule is no meeting of its own: its replacement is, marked as rescheduled.
-fn meeting_fact(m: &Meeting, now: DateTime<Utc>) -> Option<MeetingFact> {
-    let b = &m.booking;
-    let outcome = match b.status {
-        BookingStatus::Cancelled if b.rescheduled_to_uid.is_some() => return None,
-        BookingStatus::Cancelled => match b.cancelled_by {
-            Some(CancelledBy::Host) => MeetingOutcome::CancelledByHost,
-            Some(CancelledBy::Attendee) | None => MeetingOutcome::CancelledByCustomer,
-        },
-        BookingStatus::Rejected => MeetingOutcome::CancelledByHost,
-        BookingStatus::Accepted | BookingStatus::Pending if b.span.start >= now => {
-            MeetingOutcome::Scheduled
-        }
-        // Never confirmed before it started: it did not take place.
-        BookingStatus::Pending => return None,
-        BookingStatus::Accepted => {
-            let linked = |email: &str| m.links.iter().any(|l| l.attendee_email == email);
-            let absent = b
-                .attendees
-                .iter()
-                .any(|a| a.absent && linked(&a.email.to_lowercase()));
-            if absent {
-                MeetingOutcome::NoShow
-            } else {
-                MeetingOutcome::Held
-            }
-        }
-    };
-    Some(MeetingFact {
-        booking_id: b.id,
-        start: b.span.start,
-        outcome,
-        rescheduled: b.rescheduled_from_uid.is_some(),
-        category: m.category.map(|c| c.as_str().to_string()),
-        stakeholder_ids: m.links.iter().filter_map(|l| l.stakeholder_id).collect(),
-    })
 }
 
 /// A CSM's decision that attendee `attendee_email` of booking `booking_uid` (default: the
@@ -647,7 +676,11 @@ async fn link_emails(
         .filter(|l| l.matched_by == MatchedBy::Manual)
         .collect();
     let links = linking::merge_with_manual(automatic, &manual);
+    // Both the customers it leaves and the ones it joins are scored differently now.
+    store::customer_health::forget_for_booking(db, org, booking).await?;
     store::meeting_links::replace(db, org, booking, &links, now).await?;
+    let linked: Vec<CustomerId> = links.iter().map(|l| l.customer_id).collect();
+    store::customer_health::forget(db, org, &linked).await?;
     Ok(links)
 }
 

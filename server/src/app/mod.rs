@@ -7,8 +7,10 @@
 pub mod auth;
 pub mod availability;
 pub mod bookings;
+pub mod customer_health;
 pub mod customers;
 pub mod demo;
+pub mod engagement;
 mod error;
 pub mod event_types;
 pub mod in_flight;

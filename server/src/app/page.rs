@@ -45,6 +45,19 @@ impl Cursor for i64 {
     }
 }
 
+/// Lists ordered by a number many rows may share continue after that number and,
+/// among rows sharing it, the last id; written `{key}_{id}`.
+impl Cursor for (i64, i64) {
+    fn encode(&self) -> String {
+        format!("{}_{}", self.0, self.1)
+    }
+
+    fn decode(cursor: &str) -> Option<(i64, i64)> {
+        let (key, id) = cursor.split_once('_')?;
+        Some((key.parse().ok()?, id.parse().ok()?))
+    }
+}
+
 impl PageRequest {
     /// The keyset this request names, or every problem with it (field `limit`, `cursor`).
     pub(super) fn check<C: Cursor>(&self) -> Result<Keyset<C>, Vec<FieldIssue>> {

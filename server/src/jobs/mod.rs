@@ -1,4 +1,5 @@
-//! Background work: the outbox dispatcher and webhook deliveries.
+//! Background work: the outbox dispatcher and webhook deliveries, and keeping customer
+//! health snapshots fresh.
 //!
 //! `convene serve` runs it beside the HTTP server; `convene worker` runs it alone, and
 //! several processes may share one PostgreSQL database. The rows in `store/` are the
@@ -16,6 +17,7 @@
 //! pickup takes milliseconds.
 
 mod dispatcher;
+mod health_refresher;
 
 use std::time::Duration;
 
@@ -43,7 +45,20 @@ impl Default for WorkerOptions {
     }
 }
 
-/// Runs the dispatcher until `shutdown` completes, then lets running deliveries finish.
+/// Runs the dispatcher and the health refresher until `shutdown` completes, then lets
+/// running deliveries finish.
 pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output = ()> + Send) {
-    dispatcher::run(app, options, shutdown).await;
+    let (stop, stopping) = tokio::sync::watch::channel(());
+    let stopped = |mut stopping: tokio::sync::watch::Receiver<()>| async move {
+        // Either a stop was sent or the sender is gone: both mean stop.
+        let _ = stopping.changed().await;
+    };
+    tokio::join!(
+        async move {
+            shutdown.await;
+            let _ = stop.send(());
+        },
+        dispatcher::run(app.clone(), options, stopped(stopping.clone())),
+        health_refresher::run(app, stopped(stopping)),
+    );
 }

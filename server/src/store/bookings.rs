@@ -12,11 +12,11 @@ use sea_orm::{
 
 use super::codec::{from_json, from_ms, span, to_json, to_ms, tz, word};
 use super::db::is_overlap;
-use super::entities::{booking_attendees, bookings};
-use super::keyset::Keyset;
+use super::entities::{booking_attendees, bookings, meeting_links};
+use super::keyset::{Keyset, by_key_then_id};
 use super::{Result, StoreError};
 use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
-use crate::domain::ids::{BookingId, EventTypeId, OrgId, UserId};
+use crate::domain::ids::{BookingId, CustomerId, EventTypeId, OrgId, UserId};
 use crate::domain::span::Span;
 
 /// A booking as the slot engine needs it: when the host is held, and by which event type.
@@ -286,9 +286,13 @@ pub enum StatusFilter {
     Unconfirmed,
 }
 
-/// A filtered, paginated query over one host's bookings.
+/// A filtered, paginated query over an organization's bookings.
 #[derive(Debug, Clone)]
 pub struct BookingQuery {
+    /// Only bookings this user hosts.
+    pub host: Option<UserId>,
+    /// Only bookings linked to this customer.
+    pub customer: Option<CustomerId>,
     /// Any of these tabs (none: all bookings).
     pub statuses: Vec<StatusFilter>,
     /// Only bookings with this attendee (case-insensitive).
@@ -305,19 +309,31 @@ pub struct BookingQuery {
     pub page: Keyset<(DateTime<Utc>, BookingId)>,
 }
 
-/// One page of `host`'s bookings, ordered by start then id; asks one more row than
-/// the page's limit so the caller knows whether another page exists.
+/// One page of `org`'s bookings matching `q`, ordered by start then id; asks one more
+/// row than the page's limit so the caller knows whether another page exists.
 pub async fn list(
     db: &impl ConnectionTrait,
     org: OrgId,
-    host: UserId,
     q: &BookingQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<Booking>> {
     let now_ms = to_ms(now);
-    let mut query = bookings::Entity::find()
-        .filter(bookings::Column::OrgId.eq(org.0))
-        .filter(bookings::Column::HostUserId.eq(host.0));
+    let mut query = bookings::Entity::find().filter(bookings::Column::OrgId.eq(org.0));
+    if let Some(host) = q.host {
+        query = query.filter(bookings::Column::HostUserId.eq(host.0));
+    }
+    if let Some(customer) = q.customer {
+        query = query.filter(
+            bookings::Column::Id.in_subquery(
+                Query::select()
+                    .column(meeting_links::Column::BookingId)
+                    .from(meeting_links::Entity)
+                    .and_where(meeting_links::Column::OrgId.eq(org.0))
+                    .and_where(meeting_links::Column::CustomerId.eq(customer.0))
+                    .to_owned(),
+            ),
+        );
+    }
     if !q.statuses.is_empty() {
         let mut any = Condition::any();
         for status in &q.statuses {
@@ -345,37 +361,18 @@ pub async fn list(
     if let Some(t) = q.before_end {
         query = query.filter(bookings::Column::EndMs.lte(to_ms(t)));
     }
-    if let Some((start, id)) = q.page.after {
-        let (start, id) = (to_ms(start), id.0);
-        let (later, same_later_id) = if q.descending {
-            (
-                bookings::Column::StartMs.lt(start),
-                bookings::Column::Id.lt(id),
-            )
-        } else {
-            (
-                bookings::Column::StartMs.gt(start),
-                bookings::Column::Id.gt(id),
-            )
-        };
-        query = query.filter(
-            Condition::any().add(later).add(
-                Condition::all()
-                    .add(bookings::Column::StartMs.eq(start))
-                    .add(same_later_id),
-            ),
-        );
-    }
-    query = if q.descending {
-        query
-            .order_by_desc(bookings::Column::StartMs)
-            .order_by_desc(bookings::Column::Id)
-    } else {
-        query
-            .order_by_asc(bookings::Column::StartMs)
-            .order_by_asc(bookings::Column::Id)
+    let page = Keyset {
+        after: q.page.after.map(|(start, id)| (to_ms(start), id.0)),
+        limit: q.page.limit,
     };
-    let models = query.limit(q.page.limit + 1).all(db).await?;
+    let query = by_key_then_id(
+        query,
+        bookings::Column::StartMs,
+        bookings::Column::Id,
+        q.descending,
+        page,
+    );
+    let models = query.all(db).await?;
     with_attendees(db, models).await
 }
 

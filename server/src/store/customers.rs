@@ -2,17 +2,17 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::Result;
 use super::codec::{from_ms, to_ms, word};
-use super::entities::{customer_domains, customers};
-use super::keyset::{Keyset, oldest_first};
-use crate::domain::crm::health::Tier;
+use super::entities::{customer_domains, customer_health, customers};
+use super::keyset::{Keyset, by_key_then_id};
+use crate::domain::crm::health::{Band, Tier};
 use crate::domain::crm::linking::KnownCustomer;
 use crate::domain::customer::{Customer, LifecycleStage};
 use crate::domain::ids::{CustomerId, OrgId, UserId};
@@ -27,7 +27,25 @@ pub struct CustomerFilter {
     /// Only accounts whose name contains this text (case-insensitive) or that own a
     /// domain starting with it.
     pub search: Option<String>,
+    /// Only accounts whose health snapshot is in this band.
+    pub band: Option<Band>,
 }
+
+/// What a customer list is ordered by; ties are broken by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CustomerOrder {
+    /// When the account was added.
+    #[default]
+    Created,
+    /// The health snapshot's score.
+    Health,
+    /// The last meeting's start, never met first.
+    LastMeeting,
+}
+
+/// The position of a customer in a list: its order key and id (for `Created` the key
+/// is the id itself).
+pub type CustomerKey = (i64, i64);
 
 fn to_customer(m: customers::Model, domains: Vec<String>) -> Result<Customer> {
     Ok(Customer {
@@ -151,19 +169,32 @@ pub async fn find(
     Ok(with_domains(db, vec![row]).await?.pop())
 }
 
-/// A page of `org`'s customers matching `filter`, oldest first.
-pub async fn list(
+/// `org`'s customers `ids`, or all of them for `None`, in id order.
+pub async fn many(
     db: &impl ConnectionTrait,
     org: OrgId,
-    filter: &CustomerFilter,
-    keyset: Keyset<i64>,
+    ids: Option<&[CustomerId]>,
 ) -> Result<Vec<Customer>> {
     let mut query = customers::Entity::find().filter(customers::Column::OrgId.eq(org.0));
+    if let Some(ids) = ids {
+        query = query.filter(customers::Column::Id.is_in(ids.iter().map(|c| c.0)));
+    }
+    let rows = query.order_by_asc(customers::Column::Id).all(db).await?;
+    with_domains(db, rows).await
+}
+
+/// The ids of `org`'s customers matching `filter`, as a subquery.
+fn matching(org: OrgId, filter: &CustomerFilter) -> SelectStatement {
+    let mut query = Query::select()
+        .column(customers::Column::Id)
+        .from(customers::Entity)
+        .and_where(customers::Column::OrgId.eq(org.0))
+        .to_owned();
     if let Some(owner) = filter.owner {
-        query = query.filter(customers::Column::OwnerUserId.eq(owner.0));
+        query.and_where(customers::Column::OwnerUserId.eq(owner.0));
     }
     if let Some(tier) = filter.tier {
-        query = query.filter(customers::Column::Tier.eq(tier.as_str()));
+        query.and_where(customers::Column::Tier.eq(tier.as_str()));
     }
     if let Some(text) = filter.search.as_deref().map(str::to_lowercase) {
         let escaped = escape_like(&text);
@@ -177,16 +208,115 @@ pub async fn list(
             .to_owned();
         let by_name = Expr::expr(Func::lower(Expr::col(customers::Column::Name)))
             .like(like(format!("%{escaped}%")));
-        query = query.filter(
+        query.cond_where(
             Condition::any()
                 .add(by_name)
                 .add(customers::Column::Id.in_subquery(by_domain)),
         );
     }
-    let rows = oldest_first(query, customers::Column::Id, keyset)
+    if let Some(band) = filter.band {
+        let in_band = Query::select()
+            .column(customer_health::Column::CustomerId)
+            .from(customer_health::Entity)
+            .and_where(customer_health::Column::OrgId.eq(org.0))
+            .and_where(customer_health::Column::Band.eq(band.as_str()))
+            .to_owned();
+        query.and_where(customers::Column::Id.in_subquery(in_band));
+    }
+    query
+}
+
+/// The ids of all of `org`'s customers matching `filter`, in id order.
+pub async fn ids(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    filter: &CustomerFilter,
+) -> Result<Vec<CustomerId>> {
+    let mut query = matching(org, filter);
+    query.order_by(customers::Column::Id, sea_orm::Order::Asc);
+    let rows = db.query_all(&query).await?;
+    rows.iter()
+        .map(|row| Ok(CustomerId(row.try_get_by_index::<i64>(0)?)))
+        .collect()
+}
+
+/// A page of `org`'s customers matching `filter` in `order` (reversed when
+/// `descending`), each with its position for the next page's keyset.
+///
+/// Ordering by health or last meeting walks the snapshots' index and lists only the
+/// customers that have a snapshot: the caller refreshes missing ones first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    filter: &CustomerFilter,
+    order: CustomerOrder,
+    descending: bool,
+    keyset: Keyset<CustomerKey>,
+) -> Result<Vec<(CustomerKey, Customer)>> {
+    let matching = matching(org, filter);
+    let keys: Vec<CustomerKey> = match order {
+        CustomerOrder::Created => {
+            let id = customers::Column::Id;
+            let query = customers::Entity::find()
+                .select_only()
+                .column(id)
+                .column(id)
+                .filter(id.in_subquery(matching));
+            by_key_then_id(query, id, id, descending, keyset)
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+        CustomerOrder::Health => {
+            let key = customer_health::Column::Score;
+            snapshot_keys::<i32>(db, org, matching, key, descending, keyset).await?
+        }
+        CustomerOrder::LastMeeting => {
+            let key = customer_health::Column::LastMetMs;
+            snapshot_keys::<i64>(db, org, matching, key, descending, keyset).await?
+        }
+    };
+    let rows = customers::Entity::find()
+        .filter(customers::Column::OrgId.eq(org.0))
+        .filter(customers::Column::Id.is_in(keys.iter().map(|(_, id)| *id)))
         .all(db)
         .await?;
-    with_domains(db, rows).await
+    let mut by_id: HashMap<i64, Customer> = with_domains(db, rows)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.0, c))
+        .collect();
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| by_id.remove(&k.1).map(|c| (k, c)))
+        .collect())
+}
+
+/// A page of (key, customer id) from the snapshots of `org`'s customers in `matching`,
+/// ordered by snapshot column `key` (stored as a `K`).
+async fn snapshot_keys<K>(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    matching: SelectStatement,
+    key: customer_health::Column,
+    descending: bool,
+    keyset: Keyset<CustomerKey>,
+) -> Result<Vec<CustomerKey>>
+where
+    K: sea_orm::TryGetable + Into<i64>,
+{
+    let id = customer_health::Column::CustomerId;
+    let query = customer_health::Entity::find()
+        .select_only()
+        .column(key)
+        .column(id)
+        .filter(customer_health::Column::OrgId.eq(org.0))
+        .filter(id.in_subquery(matching));
+    let rows: Vec<(K, i64)> = by_key_then_id(query, key, id, descending, keyset)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(k, id)| (k.into(), id)).collect())
 }
 
 /// A LIKE pattern whose `\` escapes the wildcards [`escape_like`] escaped.

@@ -31,9 +31,17 @@ pub async fn connect(url: &str) -> Result<Db> {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    let db = Database::connect(options).await?;
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(count_query);
     Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// Counts every statement in `db_queries_total{outcome}`: the figure that shows an
+/// N+1 (a page that costs a query per row) on a dashboard, and what tests count.
+fn count_query(info: &sea_orm::metric::Info<'_>) {
+    let outcome = if info.failed { "error" } else { "ok" };
+    metrics::counter!("db_queries_total", "outcome" => outcome).increment(1);
 }
 
 /// Begins a transaction that may write bookings.

@@ -1,14 +1,23 @@
 //! Meeting links: which bookings were meetings with which customer and stakeholder, and
 //! how each was matched (email, domain, or a CSM's manual choice).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, NotSet, QueryFilter, QueryOrder,
+    Set,
+};
 
 use super::Result;
-use super::codec::{to_ms, word};
-use super::entities::meeting_links;
+use super::codec::{from_ms, to_ms, word};
+use super::entities::{booking_attendees, bookings, meeting_categories, meeting_links};
+use crate::domain::booking::{BookingStatus, CancelledBy};
+use crate::domain::crm::assessment::LinkedBooking;
 use crate::domain::crm::linking::{Link, MatchedBy};
-use crate::domain::ids::{BookingId, CustomerId, OrgId, StakeholderId};
+use crate::domain::customer::MeetingCategory;
+use crate::domain::ids::{BookingId, CustomerId, OrgId, StakeholderId, UserId};
 
 fn to_link(m: meeting_links::Model) -> Result<Link> {
     Ok(Link {
@@ -67,19 +76,191 @@ pub async fn replace(
     Ok(())
 }
 
-/// Every link to `customer`, for showing how each meeting was matched.
+/// The links of `bookings` to `customer`, for showing how each meeting was matched.
 pub async fn for_customer(
     db: &impl ConnectionTrait,
     org: OrgId,
     customer: CustomerId,
+    bookings: &[BookingId],
 ) -> Result<Vec<(BookingId, Link)>> {
+    if bookings.is_empty() {
+        return Ok(Vec::new());
+    }
     meeting_links::Entity::find()
         .filter(meeting_links::Column::OrgId.eq(org.0))
         .filter(meeting_links::Column::CustomerId.eq(customer.0))
+        .filter(meeting_links::Column::BookingId.is_in(bookings.iter().map(|b| b.0)))
         .order_by_asc(meeting_links::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .map(|m| Ok((BookingId(m.booking_id), to_link(m)?)))
         .collect()
+}
+
+/// One link with the booking columns an assessment needs, and nothing else: an
+/// organization-wide recompute reads hundreds of thousands of these.
+#[derive(Debug, FromQueryResult)]
+struct LinkedRow {
+    customer_id: i64,
+    booking_id: i64,
+    stakeholder_id: Option<i64>,
+    attendee_email: String,
+    start_ms: i64,
+    created_ms: i64,
+    status: String,
+    cancelled_by: Option<String>,
+    rescheduled: bool,
+    replaced: bool,
+    category: Option<String>,
+}
+
+/// An attendee marked absent.
+#[derive(Debug, FromQueryResult)]
+struct AbsentRow {
+    booking_id: i64,
+    email: String,
+}
+
+/// Which linked bookings to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkScope<'a> {
+    /// Only those linked to these customers (all customers for `None`).
+    pub customers: Option<&'a [CustomerId]>,
+    /// Only those this user hosts.
+    pub host: Option<UserId>,
+}
+
+/// The bookings in `scope` linked to each of `org`'s customers, one [`LinkedBooking`]
+/// per customer and booking however many of its attendees matched.
+///
+/// Two queries whatever the number of customers: the links joined with their
+/// bookings and categories, and the absent attendees among them.
+pub async fn linked_bookings(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    scope: LinkScope<'_>,
+) -> Result<HashMap<CustomerId, Vec<LinkedBooking>>> {
+    use meeting_links::Column as L;
+    let b = |c: bookings::Column| (bookings::Entity, c);
+    let mut select = Query::select()
+        .columns([
+            (meeting_links::Entity, L::CustomerId),
+            (meeting_links::Entity, L::BookingId),
+            (meeting_links::Entity, L::StakeholderId),
+            (meeting_links::Entity, L::AttendeeEmail),
+        ])
+        .columns([
+            b(bookings::Column::StartMs),
+            b(bookings::Column::CreatedMs),
+            b(bookings::Column::Status),
+            b(bookings::Column::CancelledBy),
+        ])
+        .expr_as(
+            Expr::col(b(bookings::Column::RescheduledFromUid)).is_not_null(),
+            "rescheduled",
+        )
+        .expr_as(
+            Expr::col(b(bookings::Column::RescheduledToUid)).is_not_null(),
+            "replaced",
+        )
+        .column((
+            meeting_categories::Entity,
+            meeting_categories::Column::Category,
+        ))
+        .from(meeting_links::Entity)
+        .inner_join(
+            bookings::Entity,
+            Expr::col(b(bookings::Column::Id)).equals((meeting_links::Entity, L::BookingId)),
+        )
+        .left_join(
+            meeting_categories::Entity,
+            Expr::col((
+                meeting_categories::Entity,
+                meeting_categories::Column::EventTypeId,
+            ))
+            .equals(b(bookings::Column::EventTypeId)),
+        )
+        .and_where(Expr::col((meeting_links::Entity, L::OrgId)).eq(org.0))
+        .to_owned();
+    let mut absent = Query::select()
+        .column((
+            booking_attendees::Entity,
+            booking_attendees::Column::BookingId,
+        ))
+        .expr_as(
+            Func::lower(Expr::col((
+                booking_attendees::Entity,
+                booking_attendees::Column::Email,
+            ))),
+            "email",
+        )
+        .from(booking_attendees::Entity)
+        .inner_join(
+            meeting_links::Entity,
+            Expr::col((meeting_links::Entity, L::BookingId)).equals((
+                booking_attendees::Entity,
+                booking_attendees::Column::BookingId,
+            )),
+        )
+        .and_where(Expr::col((meeting_links::Entity, L::OrgId)).eq(org.0))
+        .and_where(
+            Expr::col((booking_attendees::Entity, booking_attendees::Column::Absent)).eq(true),
+        )
+        .distinct()
+        .to_owned();
+    if let Some(host) = scope.host {
+        select.and_where(Expr::col(b(bookings::Column::HostUserId)).eq(host.0));
+    }
+    if let Some(ids) = scope.customers {
+        let ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+        select.and_where(Expr::col((meeting_links::Entity, L::CustomerId)).is_in(ids.clone()));
+        absent.and_where(Expr::col((meeting_links::Entity, L::CustomerId)).is_in(ids));
+    }
+    let backend = db.get_database_backend();
+    let absent: HashSet<(i64, String)> = AbsentRow::find_by_statement(backend.build(&absent))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.booking_id, a.email))
+        .collect();
+    let rows = LinkedRow::find_by_statement(backend.build(&select))
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<(i64, i64), LinkedBooking> = HashMap::new();
+    for row in rows {
+        let no_show = absent.contains(&(row.booking_id, row.attendee_email.clone()));
+        if let Some(seen) = grouped.get_mut(&(row.customer_id, row.booking_id)) {
+            seen.stakeholder_ids
+                .extend(row.stakeholder_id.map(StakeholderId));
+            seen.no_show |= no_show;
+            continue;
+        }
+        let linked = LinkedBooking {
+            booking_id: BookingId(row.booking_id),
+            start: from_ms(row.start_ms)?,
+            booked_at: from_ms(row.created_ms)?,
+            status: word("booking status", &row.status, BookingStatus::parse)?,
+            cancelled_by: row
+                .cancelled_by
+                .as_deref()
+                .map(|w| word("booking canceller", w, CancelledBy::parse))
+                .transpose()?,
+            rescheduled: row.rescheduled,
+            replaced: row.replaced,
+            category: row
+                .category
+                .as_deref()
+                .map(|w| word("meeting category", w, MeetingCategory::parse))
+                .transpose()?,
+            stakeholder_ids: row.stakeholder_id.map(StakeholderId).into_iter().collect(),
+            no_show,
+        };
+        grouped.insert((row.customer_id, row.booking_id), linked);
+    }
+    let mut out: HashMap<CustomerId, Vec<LinkedBooking>> = HashMap::new();
+    for ((customer, _), linked) in grouped {
+        out.entry(CustomerId(customer)).or_default().push(linked);
+    }
+    Ok(out)
 }

@@ -1,8 +1,10 @@
 //! Stakeholders: the people at each customer.
 
+use std::collections::HashMap;
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, Set,
 };
 
 use super::codec::{from_ms, to_ms, word};
@@ -66,21 +68,47 @@ pub async fn find(
         .transpose()
 }
 
-/// Every stakeholder of `customer`, oldest first.
-pub async fn list_for_customer(
+/// Every stakeholder of the `customers`, oldest first: one query for a page of them.
+pub async fn list_for_customers(
     db: &impl ConnectionTrait,
     org: OrgId,
-    customer: CustomerId,
+    customers: &[CustomerId],
 ) -> Result<Vec<Stakeholder>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
     stakeholders::Entity::find()
         .filter(stakeholders::Column::OrgId.eq(org.0))
-        .filter(stakeholders::Column::CustomerId.eq(customer.0))
+        .filter(stakeholders::Column::CustomerId.is_in(customers.iter().map(|c| c.0)))
         .order_by_asc(stakeholders::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .map(to_stakeholder)
         .collect()
+}
+
+/// How many stakeholders each of `org`'s `customers` (all for `None`) has; customers
+/// without any are absent.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    customers: Option<&[CustomerId]>,
+) -> Result<HashMap<CustomerId, usize>> {
+    let mut query = stakeholders::Entity::find()
+        .select_only()
+        .column(stakeholders::Column::CustomerId)
+        .column_as(stakeholders::Column::Id.count(), "n")
+        .filter(stakeholders::Column::OrgId.eq(org.0))
+        .group_by(stakeholders::Column::CustomerId);
+    if let Some(ids) = customers {
+        query = query.filter(stakeholders::Column::CustomerId.is_in(ids.iter().map(|c| c.0)));
+    }
+    let rows: Vec<(i64, i64)> = query.into_tuple().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (CustomerId(id), usize::try_from(n).unwrap_or(0)))
+        .collect())
 }
 
 /// Deletes the stakeholder `id` in `org`; their meeting links stay with the customer.

@@ -1,20 +1,25 @@
 //! Customers, stakeholders and the meetings linked to them: what a CSM's dashboard reads.
 
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{
-    ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, SimpleObject,
+    ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject,
 };
 use chrono::Utc;
 
-use super::error::GqlResult;
+use super::error::{GqlError, GqlResult};
+use super::loaders::{CustomerLoader, EngagementOf, HealthOf, StakeholdersOf};
 use super::page::{Page, page_request};
 use super::scalars::UtcTime;
 use super::{app, caller, field_id, lookup_id, to_id};
-use crate::app::AppError;
+use crate::api::ErrorCode;
 use crate::app::customers::{self, CustomerQuery as AppCustomerQuery, Meeting as AppMeeting};
-use crate::domain::crm::health::Weights;
+use crate::app::{AppError, engagement};
+use crate::domain::crm::assessment::Assessment;
+use crate::domain::crm::engagement::Engagement as DomainEngagement;
+use crate::domain::crm::health::{Band, Weights};
 use crate::domain::crm::linking::Link;
 use crate::domain::customer::{Customer as DomainCustomer, Stakeholder as DomainStakeholder};
-use crate::domain::ids::{CustomerId, EventTypeId, StakeholderId};
+use crate::domain::ids::{CustomerId, EventTypeId, StakeholderId, UserId};
 use crate::domain::validate::FieldIssue;
 
 /// A customer account.
@@ -61,26 +66,143 @@ fn customer_id(c: &Customer) -> GqlResult<CustomerId> {
     Ok(CustomerId(lookup_id("customer", &c.id)?))
 }
 
+/// The request's loader; only authenticated requests have one.
+fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a DataLoader<CustomerLoader>> {
+    caller(ctx)?;
+    ctx.data::<DataLoader<CustomerLoader>>()
+        .map_err(|_| GqlError::internal())
+}
+
+/// What a customer list is ordered by; ties go by when the customer was added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::app::customers::CustomerOrder")]
+pub enum CustomerOrder {
+    /// When the account was added.
+    Created,
+    /// The health score, least healthy first unless descending.
+    Health,
+    /// The last meeting, longest ago (or never) first unless descending.
+    LastMeeting,
+}
+
+/// How a CSM's book of accounts is doing.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct CsmEngagement {
+    /// The CSM's user id.
+    pub user_id: ID,
+    /// Accounts they own.
+    pub accounts: i32,
+    /// Of those, how many are healthy.
+    pub healthy: i32,
+    /// Of those, how many are at risk.
+    pub at_risk: i32,
+    /// Of those, how many are critical.
+    pub critical: i32,
+    /// The mean health score of their accounts; null without accounts.
+    pub average_score: Option<f64>,
+    /// Their meetings with customers, hosted by them.
+    pub engagement: Engagement,
+}
+
+impl From<engagement::CsmEngagement> for CsmEngagement {
+    fn from(c: engagement::CsmEngagement) -> CsmEngagement {
+        let band = |b: Band| count(c.bands.get(&b).copied().unwrap_or(0));
+        CsmEngagement {
+            user_id: to_id(c.user_id.0),
+            accounts: count(c.accounts),
+            healthy: band(Band::Healthy),
+            at_risk: band(Band::AtRisk),
+            critical: band(Band::Critical),
+            average_score: c.average_score,
+            engagement: c.engagement.into(),
+        }
+    }
+}
+
+/// Which meetings `Customer.meetings` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::app::customers::MeetingTime")]
+pub enum MeetingTime {
+    /// Accepted or pending and not yet over, soonest first.
+    Upcoming,
+    /// Over, cancellations included, latest first.
+    Past,
+    /// All, latest first.
+    All,
+}
+
 #[ComplexObject]
 impl Customer {
     /// The people at this customer.
     async fn stakeholders(&self, ctx: &Context<'_>) -> GqlResult<Vec<Stakeholder>> {
-        let all = customers::stakeholders(app(ctx)?, caller(ctx)?, customer_id(self)?).await?;
+        let key = StakeholdersOf(customer_id(self)?);
+        let all = loader(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(all.into_iter().map(Into::into).collect())
     }
 
     /// How engaged the account is and how healthy, with the components of the score.
     async fn health(&self, ctx: &Context<'_>) -> GqlResult<CustomerHealth> {
-        let id = customer_id(self)?;
-        let health = customers::health(app(ctx)?, caller(ctx)?, id, Utc::now()).await?;
-        Ok(health.into())
+        Ok(self.assessment(ctx).await?.into())
     }
 
-    /// Meetings linked to this customer, newest first.
-    async fn meetings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Meeting>> {
-        let all = customers::meetings(app(ctx)?, caller(ctx)?, customer_id(self)?).await?;
-        Ok(all.into_iter().map(Into::into).collect())
+    /// The start of the last meeting held with this customer.
+    async fn last_meeting(&self, ctx: &Context<'_>) -> GqlResult<Option<UtcTime>> {
+        let a = self.assessment(ctx).await?;
+        Ok(a.engagement.last_meeting.map(UtcTime))
     }
+
+    /// The start of the next meeting booked with this customer.
+    async fn next_meeting(&self, ctx: &Context<'_>) -> GqlResult<Option<UtcTime>> {
+        let a = self.assessment(ctx).await?;
+        Ok(a.engagement.next_meeting.map(UtcTime))
+    }
+
+    /// Meeting metrics over the last `windowDays` (default 90, the health score's).
+    async fn engagement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window in days, 1–730.", default = 90)] window_days: i32,
+    ) -> GqlResult<Engagement> {
+        let key = EngagementOf(customer_id(self)?, i64::from(window_days));
+        let found = loader(ctx)?.load_one(key).await?;
+        Ok(found.ok_or_else(|| not_found(&self.id))?.into())
+    }
+
+    /// Meetings linked to this customer, one page at a time.
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Upcoming, past or all (default).",
+            default_with = "MeetingTime::All"
+        )]
+        when: MeetingTime,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<Meeting>> {
+        let page = customers::meetings(
+            app(ctx)?,
+            caller(ctx)?,
+            customer_id(self)?,
+            when.into(),
+            page_request(cursor, limit),
+        );
+        Ok(page.await?.into())
+    }
+}
+
+impl Customer {
+    async fn assessment(&self, ctx: &Context<'_>) -> GqlResult<Assessment> {
+        let found = loader(ctx)?.load_one(HealthOf(customer_id(self)?)).await?;
+        found.ok_or_else(|| not_found(&self.id))
+    }
+}
+
+fn not_found(id: &ID) -> GqlError {
+    GqlError::new(
+        ErrorCode::NotFound,
+        format!("customer `{}` does not exist", id.0),
+    )
 }
 
 /// A customer's health: a 0–100 score from weighted components, so a CSM sees why.
@@ -113,9 +235,14 @@ pub struct HealthComponent {
     pub detail: String,
 }
 
-/// Meeting metrics of a customer; rates are 0–1 and null when nothing was scheduled.
+/// Meeting metrics of a customer (or a CSM); rates are 0–1 and null when nothing was
+/// scheduled. Rates, categories, coverage and the mean gap are over `windowDays`.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Engagement {
+    /// The window in days.
+    pub window_days: i32,
+    /// Meetings held in the window.
+    pub meetings_in_window: i32,
     /// Meetings held in the last 30 days.
     #[graphql(name = "meetings30d")]
     pub meetings_30d: i32,
@@ -126,17 +253,17 @@ pub struct Engagement {
     pub last_meeting: Option<UtcTime>,
     /// The next meeting booked.
     pub next_meeting: Option<UtcTime>,
-    /// Mean days between meetings held in the last 90 days.
+    /// Mean days between meetings held in the window.
     pub avg_days_between: Option<f64>,
-    /// Cancellations by the customer ÷ meetings scheduled, last 90 days.
+    /// Cancellations by the customer ÷ meetings scheduled in the window.
     pub cancellation_rate: Option<f64>,
-    /// No-shows ÷ (held + no-shows), last 90 days.
+    /// No-shows ÷ (held + no-shows) in the window.
     pub no_show_rate: Option<f64>,
-    /// Rescheduled ÷ meetings, last 90 days.
+    /// Rescheduled ÷ meetings in the window.
     pub reschedule_rate: Option<f64>,
-    /// Share of stakeholders met in the last 90 days.
+    /// Share of stakeholders met in the window.
     pub stakeholder_coverage: Option<f64>,
-    /// Meetings held in the last 90 days by kind (`uncategorized` for the rest).
+    /// Meetings held in the window by kind (`uncategorized` for the rest).
     pub by_category: Vec<CategoryCount>,
 }
 
@@ -149,44 +276,56 @@ pub struct CategoryCount {
     pub count: i32,
 }
 
-impl From<customers::CustomerHealth> for CustomerHealth {
-    fn from(h: customers::CustomerHealth) -> CustomerHealth {
-        let e = h.engagement;
+impl From<Assessment> for CustomerHealth {
+    fn from(a: Assessment) -> CustomerHealth {
         CustomerHealth {
-            score: i32::from(h.health.score),
-            band: h.health.band.as_str().to_string(),
-            trend: h.trend.map(|t| t.as_str().to_string()),
-            previous_score: h.previous_score.map(i32::from),
-            components: h
+            score: i32::from(a.health.score),
+            band: a.health.band.as_str().to_string(),
+            trend: a.trend.map(|t| t.as_str().to_string()),
+            previous_score: a.previous_score.map(i32::from),
+            components: a
                 .health
                 .components
                 .into_iter()
                 .map(|c| HealthComponent {
-                    name: c.name.to_string(),
-                    weight: i32::try_from(c.weight).unwrap_or(i32::MAX),
+                    name: c.name,
+                    weight: count(c.weight),
                     score: i32::from(c.score),
                     detail: c.detail,
                 })
                 .collect(),
-            engagement: Engagement {
-                meetings_30d: i32::try_from(e.meetings_30d).unwrap_or(i32::MAX),
-                meetings_90d: i32::try_from(e.meetings_90d).unwrap_or(i32::MAX),
-                last_meeting: e.last_meeting.map(UtcTime),
-                next_meeting: e.next_meeting.map(UtcTime),
-                avg_days_between: e.avg_days_between,
-                cancellation_rate: e.cancellation_rate,
-                no_show_rate: e.no_show_rate,
-                reschedule_rate: e.reschedule_rate,
-                stakeholder_coverage: e.stakeholder_coverage,
-                by_category: e
-                    .by_category
-                    .into_iter()
-                    .map(|(category, count)| CategoryCount {
-                        category,
-                        count: i32::try_from(count).unwrap_or(i32::MAX),
-                    })
-                    .collect(),
-            },
+            engagement: a.engagement.into(),
+        }
+    }
+}
+
+/// A count as GraphQL's 32-bit `Int`, saturating.
+fn count(n: impl TryInto<i32>) -> i32 {
+    n.try_into().unwrap_or(i32::MAX)
+}
+
+impl From<DomainEngagement> for Engagement {
+    fn from(e: DomainEngagement) -> Engagement {
+        Engagement {
+            window_days: count(e.window_days),
+            meetings_in_window: count(e.meetings_in_window),
+            meetings_30d: count(e.meetings_30d),
+            meetings_90d: count(e.meetings_90d),
+            last_meeting: e.last_meeting.map(UtcTime),
+            next_meeting: e.next_meeting.map(UtcTime),
+            avg_days_between: e.avg_days_between,
+            cancellation_rate: e.cancellation_rate,
+            no_show_rate: e.no_show_rate,
+            reschedule_rate: e.reschedule_rate,
+            stakeholder_coverage: e.stakeholder_coverage,
+            by_category: e
+                .by_category
+                .into_iter()
+                .map(|(category, n)| CategoryCount {
+                    category,
+                    count: count(n),
+                })
+                .collect(),
         }
     }
 }
@@ -334,7 +473,8 @@ pub struct CustomerQuery;
 
 #[Object]
 impl CustomerQuery {
-    /// One page of the organization's customers, oldest first. Needs a key.
+    /// One page of the organization's customers. Needs a key.
+    #[allow(clippy::too_many_arguments)]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -343,6 +483,18 @@ impl CustomerQuery {
         #[graphql(desc = "Name contains, or a domain starts with, this text.")] search: Option<
             String,
         >,
+        #[graphql(desc = "Only this health band: `healthy`, `at_risk` or `critical`.")]
+        band: Option<String>,
+        #[graphql(
+            desc = "The order (default: when added).",
+            default_with = "CustomerOrder::Created"
+        )]
+        order_by: CustomerOrder,
+        #[graphql(
+            desc = "Largest first: healthiest, most recently met, newest.",
+            default
+        )]
+        descending: bool,
         #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
         #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
     ) -> GqlResult<Page<Customer>> {
@@ -350,25 +502,53 @@ impl CustomerQuery {
             owner_id: owner_id.map(|id| field_id("ownerId", &id)).transpose()?,
             tier,
             search,
+            band,
+            order: order_by.into(),
+            descending,
         };
         let page = customers::list(app(ctx)?, caller(ctx)?, query, page_request(cursor, limit));
         Ok(page.await?.into())
     }
 
-    /// The customers the caller owns, as a CSM's "my accounts". Needs a key.
+    /// The customers the caller owns, as a CSM's "my accounts", least healthy first.
+    /// Needs a key.
     async fn my_accounts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only this health band: `healthy`, `at_risk` or `critical`.")]
+        band: Option<String>,
         #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
         #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
     ) -> GqlResult<Page<Customer>> {
         let caller = caller(ctx)?;
         let query = AppCustomerQuery {
             owner_id: Some(caller.user_id.0),
+            band,
+            order: customers::CustomerOrder::Health,
             ..AppCustomerQuery::default()
         };
         let page = customers::list(app(ctx)?, caller, query, page_request(cursor, limit));
         Ok(page.await?.into())
+    }
+
+    /// How a CSM's accounts and meetings are doing (the caller's by default). Needs a key.
+    async fn csm_engagement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The CSM's user id; the caller when absent.")] user_id: Option<ID>,
+        #[graphql(desc = "The window in days, 1–730.", default = 90)] window_days: i32,
+    ) -> GqlResult<CsmEngagement> {
+        let user = user_id
+            .map(|id| field_id("userId", &id).map(UserId))
+            .transpose()?;
+        let found = engagement::of_csm(
+            app(ctx)?,
+            caller(ctx)?,
+            user,
+            i64::from(window_days),
+            Utc::now(),
+        );
+        Ok(found.await?.into())
     }
 
     /// The health-score weights of the caller's organization. Needs a key.

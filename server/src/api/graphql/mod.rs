@@ -16,6 +16,7 @@ mod bookings;
 mod customers;
 mod error;
 mod event_types;
+mod loaders;
 mod me;
 mod notifications;
 mod page;
@@ -108,7 +109,13 @@ async fn execute(
     request: GraphQLRequest<Rejection>,
 ) -> GraphQLResponse {
     let mut response = match authenticate(&schema, &headers).await {
-        Ok(caller) => schema.execute(request.into_inner().data(caller)).await,
+        Ok(caller) => {
+            let mut request = request.into_inner().data(caller);
+            if let (Some(caller), Some(app)) = (caller, schema.data::<App>()) {
+                request = request.data(loaders::for_request(app.clone(), caller));
+            }
+            schema.execute(request).await
+        }
         Err(err) => async_graphql::Response::from_errors(vec![error::server_error(err)]),
     };
     error::ensure_codes(&mut response.errors);
@@ -268,15 +275,17 @@ mod tests {
                 "bookings(status: [BookingStatusFilter!],attendeeEmail: String,eventTypeId: ID,\
                  afterStart: String,beforeEnd: String,sortStart: SortOrder,cursor: String,\
                  limit: Int): BookingPage!",
+                "csmEngagement(userId: ID,windowDays: Int! = 90): CsmEngagement!",
                 "customer(id: ID!): Customer!",
-                "customers(ownerId: ID,tier: String,search: String,cursor: String,limit: Int\
-                 ): CustomerPage!",
+                "customers(ownerId: ID,tier: String,search: String,band: String,\
+                 orderBy: CustomerOrder! = CREATED,descending: Boolean! = false,cursor: String,\
+                 limit: Int): CustomerPage!",
                 "defaultSchedule: Schedule!",
                 "eventType(id: ID!): EventType!",
                 "eventTypes(cursor: String,limit: Int): EventTypePage!",
                 "healthWeights: HealthWeights!",
                 "me: User!",
-                "myAccounts(cursor: String,limit: Int): CustomerPage!",
+                "myAccounts(band: String,cursor: String,limit: Int): CustomerPage!",
                 "notifications(cursor: String,limit: Int): NotificationPage!",
                 "publicEventType(username: String!,slug: String!): EventType!",
                 "schedule(id: ID!): Schedule!",

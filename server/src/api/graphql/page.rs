@@ -4,7 +4,7 @@
 use async_graphql::{OutputType, SimpleObject};
 
 use super::bookings::Booking;
-use super::customers::Customer;
+use super::customers::{Customer, Meeting};
 use super::event_types::EventType;
 use super::notifications::Notification;
 use super::schedules::Schedule;
@@ -17,6 +17,7 @@ use crate::app::page::{self, PageRequest};
     concrete(name = "BookingPage", params(Booking)),
     concrete(name = "CustomerPage", params(Customer)),
     concrete(name = "EventTypePage", params(EventType)),
+    concrete(name = "MeetingPage", params(Meeting)),
     concrete(name = "NotificationPage", params(Notification)),
     concrete(name = "SchedulePage", params(Schedule)),
     concrete(name = "WebhookPage", params(Webhook)),

@@ -5,6 +5,9 @@
 //!
 //! The windows are the last 30 and 90 days before "now", half-open:
 //! `[now - 30d, now)` and `[now - 90d, now)`, counted by each meeting's start.
+//! Rates, the category breakdown, coverage and the mean gap are taken over one
+//! window, 90 days unless the reader asks for another ([`engagement_over`]); the
+//! health score always uses 90.
 //! Days are 24-hour spans of UTC time, so the figures do not move with a zone's
 //! DST changes.
 
@@ -101,6 +104,10 @@ impl MeetingFact {
 /// meetings" is never shown as "0 % cancelled".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Engagement {
+    /// The window the rates, categories, coverage and mean gap are over, in days.
+    pub window_days: u32,
+    /// Held meetings starting in the window.
+    pub meetings_in_window: u32,
     /// Held meetings starting in `[now - 30d, now)`.
     pub meetings_30d: u32,
     /// Held meetings starting in `[now - 90d, now)`.
@@ -110,51 +117,69 @@ pub struct Engagement {
     /// Start of the earliest `Scheduled` meeting at or after now: whether the
     /// next touch point is already booked.
     pub next_meeting: Option<DateTime<Utc>>,
-    /// Mean gap in days between consecutive held meetings of the last 90 days;
+    /// Mean gap in days between consecutive held meetings of the window;
     /// `None` with fewer than two.
     pub avg_days_between: Option<f64>,
-    /// Customer cancellations ÷ meetings scheduled in the last 90 days (held,
+    /// Customer cancellations ÷ meetings scheduled in the window (held,
     /// no-shows and cancellations by either side). Host cancellations are in
     /// the denominator only: the meeting was planned, but the customer did
     /// not call it off.
     pub cancellation_rate: Option<f64>,
-    /// No-shows ÷ (held + no-shows) over the last 90 days.
+    /// No-shows ÷ (held + no-shows) over the window.
     pub no_show_rate: Option<f64>,
     /// Rescheduled meetings ÷ all meetings (as for `cancellation_rate`) of the
-    /// last 90 days.
+    /// window.
     pub reschedule_rate: Option<f64>,
-    /// Held meetings of the last 90 days per category; meetings without one
+    /// Held meetings of the window per category; meetings without one
     /// are under [`UNCATEGORIZED`].
     pub by_category: BTreeMap<String, u32>,
-    /// Distinct stakeholders present at held meetings of the last 90 days ÷
+    /// Distinct stakeholders present at held meetings of the window ÷
     /// the stakeholders known, at most 1.0 (a meeting may name someone since
     /// removed); `None` when no stakeholder is known.
     pub stakeholder_coverage: Option<f64>,
 }
 
-/// Computes the meeting metrics of `facts` at `now`; `stakeholder_count` is
-/// how many stakeholders the customer has on file. See [`Engagement`] for each
-/// figure's definition.
+/// The window of [`engagement`], and of the health score: a quarter.
+pub const DEFAULT_WINDOW_DAYS: u32 = 90;
+
+/// Computes the meeting metrics of `facts` at `now` over the default 90-day
+/// window; `stakeholder_count` is how many stakeholders the customer has on
+/// file. See [`Engagement`] for each figure's definition.
 pub fn engagement(
     facts: &[MeetingFact],
     stakeholder_count: usize,
     now: DateTime<Utc>,
 ) -> Engagement {
-    let since_30 = now - TimeDelta::days(30);
-    let since_90 = now - TimeDelta::days(90);
-    let in_90: Vec<&MeetingFact> = facts
-        .iter()
-        .filter(|f| since_90 <= f.start && f.start < now)
-        .collect();
-    let held_90: Vec<&MeetingFact> = in_90.iter().copied().filter(|f| f.held(now)).collect();
-    let count = |pred: &dyn Fn(&MeetingFact) -> bool| in_90.iter().filter(|f| pred(f)).count();
+    engagement_over(facts, stakeholder_count, now, DEFAULT_WINDOW_DAYS)
+}
+
+/// The same over the last `window_days` days (at least one), for a CSM who
+/// wants this month or this year rather than this quarter.
+pub fn engagement_over(
+    facts: &[MeetingFact],
+    stakeholder_count: usize,
+    now: DateTime<Utc>,
+    window_days: u32,
+) -> Engagement {
+    let window_days = window_days.max(1);
+    let in_window = |days: u32| {
+        let since = now - TimeDelta::days(i64::from(days));
+        move |f: &&MeetingFact| since <= f.start && f.start < now
+    };
+    let held = |f: &&MeetingFact| f.held(now);
+    let count_held = |days: u32| facts.iter().filter(in_window(days)).filter(held).count();
+    let in_range: Vec<&MeetingFact> = facts.iter().filter(in_window(window_days)).collect();
+    let held_in_range: Vec<&MeetingFact> = in_range.iter().copied().filter(held).collect();
+    let count = |pred: &dyn Fn(&MeetingFact) -> bool| in_range.iter().filter(|f| pred(f)).count();
     let no_shows = count(&|f| f.outcome == MeetingOutcome::NoShow);
     let cancelled = count(&|f| f.outcome == MeetingOutcome::CancelledByCustomer);
     let rescheduled = count(&|f| f.rescheduled);
 
     Engagement {
-        meetings_30d: saturating_u32(held_90.iter().filter(|f| f.start >= since_30).count()),
-        meetings_90d: saturating_u32(held_90.len()),
+        window_days,
+        meetings_in_window: saturating_u32(held_in_range.len()),
+        meetings_30d: saturating_u32(count_held(30)),
+        meetings_90d: saturating_u32(count_held(90)),
         last_meeting: facts
             .iter()
             .filter(|f| f.held(now) && f.start < now)
@@ -165,12 +190,12 @@ pub fn engagement(
             .filter(|f| f.outcome == MeetingOutcome::Scheduled && f.start >= now)
             .map(|f| f.start)
             .min(),
-        avg_days_between: avg_days_between(&held_90),
-        cancellation_rate: ratio(cancelled, in_90.len()),
-        no_show_rate: ratio(no_shows, held_90.len() + no_shows),
-        reschedule_rate: ratio(rescheduled, in_90.len()),
-        by_category: by_category(&held_90),
-        stakeholder_coverage: coverage(&held_90, stakeholder_count),
+        avg_days_between: avg_days_between(&held_in_range),
+        cancellation_rate: ratio(cancelled, in_range.len()),
+        no_show_rate: ratio(no_shows, held_in_range.len() + no_shows),
+        reschedule_rate: ratio(rescheduled, in_range.len()),
+        by_category: by_category(&held_in_range),
+        stakeholder_coverage: coverage(&held_in_range, stakeholder_count),
     }
 }
 
@@ -393,6 +418,31 @@ mod tests {
             assert_eq!(e.no_show_rate, no_show, "{name}: no-show");
             assert_eq!(e.reschedule_rate, resched, "{name}: reschedule");
         }
+    }
+
+    #[test]
+    fn another_window_narrows_rates_but_not_the_fixed_counts() {
+        let facts = vec![
+            with(fact(1, at(-5, 0), Held), Some("qbr"), &[1]),
+            fact(2, at(-10, 0), CancelledByCustomer),
+            with(fact(3, at(-50, 0), Held), None, &[2]),
+            fact(4, at(-60, 0), NoShow),
+        ];
+        let month = engagement_over(&facts, 2, now(), 30);
+        assert_eq!(month.window_days, 30);
+        assert_eq!(month.meetings_in_window, 1);
+        assert_eq!((month.meetings_30d, month.meetings_90d), (1, 2));
+        assert_eq!(month.cancellation_rate, Some(0.5));
+        assert_eq!(month.no_show_rate, Some(0.0));
+        assert_eq!(month.stakeholder_coverage, Some(0.5));
+        assert_eq!(month.by_category, BTreeMap::from([("qbr".to_owned(), 1)]));
+        let quarter = engagement(&facts, 2, now());
+        assert_eq!(quarter.window_days, 90);
+        assert_eq!(quarter.meetings_in_window, 2);
+        assert_eq!(quarter.cancellation_rate, Some(0.25));
+        assert_eq!(quarter.no_show_rate, Some(1.0 / 3.0));
+        assert_eq!(quarter.stakeholder_coverage, Some(1.0));
+        assert_eq!(engagement_over(&facts, 2, now(), 0).window_days, 1);
     }
 
     #[test]

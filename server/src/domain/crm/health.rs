@@ -156,10 +156,10 @@ impl Band {
 }
 
 /// One factor of the score, as shown to the CSM.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Component {
     /// `recency`, `frequency`, `cancellations`, `no_shows` or `coverage`.
-    pub name: &'static str,
+    pub name: String,
     /// Its weight, as configured (0: shown, not counted).
     pub weight: u32,
     /// 0–100.
@@ -169,7 +169,7 @@ pub struct Component {
 }
 
 /// A customer's health at one moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// The weighted mean of the components' scores, rounded, 0–100.
     pub score: u8,
@@ -264,7 +264,7 @@ fn recency(last: Option<DateTime<Utc>>, now: DateTime<Utc>, weight: u32) -> Comp
         }
     };
     Component {
-        name: "recency",
+        name: "recency".to_owned(),
         weight,
         score,
         detail,
@@ -287,7 +287,7 @@ fn frequency(meetings_90d: u32, tier: Tier, weight: u32) -> Component {
     let target = target_meetings_per_90d(tier);
     let plural = if meetings_90d == 1 { "" } else { "s" };
     Component {
-        name: "frequency",
+        name: "frequency".to_owned(),
         weight,
         score: to_score((f64::from(meetings_90d) / target).min(1.0) * 100.0),
         detail: format!(
@@ -306,7 +306,7 @@ fn rate_score(rate: Option<f64>) -> u8 {
 
 fn cancellations(rate: Option<f64>, weight: u32) -> Component {
     Component {
-        name: "cancellations",
+        name: "cancellations".to_owned(),
         weight,
         score: rate_score(rate),
         detail: match rate {
@@ -321,7 +321,7 @@ fn cancellations(rate: Option<f64>, weight: u32) -> Component {
 
 fn no_shows(rate: Option<f64>, weight: u32) -> Component {
     Component {
-        name: "no_shows",
+        name: "no_shows".to_owned(),
         weight,
         score: rate_score(rate),
         detail: match rate {
@@ -336,7 +336,7 @@ fn no_shows(rate: Option<f64>, weight: u32) -> Component {
 
 fn coverage(coverage: Option<f64>, weight: u32) -> Component {
     Component {
-        name: "coverage",
+        name: "coverage".to_owned(),
         weight,
         score: coverage.map_or(0, |c| to_score(c * 100.0)),
         detail: match coverage {
@@ -398,6 +398,8 @@ mod tests {
     /// for an SMB customer; tests change one field.
     fn perfect() -> Engagement {
         Engagement {
+            window_days: 90,
+            meetings_in_window: 6,
             meetings_30d: 1,
             meetings_90d: 6,
             last_meeting: Some(now() - TimeDelta::days(1)),
@@ -683,7 +685,7 @@ mod tests {
             ..Weights::default()
         };
         let h = health(&e, Tier::Smb, &weights, now());
-        let names: Vec<&str> = h.components.iter().map(|c| c.name).collect();
+        let names: Vec<&str> = h.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -756,6 +758,8 @@ mod tests {
                 any_rate(),
             )
                 .prop_map(|(d30, d90, last, cancel, no_show, coverage)| Engagement {
+                    window_days: 90,
+                    meetings_in_window: d90,
                     meetings_30d: d30,
                     meetings_90d: d90,
                     last_meeting: last.map(|s| now() + TimeDelta::seconds(s)),

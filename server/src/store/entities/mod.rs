@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod booking_attendees;
 pub mod bookings;
 pub mod customer_domains;
+pub mod customer_health;
 pub mod customers;
 pub mod event_types;
 pub mod idempotency_keys;
