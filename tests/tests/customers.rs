@@ -2,72 +2,14 @@
 //! customers and stakeholders, bookings linked to them by email and by domain (never by
 //! a free-mail domain), relinking when domains change, and tenants kept apart.
 
-use chrono::Weekday;
-use chrono::{NaiveTime, TimeZone};
-use chrono_tz::Europe::Berlin;
-use convene_tests::{Answer, DEMO_KEY, TestApp, next, on_both_databases};
+use convene_tests::crm::{book, gql, gql_as, move_into_past, refusal};
+use convene_tests::{DEMO_KEY, TestApp, on_both_databases};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn gql_as(app: &TestApp, key: &str, query: &str, variables: Value) -> Answer {
-    let body = json!({ "query": query, "variables": variables });
-    app.send(
-        app.request(Method::POST, "/graphql", Some(body))
-            .bearer_auth(key),
-    )
-    .await
-}
-
-/// As the demo host; fails the test on any GraphQL error.
-async fn gql(app: &TestApp, query: &str, variables: Value) -> Value {
-    let answer = gql_as(app, DEMO_KEY, query, variables).await;
-    assert!(answer.body.get("errors").is_none(), "{:#}", answer.body);
-    answer.body["data"].clone()
-}
-
-/// The error's code and the fields it names.
-fn refusal(answer: &Answer) -> (String, Vec<String>) {
-    let error = &answer.body["errors"][0];
-    let fields = error["extensions"]["details"]
-        .as_array()
-        .map(|d| {
-            d.iter()
-                .filter_map(|x| x["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    (
-        error["extensions"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        fields,
-    )
-}
 
 const CREATE: &str = "mutation($input: CustomerInput!) { createCustomer(input: $input) { id name domains tier lifecycleStage ownerId } }";
 const ADD: &str = "mutation($c: ID!, $input: StakeholderInput!) { addStakeholder(customerId: $c, input: $input) { id email role } }";
 const MEETINGS: &str = "query($id: ID!) { customer(id: $id) { meetings { items { uid attendeeEmails links { attendeeEmail matchedBy stakeholderId } } } } }";
-
-/// Books the demo 30-minute type on the next Tuesday at Berlin `hhmm` for `email`; its uid.
-async fn book(app: &TestApp, hhmm: &str, email: &str) -> String {
-    let day = next(Weekday::Tue);
-    let local = day.and_time(NaiveTime::parse_from_str(hhmm, "%H:%M").unwrap());
-    let start = Berlin
-        .from_local_datetime(&local)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    let event_type = app.event_type_id("30min").await;
-    let created = app
-        .post(
-            "/v2/bookings",
-            json!({"eventTypeId": event_type, "start": start.to_rfc3339(),
-                   "attendee": {"name": "Someone", "email": email, "timeZone": "Europe/Berlin"}}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    created.data()["uid"].as_str().unwrap().to_string()
-}
 
 /// The meetings of customer `id`: uid → [(attendee, matchedBy, has stakeholder)].
 async fn meetings(app: &TestApp, id: &Value) -> Vec<(String, Vec<(String, String, bool)>)> {
@@ -94,19 +36,6 @@ async fn meetings(app: &TestApp, id: &Value) -> Vec<(String, Vec<(String, String
         .collect();
     out.sort();
     out
-}
-
-/// Moves booking `uid` to start `days_ago` days ago at this time of day (30 minutes long).
-async fn move_into_past(app: &TestApp, uid: &str, days_ago: i64) {
-    use sea_orm::ConnectionTrait;
-    let start = (chrono::Utc::now() - chrono::Duration::days(days_ago)).timestamp_millis();
-    let end = start + 30 * 60 * 1000;
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE bookings SET start_ms = {start}, end_ms = {end}, busy_start_ms = {start}, busy_end_ms = {end} WHERE uid = '{uid}'"
-        ))
-        .await
-        .unwrap();
 }
 
 on_both_databases! {

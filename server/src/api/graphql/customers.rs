@@ -1,18 +1,18 @@
 //! Customers, stakeholders and the meetings linked to them: what a CSM's dashboard reads.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{
     ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject,
 };
 use chrono::Utc;
 
 use super::error::{GqlError, GqlResult};
-use super::loaders::{CustomerLoader, EngagementOf, HealthOf, StakeholdersOf};
+use super::loaders::{EngagementOf, HealthOf, Loaders, StakeholdersOf};
 use super::page::{Page, page_request};
 use super::scalars::UtcTime;
 use super::{app, caller, field_id, lookup_id, to_id};
 use crate::api::ErrorCode;
 use crate::app::customers::{self, CustomerQuery as AppCustomerQuery, Meeting as AppMeeting};
+use crate::app::page::Page as AppPage;
 use crate::app::{AppError, engagement};
 use crate::domain::crm::assessment::Assessment;
 use crate::domain::crm::engagement::Engagement as DomainEngagement;
@@ -66,11 +66,28 @@ fn customer_id(c: &Customer) -> GqlResult<CustomerId> {
     Ok(CustomerId(lookup_id("customer", &c.id)?))
 }
 
-/// The request's loader; only authenticated requests have one.
-fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a DataLoader<CustomerLoader>> {
+/// The request's loaders; only authenticated requests have them.
+fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a Loaders> {
     caller(ctx)?;
-    ctx.data::<DataLoader<CustomerLoader>>()
-        .map_err(|_| GqlError::internal())
+    ctx.data::<Loaders>().map_err(|_| GqlError::internal())
+}
+
+/// Loads what the selection asks of every customer on `page` in one batch per kind,
+/// so each row's fields answer from the loaders' cache.
+async fn prime(ctx: &Context<'_>, page: &AppPage<DomainCustomer>) -> GqlResult<()> {
+    let items = ctx.look_ahead().field("items");
+    let ids = || page.items.iter().map(|c| c.id);
+    let loader = loader(ctx)?;
+    if ["health", "lastMeeting", "nextMeeting"]
+        .iter()
+        .any(|f| items.field(f).exists())
+    {
+        loader.load_many(ids().map(HealthOf)).await?;
+    }
+    if items.field("stakeholders").exists() {
+        loader.load_many(ids().map(StakeholdersOf)).await?;
+    }
+    Ok(())
 }
 
 /// What a customer list is ordered by; ties go by when the customer was added.
@@ -507,7 +524,9 @@ impl CustomerQuery {
             descending,
         };
         let page = customers::list(app(ctx)?, caller(ctx)?, query, page_request(cursor, limit));
-        Ok(page.await?.into())
+        let page = page.await?;
+        prime(ctx, &page).await?;
+        Ok(page.into())
     }
 
     /// The customers the caller owns, as a CSM's "my accounts", least healthy first.
@@ -528,7 +547,9 @@ impl CustomerQuery {
             ..AppCustomerQuery::default()
         };
         let page = customers::list(app(ctx)?, caller, query, page_request(cursor, limit));
-        Ok(page.await?.into())
+        let page = page.await?;
+        prime(ctx, &page).await?;
+        Ok(page.into())
     }
 
     /// How a CSM's accounts and meetings are doing (the caller's by default). Needs a key.

@@ -1,0 +1,95 @@
+//! Helpers for the customer-success tests: GraphQL calls, bookings at a chosen time,
+//! and moving bookings into the past (the API, rightly, books only the future).
+
+use chrono::{NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Europe::Berlin;
+use reqwest::Method;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::{Answer, DEMO_KEY, TestApp, next};
+
+/// A GraphQL request with `key`, answered as is.
+pub async fn gql_as(app: &TestApp, key: &str, query: &str, variables: Value) -> Answer {
+    let body = json!({ "query": query, "variables": variables });
+    app.send(
+        app.request(Method::POST, "/graphql", Some(body))
+            .bearer_auth(key),
+    )
+    .await
+}
+
+/// As the demo host; fails the test on any GraphQL error.
+pub async fn gql(app: &TestApp, query: &str, variables: Value) -> Value {
+    let answer = gql_as(app, DEMO_KEY, query, variables).await;
+    assert!(answer.body.get("errors").is_none(), "{:#}", answer.body);
+    answer.body["data"].clone()
+}
+
+/// The first error's code and the fields it names.
+pub fn refusal(answer: &Answer) -> (String, Vec<String>) {
+    let error = &answer.body["errors"][0];
+    let fields = error["extensions"]["details"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .filter_map(|x| x["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    (
+        error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        fields,
+    )
+}
+
+/// Creates a customer from `input` (GraphQL `CustomerInput`); its id.
+pub async fn create_customer(app: &TestApp, input: Value) -> Value {
+    const CREATE: &str =
+        "mutation($input: CustomerInput!) { createCustomer(input: $input) { id } }";
+    gql(app, CREATE, json!({ "input": input })).await["createCustomer"]["id"].clone()
+}
+
+/// Adds stakeholder `name` <`email`> to customer `customer`; their id.
+pub async fn add_stakeholder(app: &TestApp, customer: &Value, name: &str, email: &str) -> Value {
+    const ADD: &str = "mutation($c: ID!, $input: StakeholderInput!) { addStakeholder(customerId: $c, input: $input) { id } }";
+    let input = json!({"c": customer, "input": {"name": name, "email": email}});
+    gql(app, ADD, input).await["addStakeholder"]["id"].clone()
+}
+
+/// Books the demo 30-minute type on the next Tuesday at Berlin `hhmm` for `email`; its uid.
+pub async fn book(app: &TestApp, hhmm: &str, email: &str) -> String {
+    let day = next(Weekday::Tue);
+    let local = day.and_time(NaiveTime::parse_from_str(hhmm, "%H:%M").expect("HH:MM"));
+    let start = Berlin
+        .from_local_datetime(&local)
+        .unwrap()
+        .with_timezone(&Utc);
+    let event_type = app.event_type_id("30min").await;
+    let created = app
+        .post(
+            "/v2/bookings",
+            json!({"eventTypeId": event_type, "start": start.to_rfc3339(),
+                   "attendee": {"name": "Someone", "email": email, "timeZone": "Europe/Berlin"}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    created.data()["uid"].as_str().unwrap().to_string()
+}
+
+/// Moves booking `uid` to start `days_ago` days ago at this time of day (30 minutes
+/// long), straight in the database: call it before the customer it is linked to is
+/// first scored, as it bypasses what keeps health snapshots current.
+pub async fn move_into_past(app: &TestApp, uid: &str, days_ago: i64) {
+    let start = (Utc::now() - chrono::Duration::days(days_ago)).timestamp_millis();
+    let end = start + 30 * 60 * 1000;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE bookings SET start_ms = {start}, end_ms = {end}, busy_start_ms = {start}, busy_end_ms = {end} WHERE uid = '{uid}'"
+        ))
+        .await
+        .unwrap();
+}
