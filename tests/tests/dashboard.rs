@@ -197,4 +197,33 @@ on_both_databases! {
         let theirs = gql_as(&app, &rival, CSM, json!({"u": null})).await;
         assert_eq!(theirs.body["data"]["csmEngagement"]["accounts"], 0, "{:#}", theirs.body);
     }
+
+    async fn a_no_show_marked_by_the_host_counts_at_once(app: TestApp) {
+        let held = book(&app, "09:00", "jane@acme.com").await;
+        let ahead = book(&app, "10:00", "jane@acme.com").await;
+        move_into_past(&app, &held, 2).await;
+        let acme = create_customer(&app, json!({"name": "Acme", "domains": ["acme.com"]})).await;
+        const RATES: &str = "query($id: ID!) { customer(id: $id) { lastMeeting health { engagement { meetings90d noShowRate } } } }";
+        let before = gql(&app, RATES, json!({"id": acme})).await;
+        assert_eq!(before["customer"]["health"]["engagement"], json!({"meetings90d": 1, "noShowRate": 0.0}));
+
+        let marked = app.post(&format!("/v2/bookings/{held}/mark-absent"), json!({"attendees": [{"email": "JANE@acme.com", "absent": true}]})).await;
+        assert_eq!(marked.status, 200, "{:?}", marked.body);
+        assert_eq!(marked.data()["attendees"][0]["absent"], true);
+        let after = gql(&app, RATES, json!({"id": acme})).await;
+        assert_eq!(after["customer"]["health"]["engagement"], json!({"meetings90d": 0, "noShowRate": 1.0}));
+        assert!(after["customer"]["lastMeeting"].is_null(), "a no-show is no meeting held");
+
+        let back = gql(&app, "mutation($uid: String!) { markAbsent(uid: $uid, attendees: [{email: \"jane@acme.com\", absent: false}]) { attendees { absent } } }", json!({"uid": held})).await;
+        assert_eq!(back["markAbsent"]["attendees"][0]["absent"], false);
+        assert_eq!(gql(&app, RATES, json!({"id": acme})).await["customer"]["health"]["engagement"]["noShowRate"], 0.0);
+
+        let stranger = app.post(&format!("/v2/bookings/{held}/mark-absent"), json!({"attendees": [{"email": "bob@acme.com", "absent": true}]})).await;
+        assert_eq!((stranger.status.as_u16(), stranger.fields()), (422, vec!["attendees[0].email".to_string()]));
+        let early = app.post(&format!("/v2/bookings/{ahead}/mark-absent"), json!({"attendees": [{"email": "jane@acme.com", "absent": true}]})).await;
+        assert_eq!(early.status, 409, "not begun yet: {:?}", early.body);
+        let rival = app.other_org_key().await;
+        let theirs = app.send(app.request(Method::POST, &format!("/v2/bookings/{held}/mark-absent"), Some(json!({"attendees": [{"email": "jane@acme.com", "absent": true}]}))).bearer_auth(&rival)).await;
+        assert_eq!(theirs.status, 404);
+    }
 }

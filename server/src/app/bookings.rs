@@ -639,6 +639,70 @@ pub async fn cancel(
     .await
 }
 
+/// Whether one attendee came, as the host marks it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Presence {
+    /// The attendee's email (any case).
+    pub email: String,
+    /// `true`: a no-show.
+    pub absent: bool,
+}
+
+/// The host marks attendees absent (a no-show) or present again, once the meeting has
+/// begun; engagement counts a customer's absent attendee as a no-show. Fires
+/// `BOOKING_NO_SHOW_UPDATED`.
+pub async fn mark_absent(
+    app: &App,
+    caller: Caller,
+    uid: &str,
+    attendees: Vec<Presence>,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let mut booking = find(app, Some(caller), uid).await?;
+    if booking.host != caller.user_id {
+        return Err(AppError::Forbidden(format!(
+            "only the host can mark who attended booking `{uid}`"
+        )));
+    }
+    let mut issues = Issues::default();
+    issues.require(!attendees.is_empty(), "attendees", "name at least one attendee");
+    for (i, presence) in attendees.iter().enumerate() {
+        let known = booking
+            .attendees
+            .iter()
+            .any(|a| a.email.eq_ignore_ascii_case(presence.email.trim()));
+        issues.require(
+            known,
+            &format!("attendees[{i}].email"),
+            format!("`{}` is not an attendee of booking `{uid}`", presence.email),
+        );
+    }
+    issues.finish()?;
+    ensure_live(&booking, "marked")?;
+    if booking.span.start > now {
+        return Err(AppError::Conflict(format!(
+            "booking `{uid}` has not begun; attendance can be marked from its start"
+        )));
+    }
+    for presence in &attendees {
+        for a in &mut booking.attendees {
+            if a.email.eq_ignore_ascii_case(presence.email.trim()) {
+                a.absent = presence.absent;
+            }
+        }
+    }
+    booking.updated_at = now;
+    let view = view(app, booking).await?;
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    for presence in &attendees {
+        store::bookings::set_absent(&txn, view.booking.id, presence.email.trim(), presence.absent)
+            .await?;
+    }
+    record(&txn, "BOOKING_NO_SHOW_UPDATED", &view, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(view)
+}
+
 async fn pending_of_host(app: &App, caller: Caller, uid: &str, action: &str) -> Result<Booking> {
     let booking = find(app, Some(caller), uid).await?;
     if booking.host != caller.user_id {

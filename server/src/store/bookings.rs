@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, Query},
+    sea_query::{Expr, ExprTrait, Func, Query},
 };
 
 use super::codec::{from_json, from_ms, span, to_json, to_ms, tz, word};
@@ -169,6 +169,22 @@ pub async fn update_lifecycle(
         .await
         .map_err(overlap_or_db)?;
     Ok(result.rows_affected == 1)
+}
+
+/// Marks attendee `email` (any case) of `booking` absent or present.
+pub async fn set_absent(
+    db: &impl ConnectionTrait,
+    booking: BookingId,
+    email: &str,
+    absent: bool,
+) -> Result<()> {
+    booking_attendees::Entity::update_many()
+        .col_expr(booking_attendees::Column::Absent, Expr::value(absent))
+        .filter(booking_attendees::Column::BookingId.eq(booking.0))
+        .filter(Expr::expr(Func::lower(Expr::col(booking_attendees::Column::Email))).eq(email.to_lowercase()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The booking `uid`; with `org`, only inside that organization.

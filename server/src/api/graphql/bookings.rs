@@ -459,4 +459,32 @@ impl BookingMutation {
             .await?
             .into())
     }
+
+    /// The host marks attendees of booking `uid` absent (a no-show) or present, once it
+    /// has begun. Needs the host's key.
+    async fn mark_absent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking's uid.")] uid: String,
+        #[graphql(desc = "Who came and who did not.")] attendees: Vec<PresenceInput>,
+    ) -> GqlResult<Booking> {
+        let attendees = attendees
+            .into_iter()
+            .map(|p| bookings::Presence {
+                email: p.email,
+                absent: p.absent,
+            })
+            .collect();
+        let marked = bookings::mark_absent(app(ctx)?, caller(ctx)?, &uid, attendees, Utc::now());
+        Ok(marked.await?.into())
+    }
+}
+
+/// Whether one attendee came.
+#[derive(Debug, Clone, InputObject)]
+pub struct PresenceInput {
+    /// The attendee's email.
+    pub email: String,
+    /// `true`: a no-show.
+    pub absent: bool,
 }

@@ -26,6 +26,7 @@ pub fn router() -> Router<App> {
         .route("/bookings/{uid}/cancel", post(cancel))
         .route("/bookings/{uid}/confirm", post(confirm))
         .route("/bookings/{uid}/decline", post(decline))
+        .route("/bookings/{uid}/mark-absent", post(mark_absent))
 }
 
 /// A booking as Cal.com API v2 answers it.
@@ -187,5 +188,22 @@ async fn decline(
     Body(body): Body<DeclineBody>,
 ) -> Result<Response, ApiError> {
     let view = bookings::decline(&app, caller, &uid, body.reason, Utc::now()).await?;
+    Ok(ok(booking_json(&view)))
+}
+
+#[derive(Deserialize)]
+struct MarkAbsentBody {
+    #[serde(default)]
+    attendees: Vec<bookings::Presence>,
+}
+
+/// Cal.com's `POST /v2/bookings/{uid}/mark-absent`: the host marks no-shows.
+async fn mark_absent(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path(uid): Path<String>,
+    Body(body): Body<MarkAbsentBody>,
+) -> Result<Response, ApiError> {
+    let view = bookings::mark_absent(&app, caller, &uid, body.attendees, Utc::now()).await?;
     Ok(ok(booking_json(&view)))
 }
