@@ -27,6 +27,13 @@ const STAKEHOLDERS_EACH: i64 = 5;
 const BOOKINGS: i64 = 500_000;
 const CSMS: i64 = 50;
 
+/// The CSMs by number (seeded as `csm0`, `csm1`, …).
+const CSM: &str =
+    "(SELECT id, substr(username, 4)::int AS n FROM users WHERE username LIKE 'csm%') csm";
+/// The customers by number (seeded as `Customer 0`, …).
+const CMAP: &str =
+    "(SELECT id, substr(name, 10)::int AS g FROM customers WHERE name LIKE 'Customer %') cmap";
+
 /// The seed, as SQL over `generate_series`: row by row through the API would take
 /// hours, and what is measured here is reading, not writing.
 fn seed_sql(org: i64, event_type: i64, now_ms: i64) -> Vec<String> {
@@ -39,23 +46,21 @@ fn seed_sql(org: i64, event_type: i64, now_ms: i64) -> Vec<String> {
              SELECT {org}, 'csm' || g, 'csm' || g || '@bench.example', 'CSM ' || g, 'UTC', {created}
              FROM generate_series(0, {CSMS} - 1) g"
         ),
-        "CREATE TEMP TABLE csm AS SELECT id, substr(username, 4)::int AS n FROM users WHERE username LIKE 'csm%'".into(),
         format!(
             "INSERT INTO customers (org_id, name, owner_user_id, tier, arr_cents, lifecycle_stage, created_ms, updated_ms)
              SELECT {org}, 'Customer ' || g, csm.id, (ARRAY['enterprise','mid-market','smb','other'])[1 + g % 4],
                     1000 * g, 'active', {created}, {created}
-             FROM generate_series(0, {CUSTOMERS} - 1) g JOIN csm ON csm.n = g % {CSMS}"
+             FROM generate_series(0, {CUSTOMERS} - 1) g JOIN {CSM} ON csm.n = g % {CSMS}"
         ),
-        "CREATE TEMP TABLE cmap AS SELECT id, substr(name, 10)::int AS g FROM customers WHERE name LIKE 'Customer %'".into(),
         format!(
             "INSERT INTO customer_domains (org_id, customer_id, domain)
-             SELECT {org}, id, 'c' || g || '.bench.example' FROM cmap"
+             SELECT {org}, id, 'c' || g || '.bench.example' FROM {CMAP}"
         ),
         format!(
             "INSERT INTO stakeholders (org_id, customer_id, name, email, title, role, created_ms, updated_ms)
-             SELECT {org}, c.id, 'Person ' || s, 'p' || s || '@c' || c.g || '.bench.example', NULL,
+             SELECT {org}, cmap.id, 'Person ' || s, 'p' || s || '@c' || cmap.g || '.bench.example', NULL,
                     (ARRAY['champion','decision_maker','executive','user','other'])[1 + s], {created}, {created}
-             FROM cmap c CROSS JOIN generate_series(0, {STAKEHOLDERS_EACH} - 1) s"
+             FROM {CMAP} CROSS JOIN generate_series(0, {STAKEHOLDERS_EACH} - 1) s"
         ),
         format!(
             "INSERT INTO bookings (uid, org_id, event_type_id, host_user_id, title, description, status,
@@ -68,8 +73,8 @@ fn seed_sql(org: i64, event_type: i64, now_ms: i64) -> Vec<String> {
                     CASE WHEN b % 20 = 0 THEN 'attendee' END, NULL, NULL, NULL,
                     st - 7 * {day}, st - 7 * {day}
              FROM (SELECT b, {first_start} + (b / {CSMS}) * 2400000 AS st
-                   FROM generate_series(0, {BOOKINGS} - 1) b) x
-             JOIN csm ON csm.n = x.b % {CSMS}"
+                   FROM generate_series(0::bigint, {BOOKINGS} - 1) b) x
+             JOIN {CSM} ON csm.n = x.b % {CSMS}"
         ),
         format!(
             "INSERT INTO booking_attendees (booking_id, name, email, time_zone, language, phone_number, absent)

@@ -665,7 +665,11 @@ pub async fn mark_absent(
         )));
     }
     let mut issues = Issues::default();
-    issues.require(!attendees.is_empty(), "attendees", "name at least one attendee");
+    issues.require(
+        !attendees.is_empty(),
+        "attendees",
+        "name at least one attendee",
+    );
     for (i, presence) in attendees.iter().enumerate() {
         let known = booking
             .attendees
@@ -695,8 +699,13 @@ pub async fn mark_absent(
     let view = view(app, booking).await?;
     let txn = app.db.begin().await.map_err(StoreError::from)?;
     for presence in &attendees {
-        store::bookings::set_absent(&txn, view.booking.id, presence.email.trim(), presence.absent)
-            .await?;
+        store::bookings::set_absent(
+            &txn,
+            view.booking.id,
+            presence.email.trim(),
+            presence.absent,
+        )
+        .await?;
     }
     record(&txn, "BOOKING_NO_SHOW_UPDATED", &view, now).await?;
     txn.commit().await.map_err(StoreError::from)?;

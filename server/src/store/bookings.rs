@@ -181,7 +181,10 @@ pub async fn set_absent(
     booking_attendees::Entity::update_many()
         .col_expr(booking_attendees::Column::Absent, Expr::value(absent))
         .filter(booking_attendees::Column::BookingId.eq(booking.0))
-        .filter(Expr::expr(Func::lower(Expr::col(booking_attendees::Column::Email))).eq(email.to_lowercase()))
+        .filter(
+            Expr::expr(Func::lower(Expr::col(booking_attendees::Column::Email)))
+                .eq(email.to_lowercase()),
+        )
         .exec(db)
         .await?;
     Ok(())
