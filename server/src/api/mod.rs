@@ -4,6 +4,7 @@
 //! HTTP and GraphQL in exactly one place each (`error.rs`, `graphql/`).
 
 mod bearer;
+mod chat;
 mod error;
 mod format;
 pub mod graphql;

@@ -4,6 +4,8 @@
 //! bookings, writes the booking, and records its outbox event. The database's
 //! no-overlap guarantee backs the check, so two invitees can never hold the same time.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
@@ -17,7 +19,7 @@ use super::page::{Cursor, Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
 use crate::domain::event_type::{EventType, Location, check_responses};
-use crate::domain::ids::{BookingId, EventTypeId};
+use crate::domain::ids::{BookingId, EventTypeId, UserId};
 use crate::domain::slots::{SlotError, check_slot};
 use crate::domain::span::Span;
 use crate::domain::user::User;
@@ -403,18 +405,39 @@ async fn find(app: &App, caller: Option<Caller>, uid: &str) -> Result<Booking> {
 }
 
 async fn view(app: &App, booking: Booking) -> Result<BookingView> {
-    let host = store::users::find(&app.db, booking.org_id, booking.host)
+    let uid = booking.uid.clone();
+    views(app, vec![booking])
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("booking `{}` does not exist", booking.uid)))?;
-    let event_type_slug = store::event_types::slugs(&app.db, [booking.event_type_id])
-        .await?
-        .remove(&booking.event_type_id)
-        .unwrap_or_default();
-    Ok(BookingView {
-        booking,
-        host,
-        event_type_slug,
-    })
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("booking `{uid}` does not exist")))
+}
+
+/// `bookings` with their hosts and event type slugs, in the same order; a booking
+/// whose host no longer exists is left out.
+pub(super) async fn views(app: &App, bookings: Vec<Booking>) -> Result<Vec<BookingView>> {
+    let mut hosts: HashMap<UserId, User> = HashMap::new();
+    for b in &bookings {
+        if !hosts.contains_key(&b.host)
+            && let Some(host) = store::users::find(&app.db, b.org_id, b.host).await?
+        {
+            hosts.insert(b.host, host);
+        }
+    }
+    let slugs =
+        store::event_types::slugs(&app.db, bookings.iter().map(|b| b.event_type_id)).await?;
+    Ok(bookings
+        .into_iter()
+        .filter_map(|booking| {
+            Some(BookingView {
+                host: hosts.get(&booking.host)?.clone(),
+                event_type_slug: slugs
+                    .get(&booking.event_type_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                booking,
+            })
+        })
+        .collect())
 }
 
 /// The booking `uid`.
@@ -454,14 +477,10 @@ pub async fn list(
     };
     let rows = store::bookings::list(&app.db, caller.org_id, caller.user_id, &query, now).await?;
     let page = Page::from_rows(rows, &query.page, |b| (b.span.start, b.id));
-    let host = super::users::me(app, caller).await?;
-    let mut slugs =
-        store::event_types::slugs(&app.db, page.items.iter().map(|b| b.event_type_id)).await?;
-    Ok(page.map(|booking| BookingView {
-        event_type_slug: slugs.remove(&booking.event_type_id).unwrap_or_default(),
-        host: host.clone(),
-        booking,
-    }))
+    Ok(Page {
+        items: views(app, page.items).await?,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// A bookings page ends at a start instant and, among bookings starting then, an id.

@@ -1,12 +1,13 @@
 //! Use cases: what a host, an invitee or an integrator can do, independent of transport.
 //!
-//! REST, GraphQL and (later) jobs and chat commands all call these functions. Each
+//! REST, GraphQL, chat commands and (later) jobs all call these functions. Each
 //! mutation writes its rows and its outbox event in one transaction. Inputs arrive as
 //! plain data and are checked here, so every transport reports the same field errors.
 
 pub mod auth;
 pub mod availability;
 pub mod bookings;
+pub mod chat;
 pub mod customers;
 pub mod demo;
 mod error;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, Query},
+    sea_query::{Expr, Func, Query},
 };
 
 use super::codec::{from_json, from_ms, span, to_json, to_ms, tz, word};
@@ -271,6 +271,34 @@ pub async fn attendees_with_emails(
     let matches =
         Condition::all().add(booking_attendees::Column::Email.is_in(emails.iter().cloned()));
     attendee_emails_where(db, org, matches).await
+}
+
+/// The people who booked `host` in `org`, as (name, email), each name once per
+/// address, latest booking first: whom a host can mean by a name.
+pub async fn attendees_of_host(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    host: UserId,
+) -> Result<Vec<(String, String)>> {
+    let hosted = Query::select()
+        .column(bookings::Column::Id)
+        .from(bookings::Entity)
+        .and_where(bookings::Column::OrgId.eq(org.0))
+        .and_where(bookings::Column::HostUserId.eq(host.0))
+        .to_owned();
+    Ok(booking_attendees::Entity::find()
+        .select_only()
+        .column(booking_attendees::Column::Name)
+        .column(booking_attendees::Column::Email)
+        .filter(booking_attendees::Column::BookingId.in_subquery(hosted))
+        .group_by(booking_attendees::Column::Name)
+        .group_by(booking_attendees::Column::Email)
+        .order_by_desc(Expr::expr(Func::max(Expr::col(
+            booking_attendees::Column::BookingId,
+        ))))
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// Which bookings a list shows, as in Cal.com's booking tabs.

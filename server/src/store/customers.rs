@@ -151,6 +151,17 @@ pub async fn find(
     Ok(with_domains(db, vec![row]).await?.pop())
 }
 
+/// Every customer of `org` with its domains, oldest first: what a name typed in a chat
+/// command is matched against.
+pub async fn all(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<Customer>> {
+    let rows = customers::Entity::find()
+        .filter(customers::Column::OrgId.eq(org.0))
+        .order_by_asc(customers::Column::Id)
+        .all(db)
+        .await?;
+    with_domains(db, rows).await
+}
+
 /// A page of `org`'s customers matching `filter`, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,

@@ -13,6 +13,7 @@
 //! (`UPDATE_SCHEMA=1 cargo test -p convene api::graphql` rewrites it).
 
 mod bookings;
+mod chat;
 mod customers;
 mod error;
 mod event_types;
@@ -53,7 +54,8 @@ pub struct Query(
     customers::CustomerQuery,
 );
 
-/// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices.
+/// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
+/// customers, chat commands.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     event_types::EventTypeMutation,
@@ -62,6 +64,7 @@ pub struct Mutation(
     webhooks::WebhookMutation,
     notifications::NotificationMutation,
     customers::CustomerMutation,
+    chat::ChatMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -313,6 +316,7 @@ mod tests {
                 "removeStakeholder(id: ID!): ID!",
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
+                "runCommand(text: String!): CommandAnswer!",
                 "setHealthWeights(input: HealthWeightsInput!): HealthWeights!",
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",
                 "updateCustomer(id: ID!,input: CustomerInput!): Customer!",

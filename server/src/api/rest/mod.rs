@@ -2,6 +2,7 @@
 //! One module per resource, each exporting `router()`.
 
 mod bookings;
+mod chat;
 mod event_types;
 mod extract;
 mod me;
@@ -17,6 +18,8 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 
+pub(super) use bookings::booking_json;
+
 /// Every `/v2` route.
 pub fn router(app: App) -> Router {
     Router::new()
@@ -26,6 +29,7 @@ pub fn router(app: App) -> Router {
         .merge(schedules::router())
         .merge(me::router())
         .merge(webhooks::router())
+        .merge(chat::router())
         .with_state(app)
 }
 

@@ -502,7 +502,9 @@ fn last_scheduled(w: &[Token]) -> Option<Command> {
         return None;
     }
     match rest.split_first() {
-        Some((from, who)) if from.is(&["from", "by", "with", "of", "for"]) && only(&w[..l], LEAD) => {
+        Some((from, who))
+            if from.is(&["from", "by", "with", "of", "for"]) && only(&w[..l], LEAD) =>
+        {
             subject(who)
         }
         None => subject(skip(&w[..l], LEAD)),

@@ -66,7 +66,11 @@ pub fn resolve<K: Clone>(typed: &str, among: &[Named<K>]) -> Resolved<K> {
                 .any(|id| !identifier.is_empty() && id.trim().to_lowercase() == identifier)
                 .then_some(Fit::Whole);
             let by_name = named.names.iter().filter_map(|n| fit(&query, &words(n)));
-            by_id.into_iter().chain(by_name).max().map(|f| (f, &named.key))
+            by_id
+                .into_iter()
+                .chain(by_name)
+                .max()
+                .map(|f| (f, &named.key))
         })
         .collect();
     let Some(best) = fits.iter().map(|(f, _)| *f).max() else {
@@ -197,7 +201,10 @@ pub fn words(name: &str) -> Vec<String> {
     }
     let mut out: Vec<String> = Vec::new();
     for word in plain.split_whitespace() {
-        match (out.last().and_then(|w| w.parse::<u32>().ok()), minutes_per(word)) {
+        match (
+            out.last().and_then(|w| w.parse::<u32>().ok()),
+            minutes_per(word),
+        ) {
             (Some(n), Some(per)) => {
                 out.pop();
                 out.push(format!("{}min", n.saturating_mul(per)));
@@ -355,11 +362,7 @@ mod tests {
     #[test]
     fn event_types_answer_to_their_length_in_any_spelling() {
         let types = [
-            named(
-                "30min",
-                &["30min", "30 Minute Meeting"],
-                &[],
-            ),
+            named("30min", &["30min", "30 Minute Meeting"], &[]),
             named("60min", &["60min", "60 Minute Meeting"], &[]),
             named("intro", &["intro-call", "Intro call"], &[]),
         ];
