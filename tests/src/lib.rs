@@ -187,6 +187,7 @@ impl TestApp {
             allow_private_webhook_targets: true,
             webhook_retry_scale: 500,
             webhook_timeout: std::time::Duration::from_secs(2),
+            public_url: None,
         };
         let app = App::new(db.clone(), settings);
         let (stop, _) = tokio::sync::watch::channel(());

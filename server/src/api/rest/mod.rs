@@ -7,7 +7,9 @@ mod extract;
 mod me;
 mod page;
 mod schedules;
+mod scheduling_links;
 mod slots;
+mod stakeholders;
 mod webhooks;
 
 use axum::http::StatusCode;
@@ -26,6 +28,8 @@ pub fn router(app: App) -> Router {
         .merge(schedules::router())
         .merge(me::router())
         .merge(webhooks::router())
+        .merge(scheduling_links::router())
+        .merge(stakeholders::router())
         .with_state(app)
 }
 
