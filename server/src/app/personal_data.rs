@@ -266,18 +266,20 @@ pub async fn erase(
     let links = store::scheduling_links::made_for_person(&txn, org, s.id, &s.email).await?;
     erasure.scheduling_links =
         store::scheduling_links::forget_person(&txn, org, s.id, &s.email).await?;
+    // Events first: rewriting one waits for a dispatcher fanning it out right now, so
+    // the deliveries it made are committed, and found, by the time they are searched.
+    for (event, payload) in store::outbox::payloads_mentioning(&txn, org, &s.email).await? {
+        if let Some(scrubbed) = scrub.text(&payload) {
+            store::outbox::set_payload(&txn, org, event, &scrubbed).await?;
+            erasure.outbox_events += 1;
+        }
+    }
     for (delivery, body) in
         store::webhook_deliveries::bodies_mentioning(&txn, org, &s.email).await?
     {
         if let Some(scrubbed) = scrub.text(&body) {
             store::webhook_deliveries::set_body(&txn, org, delivery, &scrubbed).await?;
             erasure.webhook_deliveries += 1;
-        }
-    }
-    for (event, payload) in store::outbox::payloads_mentioning(&txn, org, &s.email).await? {
-        if let Some(scrubbed) = scrub.text(&payload) {
-            store::outbox::set_payload(&txn, org, event, &scrubbed).await?;
-            erasure.outbox_events += 1;
         }
     }
     // An anonymous caller's response belongs to us when it is about one of our
