@@ -13,6 +13,7 @@ mod m20261123_000001_foundation;
 mod m20261124_000002_webhooks;
 mod m20261124_000003_notifications;
 mod m20261124_000004_crm;
+mod m20261124_000006_scheduling_links;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_webhooks::Migration),
             Box::new(m20261124_000003_notifications::Migration),
             Box::new(m20261124_000004_crm::Migration),
+            Box::new(m20261124_000006_scheduling_links::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! Chat commands end to end, over REST `POST /v2/chat` and GraphQL `runCommand`, on
 //! SQLite and PostgreSQL: every example sentence against customers, stakeholders and
 //! bookings made through the API, ambiguity that changes nothing, typos, a cancel
-//! that is the API's cancel, and organizations kept apart.
+//! that is the API's cancel, a sent link that books, and organizations kept apart.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Berlin;
@@ -273,6 +273,58 @@ on_both_databases! {
         let answer = &via_graphql["data"]["runCommand"];
         assert_eq!((&answer["intent"], &answer["reply"]), (&shown["intent"], &shown["reply"]), "{via_graphql:#}");
         assert_eq!(answer["data"]["upcoming"], shown["data"]["upcoming"]);
+    }
+
+    async fn send_makes_a_single_use_link_filled_in_with_the_person(app: TestApp) {
+        let (acme, _) = customers(&app).await;
+        let sent = chat(&app, "send my 30min link to Jane Doe").await;
+        assert_eq!(sent["intent"], "send_link", "{sent:#}");
+        let data = &sent["data"];
+        let link = &data["link"];
+        let token = link["token"].as_str().unwrap();
+        assert_eq!((&data["eventType"]["slug"], &data["person"]["email"]), (&json!("30min"), &json!("jane@acme.com")));
+        assert_eq!((&link["prefillName"], &link["prefillEmail"], &link["maxUses"], &link["status"]), (&json!("Jane Doe"), &json!("jane@acme.com"), &json!(1), &json!("active")));
+        assert_eq!((link["customerId"].to_string(), link["stakeholderId"].to_string()), (acme.as_str().unwrap().to_string(), data["person"]["id"].as_str().unwrap().to_string()));
+        let url = data["url"].as_str().unwrap();
+        assert!(url.ends_with(&format!("/l/{token}")), "{url}");
+        let reply = sent["reply"].as_str().unwrap();
+        assert!(reply.starts_with("Here is a single-use link to your 30 Minute Meeting for Jane Doe (jane@acme.com), valid until "), "{reply}");
+        assert!(reply.ends_with(url), "{reply}");
+        let listed = app.get("/v2/scheduling-links").await;
+        assert_eq!(listed.data()[0], *link, "the link is the API's own");
+
+        // The invitee opens it and books with nothing to fill in; it then is used up.
+        let opened = app.call_anonymous(Method::GET, &format!("/v2/scheduling-links/{token}"), None).await;
+        assert_eq!((opened.status.as_u16(), &opened.data()["prefill"]["email"]), (200, &json!("jane@acme.com")), "{:#}", opened.body);
+        let path = format!("/v2/scheduling-links/{token}/bookings");
+        let start = at(next(Weekday::Tue), "11:00").to_rfc3339();
+        let booked = app.call_anonymous(Method::POST, &path, Some(json!({"start": start, "attendee": {"timeZone": "Europe/Berlin"}}))).await;
+        assert_eq!(booked.status, 201, "{:#}", booked.body);
+        assert_eq!(booked.data()["attendees"][0]["email"], "jane@acme.com");
+        let again = app.call_anonymous(Method::POST, &path, Some(json!({"start": at(next(Weekday::Wed), "11:00").to_rfc3339(), "attendee": {"timeZone": "Europe/Berlin"}}))).await;
+        assert_eq!(again.status, 410, "single use: {:#}", again.body);
+        let next_meeting = chat(&app, "what's my next meeting with Acme").await;
+        assert_eq!(next_meeting["data"]["booking"]["uid"], booked.data()["uid"]);
+
+        // Other ways to say it.
+        for (text, slug) in [("send Jane Doe my 30 minute link", "30min"), ("share the 60-min booking link with jane@acme.com", "60min"), ("Send my 1 hour link to Bob, please", "60min")] {
+            let answer = chat(&app, text).await;
+            assert_eq!((&answer["intent"], &answer["data"]["eventType"]["slug"]), (&json!("send_link"), &json!(slug)), "{text}: {answer:#}");
+        }
+        let made = app.get("/v2/scheduling-links").await.data().as_array().unwrap().len();
+        assert_eq!(made, 4);
+
+        // Nothing is made when the link or the person is not clear.
+        let which_link = chat(&app, "send a link to Jane Doe").await;
+        assert_eq!(which_link["intent"], "ambiguous", "{which_link:#}");
+        assert_eq!(candidate_names(&which_link), ["30 Minute Meeting", "60 Minute Meeting"]);
+        assert_eq!(which_link["candidates"][0]["kind"], "event_type");
+        assert_eq!(which_link["reply"], "Which link do you mean: 30min (30 Minute Meeting) or 60min (60 Minute Meeting)?");
+        let which_jane = chat(&app, "send my 30min link to Jane").await;
+        assert_eq!((which_jane["intent"].as_str(), candidate_names(&which_jane)), (Some("ambiguous"), vec!["Jane Doe".to_string(), "Jane Roe".to_string()]));
+        let unknown = chat(&app, "send my 45min link to Jane Doe").await;
+        assert_eq!((&unknown["intent"], &unknown["reply"]), (&json!("not_found"), &json!("I found no event type of yours called “45min”.")));
+        assert_eq!(app.get("/v2/scheduling-links").await.data().as_array().unwrap().len(), made);
     }
 
     async fn provider_words_are_understood_and_answered_honestly(app: TestApp) {

@@ -1,27 +1,29 @@
 //! A chat command's answer as JSON, written once for both transports: REST answers it
 //! whole, GraphQL carries its `data` as a JSON scalar. Bookings inside it have the
-//! Cal.com-v2 shape of `/v2/bookings`, so a client reads them with the code it has.
+//! Cal.com-v2 shape of `/v2/bookings`, and links the shape of `/v2/scheduling-links`,
+//! so a client reads them with the code it has.
 
 use serde_json::{Value, json};
 
 use super::format::utc;
-use super::rest::booking_json;
+use super::public_url::PublicUrl;
+use super::rest::{booking_json, link_json};
 use crate::app::bookings::BookingView;
 use crate::app::chat::{Answer, Candidate, Data, Person, Subject};
 use crate::domain::chat::EXAMPLES;
 
-/// `{reply, intent, data, candidates}`.
-pub fn answer_json(answer: &Answer) -> Value {
+/// `{reply, intent, data, candidates}`; links are written under `base`.
+pub fn answer_json(answer: &Answer, base: &PublicUrl) -> Value {
     json!({
         "reply": answer.reply,
         "intent": answer.intent,
-        "data": data_json(&answer.data),
+        "data": data_json(&answer.data, base),
         "candidates": answer.candidates.iter().map(candidate_json).collect::<Vec<_>>(),
     })
 }
 
-/// The structured part of an answer, one shape per outcome.
-pub fn data_json(data: &Data) -> Value {
+/// The structured part of an answer, one shape per outcome; links under `base`.
+pub fn data_json(data: &Data, base: &PublicUrl) -> Value {
     let booking = |b: &Option<BookingView>| b.as_ref().map_or(Value::Null, booking_json);
     let list = |bs: &[BookingView]| bs.iter().map(booking_json).collect::<Vec<_>>();
     match data {
@@ -70,6 +72,16 @@ pub fn data_json(data: &Data) -> Value {
             })
         }
         Data::Cancelled { booking: b } => json!({ "booking": booking_json(b) }),
+        Data::LinkSent {
+            link,
+            event_type,
+            person,
+        } => json!({
+            "url": base.scheduling_link(&link.token),
+            "link": link_json(link, base),
+            "eventType": { "id": event_type.id.0, "slug": event_type.slug, "title": event_type.title },
+            "person": person_json(person),
+        }),
         Data::NothingToCancel { person, date } => json!({
             "command": "cancel_meeting",
             "person": person_json(person),

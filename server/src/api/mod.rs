@@ -11,6 +11,7 @@ pub mod graphql;
 mod health;
 mod idempotency;
 mod metrics;
+mod public_url;
 mod rate_limit;
 mod request_id;
 mod rest;

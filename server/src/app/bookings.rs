@@ -20,6 +20,7 @@ use super::{App, AppError, Result};
 use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
 use crate::domain::event_type::{EventType, Location, check_responses};
 use crate::domain::ids::{BookingId, EventTypeId, UserId};
+use crate::domain::scheduling_link::SchedulingLink;
 use crate::domain::slots::{SlotError, check_slot};
 use crate::domain::span::Span;
 use crate::domain::user::User;
@@ -320,13 +321,47 @@ pub async fn create(
     input: CreateBookingInput,
     now: DateTime<Utc>,
 ) -> Result<BookingView> {
+    book(app, input, None, now).await
+}
+
+/// Books a slot through scheduling link `link`, on the same path as [`create`]. The
+/// link's use is spent inside the booking's own transaction: a slot that turns out
+/// taken, or a crash before the commit, spends nothing, and concurrent bookings can
+/// never spend more uses than the link has. The booking is a meeting with the link's
+/// customer whatever address the invitee typed.
+pub(super) async fn create_through_link(
+    app: &App,
+    input: CreateBookingInput,
+    link: &SchedulingLink,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    book(app, input, Some(link), now).await
+}
+
+async fn book(
+    app: &App,
+    input: CreateBookingInput,
+    link: Option<&SchedulingLink>,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
     let reference = EventTypeRef::from_fields(
         input.event_type_id,
         input.username.clone(),
         input.event_type_slug.clone(),
     )?;
     let b = bookable(app, &reference).await?;
-    let invitee = check_invitee(&input, &b.event_type)?;
+    let mut invitee = check_invitee(&input, &b.event_type)?;
+    if let Some(link) = link {
+        let context = super::scheduling_links::context(link);
+        let room = validate::MAX_METADATA_KEYS - context.len();
+        if invitee.metadata.len() > room {
+            return Err(AppError::invalid(
+                "metadata",
+                format!("at most {room} keys are allowed when booking through a scheduling link"),
+            ));
+        }
+        invitee.metadata.extend(context);
+    }
     let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
     let location = location(&b.event_type, input.location.as_ref())?;
     let status = if b.event_type.requires_confirmation {
@@ -336,6 +371,9 @@ pub async fn create(
     };
 
     let txn = store::db::begin_write(&app.db).await?;
+    if let Some(link) = link {
+        super::scheduling_links::spend_use(&txn, link, now).await?;
+    }
     let (span, busy) = place(
         &txn,
         &b,
@@ -377,6 +415,10 @@ pub async fn create(
         .await
         .map_err(store_error)?;
     super::customers::link_booking(&txn, &booking, now).await?;
+    if let Some(customer) = link.and_then(|l| l.customer_id) {
+        let stakeholder = link.and_then(|l| l.stakeholder_id);
+        super::customers::link_invitee(&txn, &booking, customer, stakeholder, now).await?;
+    }
     let trigger = if status == BookingStatus::Pending {
         "BOOKING_REQUESTED"
     } else {
@@ -539,6 +581,7 @@ pub async fn reschedule(
     let b = bookable(app, &EventTypeRef::Id(old.event_type_id)).await?;
     let length_min = u32::try_from(old.span.minutes()).unwrap_or(b.event_type.length_min);
     let by_host = caller.is_some_and(|c| c.user_id == old.host);
+    let old_id = old.id;
 
     let txn = store::db::begin_write(&app.db).await?;
     let (span, busy) = place(
@@ -591,7 +634,7 @@ pub async fn reschedule(
     let moved = store::bookings::insert(&txn, &moved)
         .await
         .map_err(store_error)?;
-    super::customers::link_booking(&txn, &moved, now).await?;
+    super::customers::link_moved_booking(&txn, old_id, &moved, now).await?;
     let moved = BookingView {
         booking: moved,
         host: b.host,

@@ -14,16 +14,24 @@ use chrono_tz::Tz;
 use super::auth::Caller;
 use super::bookings::{self, BookingView};
 use super::customers::{self, CustomerHealth};
+use super::page::{MAX_LIMIT, PageRequest};
+use super::scheduling_links::{self, SchedulingLinkInput};
 use super::{App, AppError, Result};
 use crate::domain::booking::Booking;
 use crate::domain::chat::{self, Command, Day, EXAMPLES, Named, Provider, Resolved};
 use crate::domain::crm::linking;
 use crate::domain::customer::{Customer, Stakeholder};
+use crate::domain::event_type::EventType;
 use crate::domain::ids::CustomerId;
+use crate::domain::scheduling_link::SchedulingLink;
 use crate::store;
 
 /// The longest command accepted, in characters: a sentence, not a document.
 pub const MAX_TEXT_CHARS: usize = 500;
+
+/// The address invitees open a scheduling link at, from its token. The transport knows
+/// where this server is reached; a command only hands the address out.
+pub type LinkUrl<'a> = &'a (dyn Fn(&str) -> String + Sync);
 
 /// How many bookings "show bookings" lists before saying how many more there are.
 const SHOWN: usize = 10;
@@ -98,6 +106,15 @@ pub enum Data {
         /// As it is now.
         booking: BookingView,
     },
+    /// The scheduling link a send command made.
+    LinkSent {
+        /// The link (single-use, filled in with the person).
+        link: SchedulingLink,
+        /// What it books.
+        event_type: EventType,
+        /// Whom it is for.
+        person: Person,
+    },
     /// A cancel command found no meeting to cancel.
     NothingToCancel {
         /// With whom.
@@ -159,9 +176,16 @@ pub struct Candidate {
     pub start: Option<DateTime<Utc>>,
 }
 
-/// Runs the command `text` for `caller` at `now`. Text outside the grammar is answered
-/// with help; an empty or overlong text is a validation error on `text`.
-pub async fn run(app: &App, caller: Caller, text: &str, now: DateTime<Utc>) -> Result<Answer> {
+/// Runs the command `text` for `caller` at `now`; a link it makes is opened at
+/// `link_url`. Text outside the grammar is answered with help; an empty or overlong
+/// text is a validation error on `text`.
+pub async fn run(
+    app: &App,
+    caller: Caller,
+    text: &str,
+    link_url: LinkUrl<'_>,
+    now: DateTime<Utc>,
+) -> Result<Answer> {
     let text = text.trim();
     if text.is_empty() {
         return Err(AppError::invalid("text", "must not be empty"));
@@ -196,7 +220,12 @@ pub async fn run(app: &App, caller: Caller, text: &str, now: DateTime<Utc>) -> R
         Command::CancelMeeting { person, day } => {
             cancel(app, caller, &person, day, tz, now).await?
         }
-        Command::SendLink { .. } => todo!(),
+        Command::SendLink {
+            person, event_type, ..
+        } => {
+            let event_type = event_type.as_deref();
+            send_link(app, caller, &person, event_type, link_url, tz, now).await?
+        }
     };
     Ok(answer)
 }
@@ -267,6 +296,24 @@ impl Nameable for Person {
             email: Some(self.email.clone()),
             domain: None,
             customer: self.customer.as_ref().map(|c| c.name.clone()),
+            start: None,
+        }
+    }
+}
+
+impl Nameable for EventType {
+    fn named(&self) -> (Vec<String>, Vec<String>) {
+        (vec![self.slug.clone(), self.title.clone()], Vec::new())
+    }
+
+    fn candidate(&self) -> Candidate {
+        Candidate {
+            kind: "event_type",
+            id: self.id.to_string(),
+            name: self.title.clone(),
+            email: None,
+            domain: None,
+            customer: None,
             start: None,
         }
     }
@@ -729,4 +776,93 @@ async fn cancel(
             })
         }
     }
+}
+
+/// The caller's event type `typed` names; with none named, their only one.
+async fn link_event_type(
+    app: &App,
+    caller: Caller,
+    typed: Option<&str>,
+) -> Result<Result<EventType, Box<Answer>>> {
+    let page = PageRequest {
+        cursor: None,
+        limit: Some(MAX_LIMIT),
+    };
+    let mine = super::event_types::list(app, caller, page).await?.items;
+    if let Some(typed) = typed {
+        return Ok(pick(&mine, "event type of yours", "send_link", typed));
+    }
+    let unresolved = Data::Unresolved {
+        command: "send_link",
+        query: String::new(),
+    };
+    Ok(match mine.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => Err(Box::new(Answer {
+            reply: "You have no event types yet: create one, then send its link.".into(),
+            intent: "not_found",
+            data: unresolved,
+            candidates: Vec::new(),
+        })),
+        several => {
+            let candidates: Vec<Candidate> = several.iter().map(Nameable::candidate).collect();
+            let options: Vec<String> = several
+                .iter()
+                .map(|e| format!("{} ({})", e.slug, e.title))
+                .collect();
+            Err(Box::new(Answer {
+                reply: format!("Which link do you mean: {}?", or_list(&options)),
+                intent: "ambiguous",
+                data: unresolved,
+                candidates,
+            }))
+        }
+    })
+}
+
+/// Makes a single-use link to one of the caller's event types, filled in with the
+/// person and their customer, through the use case behind `createSchedulingLink`.
+async fn send_link(
+    app: &App,
+    caller: Caller,
+    typed: &str,
+    event_type: Option<&str>,
+    link_url: LinkUrl<'_>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Answer> {
+    let directory = Directory::load(app, caller).await?;
+    let person = picked!(pick(&directory.people, PEOPLE, "send_link", typed));
+    let event_type = picked!(link_event_type(app, caller, event_type).await?);
+    let (name, email) = match &person.stakeholder {
+        Some(_) => (None, None),
+        None => (Some(person.name.clone()), Some(person.email.clone())),
+    };
+    let input = SchedulingLinkInput {
+        event_type_id: Some(event_type.id.0),
+        customer_id: person.customer.as_ref().map(|c| c.id.0),
+        stakeholder_id: person.stakeholder.as_ref().map(|s| s.id.0),
+        name,
+        email,
+        max_uses: Some(1),
+        expires_at: None,
+    };
+    let link = scheduling_links::create(app, caller, input, now).await?;
+    Ok(Answer {
+        reply: format!(
+            "Here is a single-use link to your {} for {} ({}), valid until {}: {}",
+            event_type.title,
+            person.name,
+            person.email,
+            when(link.expires_at, tz),
+            link_url(&link.token),
+        ),
+        intent: "send_link",
+        data: Data::LinkSent {
+            link,
+            event_type,
+            person,
+        },
+        candidates: Vec::new(),
+    })
 }

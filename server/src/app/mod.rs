@@ -16,7 +16,9 @@ pub mod in_flight;
 mod input;
 pub mod notifications;
 pub mod page;
+pub mod personal_data;
 pub mod schedules;
+pub mod scheduling_links;
 pub mod users;
 pub mod webhooks;
 
@@ -49,6 +51,9 @@ pub struct Settings {
     pub webhook_retry_scale: u32,
     /// How long a subscriber may take to answer.
     pub webhook_timeout: Duration,
+    /// Where invitees reach this server (`https://cal.example.com`), for the links we
+    /// hand out; `None` takes the host each request came to.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -57,6 +62,7 @@ impl Default for Settings {
             allow_private_webhook_targets: false,
             webhook_retry_scale: 1,
             webhook_timeout: Duration::from_secs(10),
+            public_url: None,
         }
     }
 }

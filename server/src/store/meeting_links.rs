@@ -2,7 +2,10 @@
 //! how each was matched (email, domain, or a CSM's manual choice).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set,
+};
 
 use super::Result;
 use super::codec::{to_ms, word};
@@ -82,4 +85,65 @@ pub async fn for_customer(
         .into_iter()
         .map(|m| Ok((BookingId(m.booking_id), to_link(m)?)))
         .collect()
+}
+
+/// Every link of `org` for attendee `email` (lower case) or naming `stakeholder`: the
+/// meeting links a person's data export shows, with their bookings.
+pub async fn of_person(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    stakeholder: StakeholderId,
+    email: &str,
+) -> Result<Vec<(BookingId, Link)>> {
+    meeting_links::Entity::find()
+        .filter(meeting_links::Column::OrgId.eq(org.0))
+        .filter(
+            Condition::any()
+                .add(meeting_links::Column::AttendeeEmail.eq(email))
+                .add(meeting_links::Column::StakeholderId.eq(stakeholder.0)),
+        )
+        .order_by_asc(meeting_links::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| Ok((BookingId(m.booking_id), to_link(m)?)))
+        .collect()
+}
+
+/// Erases a person from `org`'s links and keeps the meetings with the customer: links
+/// of attendee `email` move to `pseudonym` without a stakeholder and become manual (no
+/// address identifies the customer any more, so the link must survive relinking as a
+/// decision); other links naming `stakeholder` lose the stakeholder. Returns how many
+/// links changed.
+pub async fn pseudonymize(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    stakeholder: StakeholderId,
+    email: &str,
+    pseudonym: &str,
+) -> Result<u64> {
+    let moved = meeting_links::Entity::update_many()
+        .col_expr(meeting_links::Column::AttendeeEmail, Expr::value(pseudonym))
+        .col_expr(
+            meeting_links::Column::StakeholderId,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            meeting_links::Column::MatchedBy,
+            Expr::value(MatchedBy::Manual.as_str()),
+        )
+        .filter(meeting_links::Column::OrgId.eq(org.0))
+        .filter(meeting_links::Column::AttendeeEmail.eq(email))
+        .exec(db)
+        .await?;
+    let unnamed = meeting_links::Entity::update_many()
+        .col_expr(
+            meeting_links::Column::StakeholderId,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(meeting_links::Column::OrgId.eq(org.0))
+        .filter(meeting_links::Column::StakeholderId.eq(stakeholder.0))
+        .exec(db)
+        .await?;
+    Ok(moved.rows_affected + unnamed.rows_affected)
 }

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::error::GqlResult;
 use super::scalars::UtcTime;
-use super::{app, caller};
+use super::{app, caller, public_url};
 use crate::api::chat::data_json;
+use crate::api::public_url::PublicUrl;
 use crate::app::chat::{self, Answer, Candidate};
 
 /// The answer to a chat command.
@@ -59,10 +60,11 @@ impl From<Candidate> for CommandCandidate {
     }
 }
 
-impl From<Answer> for CommandAnswer {
-    fn from(a: Answer) -> CommandAnswer {
+impl CommandAnswer {
+    /// The answer with its links under `base`.
+    fn new(a: Answer, base: &PublicUrl) -> CommandAnswer {
         CommandAnswer {
-            data: Json(data_json(&a.data)),
+            data: Json(data_json(&a.data, base)),
             reply: a.reply,
             intent: a.intent.to_string(),
             candidates: a.candidates.into_iter().map(Into::into).collect(),
@@ -84,7 +86,9 @@ impl ChatMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The command, at most 500 characters.")] text: String,
     ) -> GqlResult<CommandAnswer> {
-        let answer = chat::run(app(ctx)?, caller(ctx)?, &text, Utc::now()).await?;
-        Ok(answer.into())
+        let base = public_url(ctx)?;
+        let link_url = |token: &str| base.scheduling_link(token);
+        let answer = chat::run(app(ctx)?, caller(ctx)?, &text, &link_url, Utc::now()).await?;
+        Ok(CommandAnswer::new(answer, &base))
     }
 }

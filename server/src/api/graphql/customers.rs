@@ -8,9 +8,11 @@ use chrono::Utc;
 use super::error::GqlResult;
 use super::page::{Page, page_request};
 use super::scalars::UtcTime;
-use super::{app, caller, field_id, lookup_id, to_id};
+use super::scheduling_links::{SchedulingLink, links_page};
+use super::{app, caller, field_id, lookup_id, public_url, to_id};
 use crate::app::AppError;
 use crate::app::customers::{self, CustomerQuery as AppCustomerQuery, Meeting as AppMeeting};
+use crate::app::scheduling_links;
 use crate::domain::crm::health::Weights;
 use crate::domain::crm::linking::Link;
 use crate::domain::customer::{Customer as DomainCustomer, Stakeholder as DomainStakeholder};
@@ -74,6 +76,19 @@ impl Customer {
         let id = customer_id(self)?;
         let health = customers::health(app(ctx)?, caller(ctx)?, id, Utc::now()).await?;
         Ok(health.into())
+    }
+
+    /// Scheduling links made for this customer, newest first.
+    async fn scheduling_links(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<SchedulingLink>> {
+        let customer = Some(customer_id(self)?);
+        let request = page_request(cursor, limit);
+        let page = scheduling_links::list(app(ctx)?, caller(ctx)?, customer, request).await?;
+        Ok(links_page(page, &public_url(ctx)?))
     }
 
     /// Meetings linked to this customer, newest first.

@@ -20,8 +20,10 @@ mod event_types;
 mod me;
 mod notifications;
 mod page;
+mod personal_data;
 mod scalars;
 mod schedules;
+mod scheduling_links;
 mod slots;
 mod webhooks;
 
@@ -37,11 +39,13 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use self::error::{GqlError, GqlResult};
+use crate::api::public_url::PublicUrl;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::auth::Caller;
 use crate::app::{App, AppError};
 
-/// Every query: the caller, event types, schedules, slots, bookings, webhooks, notices.
+/// Every query: the caller, event types, schedules, slots, bookings, webhooks, notices,
+/// customers, scheduling links and personal-data exports.
 #[derive(MergedObject, Default)]
 pub struct Query(
     me::MeQuery,
@@ -52,10 +56,12 @@ pub struct Query(
     webhooks::WebhookQuery,
     notifications::NotificationQuery,
     customers::CustomerQuery,
+    scheduling_links::SchedulingLinkQuery,
+    personal_data::PersonalDataQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
-/// customers, chat commands.
+/// customers, scheduling links, erasures and chat commands.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     event_types::EventTypeMutation,
@@ -64,6 +70,8 @@ pub struct Mutation(
     webhooks::WebhookMutation,
     notifications::NotificationMutation,
     customers::CustomerMutation,
+    scheduling_links::SchedulingLinkMutation,
+    personal_data::PersonalDataMutation,
     chat::ChatMutation,
 );
 
@@ -111,7 +119,13 @@ async fn execute(
     request: GraphQLRequest<Rejection>,
 ) -> GraphQLResponse {
     let mut response = match authenticate(&schema, &headers).await {
-        Ok(caller) => schema.execute(request.into_inner().data(caller)).await,
+        Ok(caller) => {
+            let mut request = request.into_inner().data(caller);
+            if let Some(app) = schema.data::<App>() {
+                request = request.data(PublicUrl::of(app, &headers));
+            }
+            schema.execute(request).await
+        }
         Err(err) => async_graphql::Response::from_errors(vec![error::server_error(err)]),
     };
     error::ensure_codes(&mut response.errors);
@@ -174,6 +188,14 @@ fn caller(ctx: &Context<'_>) -> GqlResult<Caller> {
             "this field needs an API key: `Authorization: Bearer cnv_…`",
         )
     })
+}
+
+/// The base of the links handed out in this request.
+fn public_url(ctx: &Context<'_>) -> GqlResult<PublicUrl> {
+    match ctx.data_opt::<PublicUrl>() {
+        Some(url) => Ok(url.clone()),
+        None => Ok(PublicUrl::of(app(ctx)?, &HeaderMap::new())),
+    }
 }
 
 /// The caller when a key was sent; `None` for an invitee.
@@ -277,6 +299,7 @@ mod tests {
                 "defaultSchedule: Schedule!",
                 "eventType(id: ID!): EventType!",
                 "eventTypes(cursor: String,limit: Int): EventTypePage!",
+                "exportStakeholderData(id: ID!): JSON!",
                 "healthWeights: HealthWeights!",
                 "me: User!",
                 "myAccounts(cursor: String,limit: Int): CustomerPage!",
@@ -284,6 +307,7 @@ mod tests {
                 "publicEventType(username: String!,slug: String!): EventType!",
                 "schedule(id: ID!): Schedule!",
                 "schedules(cursor: String,limit: Int): SchedulePage!",
+                "schedulingLinks(customerId: ID,cursor: String,limit: Int): SchedulingLinkPage!",
                 "slots(eventTypeId: ID,username: String,eventTypeSlug: String,start: String!,\
                  end: String!,timeZone: String,duration: Int,bookingUidToReschedule: String\
                  ): [SlotDay!]!",
@@ -303,12 +327,14 @@ mod tests {
                 "createCustomer(input: CustomerInput!): Customer!",
                 "createEventType(input: EventTypeInput!): EventType!",
                 "createSchedule(input: ScheduleInput!): Schedule!",
+                "createSchedulingLink(input: SchedulingLinkInput!): SchedulingLink!",
                 "createWebhook(input: WebhookInput!): Webhook!",
                 "declineBooking(uid: String!,reason: String): Booking!",
                 "deleteCustomer(id: ID!): ID!",
                 "deleteEventType(id: ID!): ID!",
                 "deleteSchedule(id: ID!): ID!",
                 "deleteWebhook(id: ID!): ID!",
+                "eraseStakeholder(id: ID!): StakeholderErasure!",
                 "linkMeeting(bookingUid: String!,customerId: ID!,stakeholderId: ID,\
                  attendeeEmail: String): [MeetingLink!]!",
                 "markNotificationRead(id: ID!): Notification!",
@@ -316,6 +342,7 @@ mod tests {
                 "removeStakeholder(id: ID!): ID!",
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
+                "revokeSchedulingLink(id: ID!): SchedulingLink!",
                 "runCommand(text: String!): CommandAnswer!",
                 "setHealthWeights(input: HealthWeightsInput!): HealthWeights!",
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",

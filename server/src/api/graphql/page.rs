@@ -8,6 +8,7 @@ use super::customers::Customer;
 use super::event_types::EventType;
 use super::notifications::Notification;
 use super::schedules::Schedule;
+use super::scheduling_links::SchedulingLink;
 use super::webhooks::{Webhook, WebhookDelivery};
 use crate::app::page::{self, PageRequest};
 
@@ -19,6 +20,7 @@ use crate::app::page::{self, PageRequest};
     concrete(name = "EventTypePage", params(EventType)),
     concrete(name = "NotificationPage", params(Notification)),
     concrete(name = "SchedulePage", params(Schedule)),
+    concrete(name = "SchedulingLinkPage", params(SchedulingLink)),
     concrete(name = "WebhookPage", params(Webhook)),
     concrete(name = "WebhookDeliveryPage", params(WebhookDelivery))
 )]

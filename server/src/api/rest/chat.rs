@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::extract::{Auth, Body};
 use super::ok;
 use crate::api::chat::answer_json;
+use crate::api::public_url::PublicUrl;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::{App, chat};
 
@@ -25,11 +26,13 @@ struct ChatBody {
 async fn run(
     State(app): State<App>,
     Auth(caller): Auth,
+    base: PublicUrl,
     Body(body): Body<ChatBody>,
 ) -> Result<Response, ApiError> {
     let text = body
         .text
         .ok_or_else(|| ApiError::field(ErrorCode::ValidationError, "text", "is required"))?;
-    let answer = chat::run(&app, caller, &text, Utc::now()).await?;
-    Ok(ok(answer_json(&answer)))
+    let link_url = |token: &str| base.scheduling_link(token);
+    let answer = chat::run(&app, caller, &text, &link_url, Utc::now()).await?;
+    Ok(ok(answer_json(&answer, &base)))
 }

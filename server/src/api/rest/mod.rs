@@ -8,7 +8,9 @@ mod extract;
 mod me;
 mod page;
 mod schedules;
+mod scheduling_links;
 mod slots;
+mod stakeholders;
 mod webhooks;
 
 use axum::http::StatusCode;
@@ -19,6 +21,7 @@ use serde_json::{Value, json};
 use crate::app::App;
 
 pub(super) use bookings::booking_json;
+pub(super) use scheduling_links::link_json;
 
 /// Every `/v2` route.
 pub fn router(app: App) -> Router {
@@ -29,6 +32,8 @@ pub fn router(app: App) -> Router {
         .merge(schedules::router())
         .merge(me::router())
         .merge(webhooks::router())
+        .merge(scheduling_links::router())
+        .merge(stakeholders::router())
         .merge(chat::router())
         .with_state(app)
 }
