@@ -276,7 +276,7 @@ on_both_databases! {
     }
 
     async fn send_makes_a_single_use_link_filled_in_with_the_person(app: TestApp) {
-        let (acme, _) = customers(&app).await;
+        let (acme, globex) = customers(&app).await;
         let sent = chat(&app, "send my 30min link to Jane Doe").await;
         assert_eq!(sent["intent"], "send_link", "{sent:#}");
         let data = &sent["data"];
@@ -311,8 +311,14 @@ on_both_databases! {
             let answer = chat(&app, text).await;
             assert_eq!((&answer["intent"], &answer["data"]["eventType"]["slug"]), (&json!("send_link"), &json!(slug)), "{text}: {answer:#}");
         }
+        // Someone who booked before without being a stakeholder: their customer by domain.
+        book(&app, app.event_type_id("30min").await, at(next(Weekday::Wed), "10:00"), "Carol Baskin", "carol@globex.com").await;
+        let carol = chat(&app, "send my 60min link to carol").await;
+        let link = &carol["data"]["link"];
+        assert_eq!((&carol["data"]["person"]["kind"], &link["prefillName"], &link["prefillEmail"], &link["stakeholderId"]), (&json!("attendee"), &json!("Carol Baskin"), &json!("carol@globex.com"), &Value::Null), "{carol:#}");
+        assert_eq!(link["customerId"].to_string(), globex.as_str().unwrap());
         let made = app.get("/v2/scheduling-links").await.data().as_array().unwrap().len();
-        assert_eq!(made, 4);
+        assert_eq!(made, 5);
 
         // Nothing is made when the link or the person is not clear.
         let which_link = chat(&app, "send a link to Jane Doe").await;

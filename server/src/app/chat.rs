@@ -8,6 +8,8 @@
 //! chat is a cancel from the API: same checks, same outbox event, same webhook. A name
 //! that fits several things is answered with the candidates and changes nothing.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
@@ -346,31 +348,43 @@ impl Directory {
     /// caller (each address once; a stakeholder's name is the one the CSM keeps).
     async fn load(app: &App, caller: Caller) -> Result<Directory> {
         let customers = store::customers::all(&app.db, caller.org_id).await?;
-        let customer = |id: CustomerId| customers.iter().find(|c| c.id == id).cloned();
+        let by_id: HashMap<CustomerId, &Customer> = customers.iter().map(|c| (c.id, c)).collect();
+        let by_domain: HashMap<&str, &Customer> = customers
+            .iter()
+            .flat_map(|c| c.domains.iter().map(move |d| (d.as_str(), c)))
+            .collect();
         let mut people: Vec<Person> = store::stakeholders::all(&app.db, caller.org_id)
             .await?
             .into_iter()
             .map(|s| Person {
                 name: s.name.clone(),
                 email: s.email.clone(),
-                customer: customer(s.customer_id),
+                customer: by_id.get(&s.customer_id).map(|c| (*c).clone()),
                 stakeholder: Some(s),
                 aliases: Vec::new(),
             })
             .collect();
+        let mut by_email: HashMap<String, usize> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.email.clone(), i))
+            .collect();
         let attendees =
             store::bookings::attendees_of_host(&app.db, caller.org_id, caller.user_id).await?;
         for (name, email) in attendees {
-            match people.iter_mut().find(|p| p.email == email) {
+            match by_email.get(&email).map(|i| &mut people[*i]) {
                 Some(p) if p.stakeholder.is_none() && p.name != name => p.aliases.push(name),
                 Some(_) => {}
-                None => people.push(Person {
-                    customer: owning_domain(&customers, &email),
-                    name,
-                    email,
-                    stakeholder: None,
-                    aliases: Vec::new(),
-                }),
+                None => {
+                    by_email.insert(email.clone(), people.len());
+                    people.push(Person {
+                        customer: owning_domain(&by_domain, &email),
+                        name,
+                        email,
+                        stakeholder: None,
+                        aliases: Vec::new(),
+                    });
+                }
             }
         }
         Ok(Directory { customers, people })
@@ -384,17 +398,16 @@ impl Directory {
     }
 }
 
-/// The customer owning the domain of `email` (or a parent of it), if any.
-fn owning_domain(customers: &[Customer], email: &str) -> Option<Customer> {
+/// The customer owning the domain of `email` or a parent of it (`eu.acme.com`: `acme.com`).
+fn owning_domain(by_domain: &HashMap<&str, &Customer>, email: &str) -> Option<Customer> {
     let domain = linking::domain_of(email)?;
-    customers
-        .iter()
-        .find(|c| {
-            c.domains
-                .iter()
-                .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
-        })
-        .cloned()
+    let mut rest = domain.as_str();
+    loop {
+        if let Some(c) = by_domain.get(rest) {
+            return Some((*c).clone());
+        }
+        rest = rest.split_once('.')?.1;
+    }
 }
 
 /// What `typed` names among `items` (`kinds` says what they are, for "no such"
