@@ -322,4 +322,29 @@ on_both_databases! {
         fields.sort();
         assert_eq!(fields, ["eventTypeId", "expiresAt"]);
     }
+
+    async fn the_link_url_opens_a_page_that_says_why_it_is_gone(app: TestApp) {
+        let (_, jane) = acme_with_jane(&app).await;
+        let thirty = app.event_type_id("30min").await;
+        let created = create_link(&app, json!({"eventTypeId": thirty.to_string(), "stakeholderId": jane, "name": "Jane <Doe>"})).await;
+        let page = |url: String| async move {
+            let response = reqwest::get(url).await.expect("the server answers");
+            let status = response.status().as_u16();
+            let kind = response.headers()["content-type"].to_str().unwrap().to_string();
+            (status, kind, response.text().await.unwrap())
+        };
+        let (status, kind, html) = page(created["url"].as_str().unwrap().to_string()).await;
+        assert_eq!((status, kind.starts_with("text/html")), (200, true), "{html}");
+        assert!(html.contains("30 Minute Meeting") && html.contains("value=\"jane@acme.com\""), "{html}");
+        assert!(html.contains("Jane &lt;Doe&gt;") && !html.contains("Jane <Doe>"), "escaped: {html}");
+        assert_eq!(link(&app, &created["id"]).await["openCount"], 1, "the page counts as an opening");
+
+        assert_eq!(book(&app, &created["token"], "09:00", berlin()).await.status, 201);
+        let (status, _, html) = page(created["url"].as_str().unwrap().to_string()).await;
+        assert_eq!(status, 410);
+        assert!(html.contains("This link was already used on "), "{html}");
+        let (status, _, html) = page(format!("{}/l/AAAAAAAAAAAAAAAAAAAAAAAA", app.base)).await;
+        assert_eq!(status, 404);
+        assert!(html.contains("This link does not exist"), "{html}");
+    }
 }

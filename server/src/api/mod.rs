@@ -1,4 +1,5 @@
-//! Transports: REST (Cal.com API v2 shapes) and GraphQL, both thin over `app/`.
+//! Transports: REST (Cal.com API v2 shapes), GraphQL and pages for people, all thin
+//! over `app/`.
 //!
 //! Handlers extract, call one use case, and shape the answer. Errors are mapped to
 //! HTTP and GraphQL in exactly one place each (`error.rs`, `graphql/`).
@@ -15,6 +16,7 @@ mod public_url;
 mod rate_limit;
 mod request_id;
 mod rest;
+mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +53,7 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
     let router = Router::new()
         .nest("/v2", rest::router(app.clone()))
         .merge(graphql::router(app.clone()))
+        .merge(web::router(app.clone()))
         .merge(health::router(app.clone()))
         .route(
             "/metrics",
