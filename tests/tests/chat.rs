@@ -432,6 +432,20 @@ on_both_databases! {
         assert_eq!(status(&app, &b.jane_tomorrow).await.0, "accepted");
     }
 
+    async fn an_erased_person_can_no_longer_be_named(app: TestApp) {
+        customers(&app).await;
+        let b = bookings(&app).await;
+        let bob = chat(&app, "what's my next meeting with Bob").await;
+        assert_eq!(bob["data"]["booking"]["uid"], b.bob_later.as_str(), "{bob:#}");
+        let id = bob["data"]["subject"]["id"].as_str().unwrap();
+        let erased = app.post(&format!("/v2/stakeholders/{id}/erase"), json!({})).await;
+        assert_eq!(erased.status, 200, "{:#}", erased.body);
+        for text in ["what's my next meeting with Bob", "show bookings for Bob Smith", "what's my next meeting with Erased attendee", "send my 30min link to erased attendee"] {
+            let answer = chat(&app, text).await;
+            assert_eq!(answer["intent"], "not_found", "{text}: {answer:#}");
+        }
+    }
+
     async fn text_outside_the_grammar_answers_help_and_bad_text_is_refused(app: TestApp) {
         let unknown = chat(&app, "what is the weather like?").await;
         assert_eq!(unknown["intent"], "unknown", "{unknown:#}");

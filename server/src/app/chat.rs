@@ -23,6 +23,7 @@ use crate::domain::booking::Booking;
 use crate::domain::chat::{self, Command, Day, EXAMPLES, Named, Provider, Resolved};
 use crate::domain::crm::linking;
 use crate::domain::customer::{Customer, Stakeholder};
+use crate::domain::erasure::PSEUDONYM_DOMAIN;
 use crate::domain::event_type::EventType;
 use crate::domain::ids::CustomerId;
 use crate::domain::scheduling_link::SchedulingLink;
@@ -345,7 +346,8 @@ struct Directory {
 
 impl Directory {
     /// The organization's customers, its stakeholders, and the people who booked the
-    /// caller (each address once; a stakeholder's name is the one the CSM keeps).
+    /// caller (each address once; a stakeholder's name is the one the CSM keeps; erased
+    /// people not at all).
     async fn load(app: &App, caller: Caller) -> Result<Directory> {
         let customers = store::customers::all(&app.db, caller.org_id).await?;
         let by_id: HashMap<CustomerId, &Customer> = customers.iter().map(|c| (c.id, c)).collect();
@@ -371,7 +373,9 @@ impl Directory {
             .collect();
         let attendees =
             store::bookings::attendees_of_host(&app.db, caller.org_id, caller.user_id).await?;
-        for (name, email) in attendees {
+        // An erased person's pseudonym names no one.
+        let erased = format!("@{PSEUDONYM_DOMAIN}");
+        for (name, email) in attendees.into_iter().filter(|(_, e)| !e.ends_with(&erased)) {
             match by_email.get(&email).map(|i| &mut people[*i]) {
                 Some(p) if p.stakeholder.is_none() && p.name != name => p.aliases.push(name),
                 Some(_) => {}
