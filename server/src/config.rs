@@ -29,6 +29,10 @@ pub struct Config {
     /// Let webhooks reach private, loopback and link-local addresses (on-premise, tests).
     #[arg(long, env = "CONVENE_ALLOW_PRIVATE_WEBHOOK_TARGETS", global = true)]
     pub allow_private_webhook_targets: bool,
+    /// Where invitees reach this server, e.g. `https://cal.example.com`: the base of the
+    /// scheduling links handed out. Without it, links use the host a request came to.
+    #[arg(long, env = "CONVENE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
     /// Webhook deliveries made at once by this process.
     #[arg(
         long,
@@ -156,6 +160,10 @@ impl Config {
     pub fn settings(&self) -> crate::app::Settings {
         crate::app::Settings {
             allow_private_webhook_targets: self.allow_private_webhook_targets,
+            public_url: self
+                .public_url
+                .as_deref()
+                .map(|url| url.trim_end_matches('/').to_string()),
             ..Default::default()
         }
     }

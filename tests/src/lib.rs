@@ -67,6 +67,21 @@ impl Answer {
         self.body["error"]["code"].as_str().unwrap_or_default()
     }
 
+    /// The first GraphQL error's `extensions.code` and the fields its details name.
+    pub fn graphql_refusal(&self) -> (String, Vec<String>) {
+        let error = &self.body["errors"][0];
+        let fields = error["extensions"]["details"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter_map(|x| x["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let code = error["extensions"]["code"].as_str().unwrap_or_default();
+        (code.to_string(), fields)
+    }
+
     /// The fields named in `body.error.details`.
     pub fn fields(&self) -> Vec<String> {
         self.body["error"]["details"]
@@ -188,6 +203,7 @@ impl TestApp {
             allow_private_webhook_targets: true,
             webhook_retry_scale: 500,
             webhook_timeout: std::time::Duration::from_secs(2),
+            public_url: None,
         };
         let app = App::new(db.clone(), settings);
         let (stop, _) = tokio::sync::watch::channel(());
@@ -295,6 +311,24 @@ impl TestApp {
             body: serde_json::from_str(&text).unwrap_or(Value::Null),
             headers,
         }
+    }
+
+    /// A GraphQL request authenticated with `key`.
+    pub async fn graphql_as(&self, key: &str, query: &str, variables: Value) -> Answer {
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        self.send(
+            self.request(Method::POST, "/graphql", Some(body))
+                .bearer_auth(key),
+        )
+        .await
+    }
+
+    /// A GraphQL request as the demo host; fails the test on any GraphQL error and
+    /// answers `data`.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let answer = self.graphql_as(DEMO_KEY, query, variables).await;
+        assert!(answer.body.get("errors").is_none(), "{:#}", answer.body);
+        answer.body["data"].clone()
     }
 
     /// `GET` as the demo host.

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     NotFound,
     /// 409: clashes with current state (slot taken).
     Conflict,
+    /// 410: existed, but is used up, expired or withdrawn for good.
+    Gone,
     /// 422: readable but breaks a rule.
     ValidationError,
     /// 429: too many requests.
@@ -41,6 +43,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::Gone => StatusCode::GONE,
             ErrorCode::ValidationError => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::RateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -55,6 +58,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Gone => "GONE",
             ErrorCode::ValidationError => "VALIDATION_ERROR",
             ErrorCode::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
             ErrorCode::Internal => "INTERNAL_ERROR",
@@ -122,6 +126,7 @@ impl From<AppError> for ApiError {
             },
             AppError::NotFound(_) => ApiError::new(ErrorCode::NotFound, message),
             AppError::Conflict(_) => ApiError::new(ErrorCode::Conflict, message),
+            AppError::Gone(_) => ApiError::new(ErrorCode::Gone, message),
             AppError::Unauthorized(_) => ApiError::new(ErrorCode::Unauthorized, message),
             AppError::Forbidden(_) => ApiError::new(ErrorCode::Forbidden, message),
             AppError::Internal(err) => {

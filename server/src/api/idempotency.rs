@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::{ApiError, ErrorCode};
 use crate::app::App;
+use crate::domain::ids::OrgId;
 use crate::store::idempotency::{self, Claim};
 
 const HEADER: &str = "idempotency-key";
@@ -71,10 +72,11 @@ pub async fn middleware(State(app): State<App>, req: Request, next: Next) -> Res
         )
         .into_response(),
         Claim::New => {
+            let org = caller_org(&app, &parts.headers).await;
             let response = next
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await;
-            remember(&app, &scope, &key, response).await
+            remember(&app, &scope, &key, org, response).await
         }
     }
 }
@@ -109,7 +111,21 @@ fn replay(status: u16, body: String) -> Response {
     response
 }
 
-async fn remember(app: &App, scope: &str, key: &str, response: Response) -> Response {
+/// The organization of the API key sent, if any. It is stored with the answer, so
+/// erasing a person's data finds the answers given to that organization.
+async fn caller_org(app: &App, headers: &HeaderMap) -> Option<OrgId> {
+    let key = crate::api::bearer::bearer(headers).ok().flatten()?;
+    let caller = crate::app::auth::authenticate(&app.db, key).await.ok()?;
+    Some(caller.org_id)
+}
+
+async fn remember(
+    app: &App,
+    scope: &str,
+    key: &str,
+    org: Option<OrgId>,
+    response: Response,
+) -> Response {
     let (parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         let _ = idempotency::release(&app.db, scope, key).await;
@@ -123,6 +139,7 @@ async fn remember(app: &App, scope: &str, key: &str, response: Response) -> Resp
             &app.db,
             scope,
             key,
+            org,
             status,
             &String::from_utf8_lossy(&bytes),
         )

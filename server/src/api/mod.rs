@@ -1,18 +1,22 @@
-//! Transports: REST (Cal.com API v2 shapes) and GraphQL, both thin over `app/`.
+//! Transports: REST (Cal.com API v2 shapes), GraphQL and pages for people, all thin
+//! over `app/`.
 //!
 //! Handlers extract, call one use case, and shape the answer. Errors are mapped to
 //! HTTP and GraphQL in exactly one place each (`error.rs`, `graphql/`).
 
 mod bearer;
+mod chat;
 mod error;
 mod format;
 pub mod graphql;
 mod health;
 mod idempotency;
 mod metrics;
+mod public_url;
 mod rate_limit;
 mod request_id;
 mod rest;
+mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +53,7 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
     let router = Router::new()
         .nest("/v2", rest::router(app.clone()))
         .merge(graphql::router(app.clone()))
+        .merge(web::router(app.clone()))
         .merge(health::router(app.clone()))
         .route(
             "/metrics",

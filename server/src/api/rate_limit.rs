@@ -124,7 +124,7 @@ impl RateLimits {
 /// The route groups limits are set for; each client has a separate window in each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Group {
-    /// POST, PATCH, DELETE under `/v2/bookings`.
+    /// POST, PATCH, DELETE under `/v2/bookings`, and bookings through a scheduling link.
     Bookings,
     /// GET under `/v2/slots`.
     Slots,
@@ -154,7 +154,7 @@ impl Group {
             Group::Slots
         } else if read {
             Group::Reads
-        } else if under("/v2/bookings") {
+        } else if under("/v2/bookings") || books_through_link(path) {
             Group::Bookings
         } else {
             Group::Writes
@@ -171,6 +171,13 @@ impl Group {
             Group::Writes => "writes",
         }
     }
+}
+
+/// `/v2/scheduling-links/{token}/bookings`: a booking like any other.
+fn books_through_link(path: &str) -> bool {
+    path.strip_prefix("/v2/scheduling-links/")
+        .and_then(|rest| rest.strip_suffix("/bookings"))
+        .is_some_and(|token| !token.is_empty() && !token.contains('/'))
 }
 
 /// Who a window belongs to.
@@ -440,6 +447,13 @@ mod tests {
                 Some(Group::Bookings),
             ),
             (Method::GET, "/v2/bookings", Some(Group::Reads)),
+            (
+                Method::POST,
+                "/v2/scheduling-links/abc/bookings",
+                Some(Group::Bookings),
+            ),
+            (Method::POST, "/v2/scheduling-links", Some(Group::Writes)),
+            (Method::GET, "/v2/scheduling-links/abc", Some(Group::Reads)),
             (Method::GET, "/v2/slots", Some(Group::Slots)),
             (Method::POST, "/v2/slots/reservations", Some(Group::Writes)),
             (Method::GET, "/v2/webhooks", Some(Group::Webhooks)),

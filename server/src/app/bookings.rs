@@ -4,6 +4,8 @@
 //! bookings, writes the booking, and records its outbox event. The database's
 //! no-overlap guarantee backs the check, so two invitees can never hold the same time.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
@@ -17,7 +19,8 @@ use super::page::{Cursor, Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
 use crate::domain::event_type::{EventType, Location, check_responses};
-use crate::domain::ids::{BookingId, EventTypeId};
+use crate::domain::ids::{BookingId, EventTypeId, UserId};
+use crate::domain::scheduling_link::SchedulingLink;
 use crate::domain::slots::{SlotError, check_slot};
 use crate::domain::span::Span;
 use crate::domain::user::User;
@@ -319,13 +322,47 @@ pub async fn create(
     input: CreateBookingInput,
     now: DateTime<Utc>,
 ) -> Result<BookingView> {
+    book(app, input, None, now).await
+}
+
+/// Books a slot through scheduling link `link`, on the same path as [`create`]. The
+/// link's use is spent inside the booking's own transaction: a slot that turns out
+/// taken, or a crash before the commit, spends nothing, and concurrent bookings can
+/// never spend more uses than the link has. The booking is a meeting with the link's
+/// customer whatever address the invitee typed.
+pub(super) async fn create_through_link(
+    app: &App,
+    input: CreateBookingInput,
+    link: &SchedulingLink,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    book(app, input, Some(link), now).await
+}
+
+async fn book(
+    app: &App,
+    input: CreateBookingInput,
+    link: Option<&SchedulingLink>,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
     let reference = EventTypeRef::from_fields(
         input.event_type_id,
         input.username.clone(),
         input.event_type_slug.clone(),
     )?;
     let b = bookable(app, &reference).await?;
-    let invitee = check_invitee(&input, &b.event_type)?;
+    let mut invitee = check_invitee(&input, &b.event_type)?;
+    if let Some(link) = link {
+        let context = super::scheduling_links::context(link);
+        let room = validate::MAX_METADATA_KEYS - context.len();
+        if invitee.metadata.len() > room {
+            return Err(AppError::invalid(
+                "metadata",
+                format!("at most {room} keys are allowed when booking through a scheduling link"),
+            ));
+        }
+        invitee.metadata.extend(context);
+    }
     let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
     let location = location(&b.event_type, input.location.as_ref())?;
     let status = if b.event_type.requires_confirmation {
@@ -335,6 +372,9 @@ pub async fn create(
     };
 
     let txn = store::db::begin_write(&app.db).await?;
+    if let Some(link) = link {
+        super::scheduling_links::spend_use(&txn, link, now).await?;
+    }
     let (span, busy) = place(
         &txn,
         &b,
@@ -376,6 +416,10 @@ pub async fn create(
         .await
         .map_err(store_error)?;
     super::customers::link_booking(&txn, &booking, now).await?;
+    if let Some(customer) = link.and_then(|l| l.customer_id) {
+        let stakeholder = link.and_then(|l| l.stakeholder_id);
+        super::customers::link_invitee(&txn, &booking, customer, stakeholder, now).await?;
+    }
     let trigger = if status == BookingStatus::Pending {
         "BOOKING_REQUESTED"
     } else {
@@ -404,18 +448,39 @@ async fn find(app: &App, caller: Option<Caller>, uid: &str) -> Result<Booking> {
 }
 
 async fn view(app: &App, booking: Booking) -> Result<BookingView> {
-    let host = store::users::find(&app.db, booking.org_id, booking.host)
+    let uid = booking.uid.clone();
+    views(app, vec![booking])
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("booking `{}` does not exist", booking.uid)))?;
-    let event_type_slug = store::event_types::slugs(&app.db, [booking.event_type_id])
-        .await?
-        .remove(&booking.event_type_id)
-        .unwrap_or_default();
-    Ok(BookingView {
-        booking,
-        host,
-        event_type_slug,
-    })
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("booking `{uid}` does not exist")))
+}
+
+/// `bookings` with their hosts and event type slugs, in the same order; a booking
+/// whose host no longer exists is left out.
+pub(super) async fn views(app: &App, bookings: Vec<Booking>) -> Result<Vec<BookingView>> {
+    let mut hosts: HashMap<UserId, User> = HashMap::new();
+    for b in &bookings {
+        if !hosts.contains_key(&b.host)
+            && let Some(host) = store::users::find(&app.db, b.org_id, b.host).await?
+        {
+            hosts.insert(b.host, host);
+        }
+    }
+    let slugs =
+        store::event_types::slugs(&app.db, bookings.iter().map(|b| b.event_type_id)).await?;
+    Ok(bookings
+        .into_iter()
+        .filter_map(|booking| {
+            Some(BookingView {
+                host: hosts.get(&booking.host)?.clone(),
+                event_type_slug: slugs
+                    .get(&booking.event_type_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                booking,
+            })
+        })
+        .collect())
 }
 
 /// The booking `uid`.
@@ -457,14 +522,10 @@ pub async fn list(
     };
     let rows = store::bookings::list(&app.db, caller.org_id, &query, now).await?;
     let page = Page::from_rows(rows, &query.page, |b| (b.span.start, b.id));
-    let host = super::users::me(app, caller).await?;
-    let mut slugs =
-        store::event_types::slugs(&app.db, page.items.iter().map(|b| b.event_type_id)).await?;
-    Ok(page.map(|booking| BookingView {
-        event_type_slug: slugs.remove(&booking.event_type_id).unwrap_or_default(),
-        host: host.clone(),
-        booking,
-    }))
+    Ok(Page {
+        items: views(app, page.items).await?,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// A bookings page ends at a start instant and, among bookings starting then, an id.
@@ -523,6 +584,7 @@ pub async fn reschedule(
     let b = bookable(app, &EventTypeRef::Id(old.event_type_id)).await?;
     let length_min = u32::try_from(old.span.minutes()).unwrap_or(b.event_type.length_min);
     let by_host = caller.is_some_and(|c| c.user_id == old.host);
+    let old_id = old.id;
 
     let txn = store::db::begin_write(&app.db).await?;
     let (span, busy) = place(
@@ -575,7 +637,7 @@ pub async fn reschedule(
     let moved = store::bookings::insert(&txn, &moved)
         .await
         .map_err(store_error)?;
-    super::customers::link_booking(&txn, &moved, now).await?;
+    super::customers::link_moved_booking(&txn, old_id, &moved, now).await?;
     let moved = BookingView {
         booking: moved,
         host: b.host,

@@ -606,11 +606,7 @@ pub async fn link_meeting(
             format!("is not a stakeholder of customer `{customer}`"),
         );
     }
-    let emails: Vec<String> = booking
-        .attendees
-        .iter()
-        .map(|a| a.email.to_lowercase())
-        .collect();
+    let emails = attendee_emails(&booking);
     let attendee = match attendee_email {
         Some(email) => email.trim().to_lowercase(),
         None => emails.first().cloned().unwrap_or_default(),
@@ -621,23 +617,44 @@ pub async fn link_meeting(
         format!("`{attendee}` is not an attendee of booking `{booking_uid}`"),
     );
     issues.finish()?;
-    let now = Utc::now();
-    let txn = app.db.begin().await.map_err(StoreError::from)?;
-    let mut manual: Vec<Link> = store::meeting_links::for_booking(&txn, caller.org_id, booking.id)
-        .await?
-        .into_iter()
-        .filter(|l| l.matched_by == MatchedBy::Manual && l.attendee_email != attendee)
-        .collect();
-    manual.push(Link {
+    let link = Link {
         customer_id: customer,
         stakeholder_id: stakeholder,
         attendee_email: attendee,
         matched_by: MatchedBy::Manual,
-    });
-    store::meeting_links::replace(&txn, caller.org_id, booking.id, &manual, now).await?;
-    let links = link_emails(&txn, caller.org_id, booking.id, &emails, now).await?;
+    };
+    let txn = app.db.begin().await.map_err(StoreError::from)?;
+    let links = add_manual_link(&txn, caller.org_id, booking.id, &emails, link, Utc::now()).await?;
     txn.commit().await.map_err(StoreError::from)?;
     Ok(links)
+}
+
+/// Makes `link` the manual link of its attendee in `booking` (replacing that
+/// attendee's earlier manual links) and relinks the booking's `emails`.
+async fn add_manual_link(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    booking: BookingId,
+    emails: &[String],
+    link: Link,
+    now: DateTime<Utc>,
+) -> Result<Vec<Link>> {
+    let mut manual: Vec<Link> = store::meeting_links::for_booking(db, org, booking)
+        .await?
+        .into_iter()
+        .filter(|l| l.matched_by == MatchedBy::Manual && l.attendee_email != link.attendee_email)
+        .collect();
+    manual.push(link);
+    store::meeting_links::replace(db, org, booking, &manual, now).await?;
+    link_emails(db, org, booking, emails, now).await
+}
+
+fn attendee_emails(booking: &Booking) -> Vec<String> {
+    booking
+        .attendees
+        .iter()
+        .map(|a| a.email.to_lowercase())
+        .collect()
 }
 
 /// Links `booking`'s attendees to customers inside the caller's transaction `db`,
@@ -647,12 +664,63 @@ pub(crate) async fn link_booking(
     booking: &Booking,
     now: DateTime<Utc>,
 ) -> Result<Vec<Link>> {
-    let emails: Vec<String> = booking
-        .attendees
-        .iter()
-        .map(|a| a.email.to_lowercase())
+    link_emails(
+        db,
+        booking.org_id,
+        booking.id,
+        &attendee_emails(booking),
+        now,
+    )
+    .await
+}
+
+/// Links `booking`, which replaces booking `from` (a reschedule), carrying over the
+/// manual links of `from`: a CSM's decision is about the meeting, not about one
+/// booking row, and must not be lost when the meeting moves.
+pub(crate) async fn link_moved_booking(
+    db: &impl ConnectionTrait,
+    from: BookingId,
+    booking: &Booking,
+    now: DateTime<Utc>,
+) -> Result<Vec<Link>> {
+    let manual: Vec<Link> = store::meeting_links::for_booking(db, booking.org_id, from)
+        .await?
+        .into_iter()
+        .filter(|l| l.matched_by == MatchedBy::Manual)
         .collect();
-    link_emails(db, booking.org_id, booking.id, &emails, now).await
+    store::meeting_links::replace(db, booking.org_id, booking.id, &manual, now).await?;
+    link_booking(db, booking, now).await
+}
+
+/// Makes `booking`'s invitee a meeting with `customer` (as `stakeholder`) unless its
+/// links already say so: a booking through a scheduling link a CSM made for a customer
+/// is that customer's meeting, whatever address the invitee typed. It is recorded as a
+/// manual link because it is the CSM's decision, and so survives every relink.
+pub(crate) async fn link_invitee(
+    db: &impl ConnectionTrait,
+    booking: &Booking,
+    customer: CustomerId,
+    stakeholder: Option<StakeholderId>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let emails = attendee_emails(booking);
+    let Some(invitee) = emails.first().cloned() else {
+        return Ok(());
+    };
+    let linked = store::meeting_links::for_booking(db, booking.org_id, booking.id)
+        .await?
+        .iter()
+        .any(|l| l.customer_id == customer && l.attendee_email == invitee);
+    if !linked {
+        let link = Link {
+            customer_id: customer,
+            stakeholder_id: stakeholder,
+            attendee_email: invitee,
+            matched_by: MatchedBy::Manual,
+        };
+        add_manual_link(db, booking.org_id, booking.id, &emails, link, now).await?;
+    }
+    Ok(())
 }
 
 async fn link_emails(

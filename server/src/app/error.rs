@@ -15,6 +15,10 @@ pub enum AppError {
     /// The request clashes with the current state (slot taken, already cancelled).
     #[error("{0}")]
     Conflict(String),
+    /// The thing existed but is used up, expired or withdrawn for good (a scheduling
+    /// link); the message says which and since when.
+    #[error("{0}")]
+    Gone(String),
     /// No valid credentials.
     #[error("{0}")]
     Unauthorized(String),

@@ -1,12 +1,13 @@
 //! Use cases: what a host, an invitee or an integrator can do, independent of transport.
 //!
-//! REST, GraphQL and (later) jobs and chat commands all call these functions. Each
+//! REST, GraphQL, chat commands and (later) jobs all call these functions. Each
 //! mutation writes its rows and its outbox event in one transaction. Inputs arrive as
 //! plain data and are checked here, so every transport reports the same field errors.
 
 pub mod auth;
 pub mod availability;
 pub mod bookings;
+pub mod chat;
 pub mod customer_health;
 pub mod customers;
 pub mod demo;
@@ -17,7 +18,9 @@ pub mod in_flight;
 mod input;
 pub mod notifications;
 pub mod page;
+pub mod personal_data;
 pub mod schedules;
+pub mod scheduling_links;
 pub mod users;
 pub mod webhooks;
 
@@ -50,6 +53,9 @@ pub struct Settings {
     pub webhook_retry_scale: u32,
     /// How long a subscriber may take to answer.
     pub webhook_timeout: Duration,
+    /// Where invitees reach this server (`https://cal.example.com`), for the links we
+    /// hand out; `None` takes the host each request came to.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +64,7 @@ impl Default for Settings {
             allow_private_webhook_targets: false,
             webhook_retry_scale: 1,
             webhook_timeout: Duration::from_secs(10),
+            public_url: None,
         }
     }
 }

@@ -54,7 +54,7 @@ pub struct WebhookInput {
 }
 
 /// An instant as Cal.com's webhooks write it: `2026-11-20T08:00:00.000Z`.
-fn utc(t: DateTime<Utc>) -> String {
+pub(super) fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 

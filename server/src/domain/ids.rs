@@ -32,4 +32,6 @@ id_type!(
     CustomerId,
     /// A person at a customer (champion, decision maker, user, …).
     StakeholderId,
+    /// A scheduling link a CSM sent; the public handle is its token.
+    SchedulingLinkId,
 );

@@ -1,8 +1,9 @@
 //! The scheduling rules of Convene, as pure functions over plain values: time spans,
 //! host schedules, event-type booking rules and the slot engine built from them, plus
 //! the domain types every other layer speaks (bookings, event types, users, ids), the
-//! input checks that need no I/O, and the customer-success rules (`crm`: attendee
-//! linking, engagement, health).
+//! input checks that need no I/O, the customer-success rules (`crm`: attendee
+//! linking, engagement, health), single-use scheduling links, the scrubbing of an
+//! erased person's data, and the chat command grammar (`chat`).
 //!
 //! Nothing here does I/O, async, database access (no sea-orm entities) or logging,
 //! and nothing reads a clock: "now" is always a parameter. That keeps every rule
@@ -12,13 +13,16 @@
 #![deny(missing_docs)]
 
 pub mod booking;
+pub mod chat;
 pub mod crm;
 pub mod customer;
+pub mod erasure;
 pub mod event_type;
 pub mod ids;
 pub mod rules;
 pub mod saved_schedule;
 pub mod schedule;
+pub mod scheduling_link;
 pub mod slots;
 pub mod span;
 pub mod user;

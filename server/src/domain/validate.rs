@@ -62,16 +62,33 @@ pub fn slug(s: &str) -> Result<(), String> {
     }
 }
 
-/// Cal.com's metadata limits: at most 50 keys, keys up to 40 characters, string values up to 500.
+/// The most metadata keys a booking may carry (Cal.com's limit).
+pub const MAX_METADATA_KEYS: usize = 50;
+
+/// Metadata keys starting with this are Convene's own (a scheduling link's customer
+/// context), so a client cannot pass off its own values as ours.
+pub const RESERVED_METADATA_PREFIX: &str = "convene.";
+
+/// Cal.com's metadata limits: at most 50 keys, keys up to 40 characters, string values
+/// up to 500; keys under [`RESERVED_METADATA_PREFIX`] are refused.
 pub fn metadata(map: &Map<String, Value>) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
-    if map.len() > 50 {
-        issues.push(FieldIssue::new("metadata", "at most 50 keys are allowed"));
+    if map.len() > MAX_METADATA_KEYS {
+        issues.push(FieldIssue::new(
+            "metadata",
+            format!("at most {MAX_METADATA_KEYS} keys are allowed"),
+        ));
     }
     for (key, value) in map {
         let field = format!("metadata.{key}");
         if key.chars().count() > 40 {
             issues.push(FieldIssue::new(&field, "keys are at most 40 characters"));
+        }
+        if key.starts_with(RESERVED_METADATA_PREFIX) {
+            issues.push(FieldIssue::new(
+                &field,
+                format!("keys starting with `{RESERVED_METADATA_PREFIX}` are reserved for Convene"),
+            ));
         }
         match value {
             Value::String(s) if s.chars().count() > 500 => {
@@ -138,11 +155,13 @@ mod tests {
             ("big".to_string(), Value::from("x".repeat(501))),
             ("nested".to_string(), serde_json::json!({"a": 1})),
             ("ok".to_string(), Value::from(3)),
+            ("convene.customerId".to_string(), Value::from("7")),
         ]
         .into_iter()
         .collect();
         let fields: Vec<String> = metadata(&map).into_iter().map(|i| i.field).collect();
-        assert_eq!(fields.len(), 3);
+        assert_eq!(fields.len(), 4);
+        assert!(fields.contains(&"metadata.convene.customerId".to_string()));
         assert!(fields.contains(&format!("metadata.{long_key}")));
         assert!(fields.contains(&"metadata.big".to_string()));
         assert!(fields.contains(&"metadata.nested".to_string()));

@@ -10,7 +10,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, Query},
 };
 
-use super::codec::{from_json, from_ms, span, to_json, to_ms, tz, word};
+use super::codec::{from_json, from_ms, mentions, span, to_json, to_ms, tz, word};
 use super::db::is_overlap;
 use super::entities::{booking_attendees, bookings, meeting_links};
 use super::keyset::{Keyset, by_key_then_id};
@@ -292,6 +292,34 @@ pub async fn attendees_with_emails(
     attendee_emails_where(db, org, matches).await
 }
 
+/// The people who booked `host` in `org`, as (name, email), each name once per
+/// address, latest booking first: whom a host can mean by a name.
+pub async fn attendees_of_host(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    host: UserId,
+) -> Result<Vec<(String, String)>> {
+    let hosted = Query::select()
+        .column(bookings::Column::Id)
+        .from(bookings::Entity)
+        .and_where(bookings::Column::OrgId.eq(org.0))
+        .and_where(bookings::Column::HostUserId.eq(host.0))
+        .to_owned();
+    Ok(booking_attendees::Entity::find()
+        .select_only()
+        .column(booking_attendees::Column::Name)
+        .column(booking_attendees::Column::Email)
+        .filter(booking_attendees::Column::BookingId.in_subquery(hosted))
+        .group_by(booking_attendees::Column::Name)
+        .group_by(booking_attendees::Column::Email)
+        .order_by_desc(Expr::expr(Func::max(Expr::col(
+            booking_attendees::Column::BookingId,
+        ))))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Which bookings a list shows, as in Cal.com's booking tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
@@ -475,4 +503,88 @@ fn to_booking(m: bookings::Model, attendees: Vec<Attendee>) -> Result<Booking> {
         rescheduled_from_uid: m.rescheduled_from_uid,
         rescheduled_to_uid: m.rescheduled_to_uid,
     })
+}
+
+/// The bookings of `org` with `email` (lower case) as an attendee or in their guest
+/// list, by start: everything a person's data export and erasure must cover. The guest
+/// list is searched as text, so the caller checks for an exact guest.
+pub async fn involving(db: &impl ConnectionTrait, org: OrgId, email: &str) -> Result<Vec<Booking>> {
+    let as_attendee = Query::select()
+        .column(booking_attendees::Column::BookingId)
+        .from(booking_attendees::Entity)
+        .and_where(booking_attendees::Column::Email.eq(email))
+        .to_owned();
+    let models = bookings::Entity::find()
+        .filter(bookings::Column::OrgId.eq(org.0))
+        .filter(
+            Condition::any()
+                .add(bookings::Column::Id.in_subquery(as_attendee))
+                .add(mentions(bookings::Column::Guests, email)),
+        )
+        .order_by_asc(bookings::Column::StartMs)
+        .order_by_asc(bookings::Column::Id)
+        .all(db)
+        .await?;
+    with_attendees(db, models).await
+}
+
+/// Writes what an erasure changed in `booking`: its title, guests, answers, metadata,
+/// location and reasons, and its attendee `was_email` as `attendee` (whose phone
+/// number goes). Time, status and everything else stay as they are.
+pub async fn rewrite_personal_data(
+    db: &impl ConnectionTrait,
+    booking: &Booking,
+    was_email: &str,
+    attendee: Option<&Attendee>,
+) -> Result<()> {
+    bookings::Entity::update_many()
+        .col_expr(bookings::Column::Title, Expr::value(booking.title.clone()))
+        .col_expr(
+            bookings::Column::Guests,
+            Expr::value(to_json(&booking.guests)),
+        )
+        .col_expr(
+            bookings::Column::Responses,
+            Expr::value(to_json(&booking.responses)),
+        )
+        .col_expr(
+            bookings::Column::Metadata,
+            Expr::value(to_json(&booking.metadata)),
+        )
+        .col_expr(
+            bookings::Column::Location,
+            Expr::value(booking.location.clone()),
+        )
+        .col_expr(
+            bookings::Column::CancellationReason,
+            Expr::value(booking.cancellation_reason.clone()),
+        )
+        .col_expr(
+            bookings::Column::ReschedulingReason,
+            Expr::value(booking.rescheduling_reason.clone()),
+        )
+        .col_expr(
+            bookings::Column::UpdatedMs,
+            Expr::value(to_ms(booking.updated_at)),
+        )
+        .filter(bookings::Column::Id.eq(booking.id.0))
+        .exec(db)
+        .await?;
+    if let Some(a) = attendee {
+        booking_attendees::Entity::update_many()
+            .col_expr(booking_attendees::Column::Name, Expr::value(a.name.clone()))
+            .col_expr(
+                booking_attendees::Column::Email,
+                Expr::value(a.email.to_lowercase()),
+            )
+            .col_expr(
+                booking_attendees::Column::PhoneNumber,
+                Expr::value(a.phone_number.clone()),
+            )
+            .filter(booking_attendees::Column::BookingId.eq(booking.id.0))
+            .filter(booking_attendees::Column::Email.eq(was_email))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }

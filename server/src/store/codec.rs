@@ -1,6 +1,9 @@
-//! Conversions between stored columns and domain values: unix milliseconds and JSON text.
+//! Conversions between stored columns and domain values: unix milliseconds and JSON
+//! text, and LIKE patterns that search for text a user gave.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{ColumnTrait, sea_query::IntoColumnRef};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{Result, StoreError};
@@ -52,4 +55,22 @@ pub fn tz(name: &str) -> Result<chrono_tz::Tz> {
         what: "time zone",
         detail: name.to_string(),
     })
+}
+
+/// A LIKE pattern whose `\` escapes the wildcards [`escape_like`] escaped.
+pub fn like(pattern: String) -> LikeExpr {
+    LikeExpr::new(pattern).escape('\\')
+}
+
+/// `%` and `_` typed by a user match themselves, not any text.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// `column` mentions `text` in any letter case (ASCII case, as SQLite's `lower` folds).
+pub fn mentions(column: impl ColumnTrait + IntoColumnRef, text: &str) -> Expr {
+    let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+    Expr::expr(Func::lower(Expr::col(column))).like(like(pattern))
 }

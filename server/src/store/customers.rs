@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
 
 use super::Result;
-use super::codec::{from_ms, to_ms, word};
+use super::codec::{escape_like, from_ms, like, to_ms, word};
 use super::entities::{customer_domains, customer_health, customers};
 use super::keyset::{Keyset, by_key_then_id};
 use crate::domain::crm::health::{Band, Tier};
@@ -317,18 +317,6 @@ where
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|(k, id)| (k.into(), id)).collect())
-}
-
-/// A LIKE pattern whose `\` escapes the wildcards [`escape_like`] escaped.
-fn like(pattern: String) -> LikeExpr {
-    LikeExpr::new(pattern).escape('\\')
-}
-
-/// `%` and `_` typed by a user match themselves, not any text.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Deletes the customer `id` in `org` with its domains, stakeholders and meeting links

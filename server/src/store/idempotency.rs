@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr, sea_query::Expr,
 };
 
 use super::Result;
-use super::codec::to_ms;
+use super::codec::{mentions, to_ms};
 use super::entities::idempotency_keys;
+use crate::domain::ids::OrgId;
 
 /// How long a key is remembered.
 pub const RETENTION: Duration = Duration::hours(24);
@@ -54,6 +55,7 @@ pub async fn claim(
         status_code: Set(None),
         response_body: Set(None),
         created_ms: Set(to_ms(now)),
+        org_id: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -96,11 +98,13 @@ async fn find(
         .await?)
 }
 
-/// Records the response of a claimed key.
+/// Records the response of a claimed key, answered for the caller's `org` (`None` for
+/// an anonymous caller), so an erasure can find the responses of its organization.
 pub async fn complete(
     db: &impl ConnectionTrait,
     scope: &str,
     key: &str,
+    org: Option<OrgId>,
     status: u16,
     body: &str,
 ) -> Result<()> {
@@ -110,6 +114,10 @@ pub async fn complete(
             Expr::value(i32::from(status)),
         )
         .col_expr(idempotency_keys::Column::ResponseBody, Expr::value(body))
+        .col_expr(
+            idempotency_keys::Column::OrgId,
+            Expr::value(org.map(|o| o.0)),
+        )
         .filter(idempotency_keys::Column::Scope.eq(scope))
         .filter(idempotency_keys::Column::Key.eq(key))
         .exec(db)
@@ -122,6 +130,56 @@ pub async fn release(db: &impl ConnectionTrait, scope: &str, key: &str) -> Resul
     idempotency_keys::Entity::delete_many()
         .filter(idempotency_keys::Column::Scope.eq(scope))
         .filter(idempotency_keys::Column::Key.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A stored response that mentions something an erasure looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// Row id.
+    pub id: i64,
+    /// The organization it was answered for; `None` for an anonymous caller.
+    pub org_id: Option<OrgId>,
+    /// The response body.
+    pub body: String,
+}
+
+/// The stored responses answered for `org`, or for anonymous callers, that mention
+/// `text` in any case. Anonymous ones may belong to any organization: the caller
+/// decides from their content.
+pub async fn responses_mentioning(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    text: &str,
+) -> Result<Vec<StoredResponse>> {
+    Ok(idempotency_keys::Entity::find()
+        .filter(
+            Condition::any()
+                .add(idempotency_keys::Column::OrgId.eq(org.0))
+                .add(idempotency_keys::Column::OrgId.is_null()),
+        )
+        .filter(mentions(idempotency_keys::Column::ResponseBody, text))
+        .order_by_asc(idempotency_keys::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|m| {
+            Some(StoredResponse {
+                id: m.id,
+                org_id: m.org_id.map(OrgId),
+                body: m.response_body?,
+            })
+        })
+        .collect())
+}
+
+/// Replaces the stored response `id`; a repeat of its request gets the new body.
+pub async fn set_response(db: &impl ConnectionTrait, id: i64, body: &str) -> Result<()> {
+    idempotency_keys::Entity::update_many()
+        .col_expr(idempotency_keys::Column::ResponseBody, Expr::value(body))
+        .filter(idempotency_keys::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())

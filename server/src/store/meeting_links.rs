@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, NotSet, QueryFilter, QueryOrder,
-    Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, NotSet, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::Result;
@@ -74,6 +74,24 @@ pub async fn replace(
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// Every booking linked to `customer`.
+pub async fn booking_ids(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    customer: CustomerId,
+) -> Result<Vec<BookingId>> {
+    let ids: Vec<i64> = meeting_links::Entity::find()
+        .select_only()
+        .column(meeting_links::Column::BookingId)
+        .distinct()
+        .filter(meeting_links::Column::OrgId.eq(org.0))
+        .filter(meeting_links::Column::CustomerId.eq(customer.0))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().map(BookingId).collect())
 }
 
 /// The links of `bookings` to `customer`, for showing how each meeting was matched.
@@ -263,4 +281,65 @@ pub async fn linked_bookings(
         out.entry(CustomerId(customer)).or_default().push(linked);
     }
     Ok(out)
+}
+
+/// Every link of `org` for attendee `email` (lower case) or naming `stakeholder`: the
+/// meeting links a person's data export shows, with their bookings.
+pub async fn of_person(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    stakeholder: StakeholderId,
+    email: &str,
+) -> Result<Vec<(BookingId, Link)>> {
+    meeting_links::Entity::find()
+        .filter(meeting_links::Column::OrgId.eq(org.0))
+        .filter(
+            Condition::any()
+                .add(meeting_links::Column::AttendeeEmail.eq(email))
+                .add(meeting_links::Column::StakeholderId.eq(stakeholder.0)),
+        )
+        .order_by_asc(meeting_links::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| Ok((BookingId(m.booking_id), to_link(m)?)))
+        .collect()
+}
+
+/// Erases a person from `org`'s links and keeps the meetings with the customer: links
+/// of attendee `email` move to `pseudonym` without a stakeholder and become manual (no
+/// address identifies the customer any more, so the link must survive relinking as a
+/// decision); other links naming `stakeholder` lose the stakeholder. Returns how many
+/// links changed.
+pub async fn pseudonymize(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    stakeholder: StakeholderId,
+    email: &str,
+    pseudonym: &str,
+) -> Result<u64> {
+    let moved = meeting_links::Entity::update_many()
+        .col_expr(meeting_links::Column::AttendeeEmail, Expr::value(pseudonym))
+        .col_expr(
+            meeting_links::Column::StakeholderId,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            meeting_links::Column::MatchedBy,
+            Expr::value(MatchedBy::Manual.as_str()),
+        )
+        .filter(meeting_links::Column::OrgId.eq(org.0))
+        .filter(meeting_links::Column::AttendeeEmail.eq(email))
+        .exec(db)
+        .await?;
+    let unnamed = meeting_links::Entity::update_many()
+        .col_expr(
+            meeting_links::Column::StakeholderId,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(meeting_links::Column::OrgId.eq(org.0))
+        .filter(meeting_links::Column::StakeholderId.eq(stakeholder.0))
+        .exec(db)
+        .await?;
+    Ok(moved.rows_affected + unnamed.rows_affected)
 }

@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod outbox;
 pub mod schedules;
+pub mod scheduling_links;
 pub mod stakeholders;
 pub mod users;
 pub mod webhook_deliveries;

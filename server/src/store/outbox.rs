@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::Result;
-use super::codec::{from_json, from_ms, to_json, to_ms};
+use super::codec::{from_json, from_ms, mentions, to_json, to_ms};
 use super::entities::outbox_events;
 use crate::domain::ids::OrgId;
 
@@ -119,4 +119,38 @@ pub async fn undispatched(db: &impl ConnectionTrait) -> Result<u64> {
         .filter(outbox_events::Column::DispatchedMs.is_null())
         .count(db)
         .await?)
+}
+
+/// The payloads (JSON text) of `org`'s events that mention `text` in any case, by id:
+/// stored copies of personal data an erasure must rewrite.
+pub async fn payloads_mentioning(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    text: &str,
+) -> Result<Vec<(i64, String)>> {
+    Ok(outbox_events::Entity::find()
+        .select_only()
+        .columns([outbox_events::Column::Id, outbox_events::Column::Payload])
+        .filter(outbox_events::Column::OrgId.eq(org.0))
+        .filter(mentions(outbox_events::Column::Payload, text))
+        .order_by_asc(outbox_events::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Replaces the payload (JSON text) of event `id` of `org`.
+pub async fn set_payload(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    id: i64,
+    payload: &str,
+) -> Result<()> {
+    outbox_events::Entity::update_many()
+        .col_expr(outbox_events::Column::Payload, Expr::value(payload))
+        .filter(outbox_events::Column::Id.eq(id))
+        .filter(outbox_events::Column::OrgId.eq(org.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -111,6 +111,19 @@ pub async fn counts(
         .collect())
 }
 
+/// Every stakeholder of `org`, oldest first: what a name typed in a chat command is
+/// matched against.
+pub async fn all(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<Stakeholder>> {
+    stakeholders::Entity::find()
+        .filter(stakeholders::Column::OrgId.eq(org.0))
+        .order_by_asc(stakeholders::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_stakeholder)
+        .collect()
+}
+
 /// Deletes the stakeholder `id` in `org`; their meeting links stay with the customer.
 pub async fn delete(db: &impl ConnectionTrait, org: OrgId, id: StakeholderId) -> Result<bool> {
     let deleted = stakeholders::Entity::delete_many()

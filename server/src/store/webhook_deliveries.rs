@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::Result;
-use super::codec::{from_ms, to_ms, word};
+use super::codec::{from_ms, mentions, to_ms, word};
 use super::entities::{webhook_attempts, webhook_deliveries, webhooks};
 use super::keyset::{self, Keyset};
 use crate::domain::ids::OrgId;
@@ -425,4 +425,36 @@ pub async fn backlog(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(u
         .count(db)
         .await?;
     Ok((due, scheduled, dead))
+}
+
+/// The bodies of `org`'s deliveries that mention `text` in any case, by id: stored
+/// copies of personal data an erasure must rewrite.
+pub async fn bodies_mentioning(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    text: &str,
+) -> Result<Vec<(i64, String)>> {
+    Ok(webhook_deliveries::Entity::find()
+        .select_only()
+        .columns([
+            webhook_deliveries::Column::Id,
+            webhook_deliveries::Column::Body,
+        ])
+        .filter(webhook_deliveries::Column::OrgId.eq(org.0))
+        .filter(mentions(webhook_deliveries::Column::Body, text))
+        .order_by_asc(webhook_deliveries::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Replaces the body of delivery `id` of `org`; a retry sends the new body.
+pub async fn set_body(db: &impl ConnectionTrait, org: OrgId, id: i64, body: &str) -> Result<()> {
+    webhook_deliveries::Entity::update_many()
+        .col_expr(webhook_deliveries::Column::Body, Expr::value(body))
+        .filter(webhook_deliveries::Column::Id.eq(id))
+        .filter(webhook_deliveries::Column::OrgId.eq(org.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use chrono_tz::Europe::Berlin;
 use convene::domain::ids::OrgId;
 use convene_tests::{next, on_both_databases};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{assert_page_params_are_checked, booking, utc, walk};
 
@@ -188,6 +188,8 @@ on_both_databases! {
         let page1 = app.get("/v2/bookings?take=2").await;
         let first: Vec<&str> = page1.data().as_array().unwrap().iter().map(|b| b["uid"].as_str().unwrap()).collect();
         assert_eq!(first, [uids[0].as_str(), uids[1].as_str()]);
+        let slugs: Vec<&Value> = page1.data().as_array().unwrap().iter().map(|b| &b["eventType"]["slug"]).collect();
+        assert_eq!(slugs, [&json!("30min"), &json!("30min")], "every booking of a page names its event type");
         assert_eq!(page1.body["pagination"]["hasNextPage"], true, "`take` is Cal.com's name for `limit`");
         assert_eq!(page1.body["pagination"]["hasMore"], true);
         let cursor = page1.body["pagination"]["nextCursor"].as_str().unwrap();

@@ -9,11 +9,12 @@ use super::error::{GqlError, GqlResult};
 use super::loaders::{EngagementOf, HealthOf, Loaders, StakeholdersOf};
 use super::page::{Page, page_request};
 use super::scalars::UtcTime;
-use super::{app, caller, field_id, lookup_id, to_id};
+use super::scheduling_links::{SchedulingLink, links_page};
+use super::{app, caller, field_id, lookup_id, public_url, to_id};
 use crate::api::ErrorCode;
 use crate::app::customers::{self, CustomerQuery as AppCustomerQuery, Meeting as AppMeeting};
 use crate::app::page::Page as AppPage;
-use crate::app::{AppError, engagement};
+use crate::app::{AppError, engagement, scheduling_links};
 use crate::domain::crm::assessment::Assessment;
 use crate::domain::crm::engagement::Engagement as DomainEngagement;
 use crate::domain::crm::health::{Band, Weights};
@@ -160,6 +161,19 @@ impl Customer {
     /// How engaged the account is and how healthy, with the components of the score.
     async fn health(&self, ctx: &Context<'_>) -> GqlResult<CustomerHealth> {
         Ok(self.assessment(ctx).await?.into())
+    }
+
+    /// Scheduling links made for this customer, newest first.
+    async fn scheduling_links(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `nextCursor` of the previous page.")] cursor: Option<String>,
+        #[graphql(desc = "Page size, 1–250 (default 50).")] limit: Option<i32>,
+    ) -> GqlResult<Page<SchedulingLink>> {
+        let customer = Some(customer_id(self)?);
+        let request = page_request(cursor, limit);
+        let page = scheduling_links::list(app(ctx)?, caller(ctx)?, customer, request).await?;
+        Ok(links_page(page, &public_url(ctx)?))
     }
 
     /// The start of the last meeting held with this customer.

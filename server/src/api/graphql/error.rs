@@ -1,8 +1,8 @@
 //! The one mapping of use-case errors to GraphQL errors.
 //!
 //! Every error a resolver returns carries `extensions.code` with the same code the REST
-//! API answers (`VALIDATION_ERROR`, `NOT_FOUND`, `CONFLICT`, `UNAUTHORIZED`, `FORBIDDEN`,
-//! `INTERNAL_ERROR`); validation errors add `extensions.details`, a list of
+//! API answers (`VALIDATION_ERROR`, `NOT_FOUND`, `CONFLICT`, `GONE`, `UNAUTHORIZED`,
+//! `FORBIDDEN`, `INTERNAL_ERROR`); validation errors add `extensions.details`, a list of
 //! `{field, message}`. Internal errors are logged and answered as "internal error".
 //! The mapping goes through [`ApiError`], so REST and GraphQL cannot disagree.
 
@@ -120,6 +120,7 @@ mod tests {
         let cases = [
             (AppError::NotFound("no".into()), "NOT_FOUND"),
             (AppError::Conflict("taken".into()), "CONFLICT"),
+            (AppError::Gone("used".into()), "GONE"),
             (AppError::Unauthorized("key".into()), "UNAUTHORIZED"),
             (AppError::Forbidden("host only".into()), "FORBIDDEN"),
         ];

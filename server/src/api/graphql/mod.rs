@@ -13,6 +13,7 @@
 //! (`UPDATE_SCHEMA=1 cargo test -p convene api::graphql` rewrites it).
 
 mod bookings;
+mod chat;
 mod customers;
 mod error;
 mod event_types;
@@ -20,8 +21,10 @@ mod loaders;
 mod me;
 mod notifications;
 mod page;
+mod personal_data;
 mod scalars;
 mod schedules;
+mod scheduling_links;
 mod slots;
 mod webhooks;
 
@@ -37,11 +40,13 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use self::error::{GqlError, GqlResult};
+use crate::api::public_url::PublicUrl;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::auth::Caller;
 use crate::app::{App, AppError};
 
-/// Every query: the caller, event types, schedules, slots, bookings, webhooks, notices.
+/// Every query: the caller, event types, schedules, slots, bookings, webhooks, notices,
+/// customers, scheduling links and personal-data exports.
 #[derive(MergedObject, Default)]
 pub struct Query(
     me::MeQuery,
@@ -52,9 +57,12 @@ pub struct Query(
     webhooks::WebhookQuery,
     notifications::NotificationQuery,
     customers::CustomerQuery,
+    scheduling_links::SchedulingLinkQuery,
+    personal_data::PersonalDataQuery,
 );
 
-/// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices.
+/// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
+/// customers, scheduling links, erasures and chat commands.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     event_types::EventTypeMutation,
@@ -63,6 +71,9 @@ pub struct Mutation(
     webhooks::WebhookMutation,
     notifications::NotificationMutation,
     customers::CustomerMutation,
+    scheduling_links::SchedulingLinkMutation,
+    personal_data::PersonalDataMutation,
+    chat::ChatMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -111,8 +122,11 @@ async fn execute(
     let mut response = match authenticate(&schema, &headers).await {
         Ok(caller) => {
             let mut request = request.into_inner().data(caller);
-            if let (Some(caller), Some(app)) = (caller, schema.data::<App>()) {
-                request = request.data(loaders::for_request(app.clone(), caller));
+            if let Some(app) = schema.data::<App>() {
+                request = request.data(PublicUrl::of(app, &headers));
+                if let Some(caller) = caller {
+                    request = request.data(loaders::for_request(app.clone(), caller));
+                }
             }
             schema.execute(request).await
         }
@@ -178,6 +192,14 @@ fn caller(ctx: &Context<'_>) -> GqlResult<Caller> {
             "this field needs an API key: `Authorization: Bearer cnv_…`",
         )
     })
+}
+
+/// The base of the links handed out in this request.
+fn public_url(ctx: &Context<'_>) -> GqlResult<PublicUrl> {
+    match ctx.data_opt::<PublicUrl>() {
+        Some(url) => Ok(url.clone()),
+        None => Ok(PublicUrl::of(app(ctx)?, &HeaderMap::new())),
+    }
 }
 
 /// The caller when a key was sent; `None` for an invitee.
@@ -283,6 +305,7 @@ mod tests {
                 "defaultSchedule: Schedule!",
                 "eventType(id: ID!): EventType!",
                 "eventTypes(cursor: String,limit: Int): EventTypePage!",
+                "exportStakeholderData(id: ID!): JSON!",
                 "healthWeights: HealthWeights!",
                 "me: User!",
                 "myAccounts(band: String,cursor: String,limit: Int): CustomerPage!",
@@ -290,6 +313,7 @@ mod tests {
                 "publicEventType(username: String!,slug: String!): EventType!",
                 "schedule(id: ID!): Schedule!",
                 "schedules(cursor: String,limit: Int): SchedulePage!",
+                "schedulingLinks(customerId: ID,cursor: String,limit: Int): SchedulingLinkPage!",
                 "slots(eventTypeId: ID,username: String,eventTypeSlug: String,start: String!,\
                  end: String!,timeZone: String,duration: Int,bookingUidToReschedule: String\
                  ): [SlotDay!]!",
@@ -309,19 +333,24 @@ mod tests {
                 "createCustomer(input: CustomerInput!): Customer!",
                 "createEventType(input: EventTypeInput!): EventType!",
                 "createSchedule(input: ScheduleInput!): Schedule!",
+                "createSchedulingLink(input: SchedulingLinkInput!): SchedulingLink!",
                 "createWebhook(input: WebhookInput!): Webhook!",
                 "declineBooking(uid: String!,reason: String): Booking!",
                 "deleteCustomer(id: ID!): ID!",
                 "deleteEventType(id: ID!): ID!",
                 "deleteSchedule(id: ID!): ID!",
                 "deleteWebhook(id: ID!): ID!",
+                "eraseStakeholder(id: ID!): StakeholderErasure!",
                 "linkMeeting(bookingUid: String!,customerId: ID!,stakeholderId: ID,\
                  attendeeEmail: String): [MeetingLink!]!",
+                "markAbsent(uid: String!,attendees: [PresenceInput!]!): Booking!",
                 "markNotificationRead(id: ID!): Notification!",
                 "pingWebhook(id: ID!): WebhookPing!",
                 "removeStakeholder(id: ID!): ID!",
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
+                "revokeSchedulingLink(id: ID!): SchedulingLink!",
+                "runCommand(text: String!): CommandAnswer!",
                 "setHealthWeights(input: HealthWeightsInput!): HealthWeights!",
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",
                 "updateCustomer(id: ID!,input: CustomerInput!): Customer!",

@@ -8,6 +8,7 @@ use super::customers::{Customer, Meeting};
 use super::event_types::EventType;
 use super::notifications::Notification;
 use super::schedules::Schedule;
+use super::scheduling_links::SchedulingLink;
 use super::webhooks::{Webhook, WebhookDelivery};
 use crate::app::page::{self, PageRequest};
 
@@ -20,6 +21,7 @@ use crate::app::page::{self, PageRequest};
     concrete(name = "MeetingPage", params(Meeting)),
     concrete(name = "NotificationPage", params(Notification)),
     concrete(name = "SchedulePage", params(Schedule)),
+    concrete(name = "SchedulingLinkPage", params(SchedulingLink)),
     concrete(name = "WebhookPage", params(Webhook)),
     concrete(name = "WebhookDeliveryPage", params(WebhookDelivery))
 )]

@@ -2,12 +2,15 @@
 //! One module per resource, each exporting `router()`.
 
 mod bookings;
+mod chat;
 mod event_types;
 mod extract;
 mod me;
 mod page;
 mod schedules;
+mod scheduling_links;
 mod slots;
+mod stakeholders;
 mod webhooks;
 
 use axum::http::StatusCode;
@@ -16,6 +19,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::app::App;
+
+pub(super) use bookings::booking_json;
+pub(super) use scheduling_links::link_json;
 
 /// Every `/v2` route.
 pub fn router(app: App) -> Router {
@@ -26,6 +32,9 @@ pub fn router(app: App) -> Router {
         .merge(schedules::router())
         .merge(me::router())
         .merge(webhooks::router())
+        .merge(scheduling_links::router())
+        .merge(stakeholders::router())
+        .merge(chat::router())
         .with_state(app)
 }
 

@@ -13,6 +13,7 @@ pub struct Model {
     pub status_code: Option<i32>,
     pub response_body: Option<String>,
     pub created_ms: i64,
+    pub org_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

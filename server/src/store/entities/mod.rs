@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod outbox_events;
 pub mod schedules;
+pub mod scheduling_links;
 pub mod stakeholders;
 pub mod users;
 pub mod webhook_attempts;
