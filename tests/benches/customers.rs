@@ -17,7 +17,6 @@ use chrono::Utc;
 use convene::app::customer_health;
 use convene::domain::ids::OrgId;
 use convene_tests::bench::report;
-use convene_tests::crm::gql;
 use convene_tests::{Backend, TestApp};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -125,7 +124,7 @@ async fn time_query(app: &TestApp, n: usize, query: &str, variables: Value) -> V
     let mut samples = Vec::with_capacity(n);
     for _ in 0..n {
         let started = Instant::now();
-        let data = gql(app, query, variables.clone()).await;
+        let data = app.graphql(query, variables.clone()).await;
         samples.push(started.elapsed());
         assert!(!data.is_null());
     }
@@ -160,7 +159,7 @@ async fn main() {
         );
     }
 
-    let first = gql(&app, DASHBOARD, json!({"order": "HEALTH"})).await;
+    let first = app.graphql(DASHBOARD, json!({"order": "HEALTH"})).await;
     let worst = first["customers"]["items"][0].clone();
     println!("least healthy: {} {}", worst["name"], worst["health"]);
     report(

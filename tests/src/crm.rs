@@ -3,28 +3,10 @@
 
 use chrono::{NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Berlin;
-use reqwest::Method;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::{Answer, DEMO_KEY, TestApp, next};
-
-/// A GraphQL request with `key`, answered as is.
-pub async fn gql_as(app: &TestApp, key: &str, query: &str, variables: Value) -> Answer {
-    let body = json!({ "query": query, "variables": variables });
-    app.send(
-        app.request(Method::POST, "/graphql", Some(body))
-            .bearer_auth(key),
-    )
-    .await
-}
-
-/// As the demo host; fails the test on any GraphQL error.
-pub async fn gql(app: &TestApp, query: &str, variables: Value) -> Value {
-    let answer = gql_as(app, DEMO_KEY, query, variables).await;
-    assert!(answer.body.get("errors").is_none(), "{:#}", answer.body);
-    answer.body["data"].clone()
-}
+use crate::{Answer, TestApp, next};
 
 /// The first error's code and the fields it names.
 pub fn refusal(answer: &Answer) -> (String, Vec<String>) {
@@ -50,14 +32,14 @@ pub fn refusal(answer: &Answer) -> (String, Vec<String>) {
 pub async fn create_customer(app: &TestApp, input: Value) -> Value {
     const CREATE: &str =
         "mutation($input: CustomerInput!) { createCustomer(input: $input) { id } }";
-    gql(app, CREATE, json!({ "input": input })).await["createCustomer"]["id"].clone()
+    app.graphql(CREATE, json!({ "input": input })).await["createCustomer"]["id"].clone()
 }
 
 /// Adds stakeholder `name` <`email`> to customer `customer`; their id.
 pub async fn add_stakeholder(app: &TestApp, customer: &Value, name: &str, email: &str) -> Value {
     const ADD: &str = "mutation($c: ID!, $input: StakeholderInput!) { addStakeholder(customerId: $c, input: $input) { id } }";
     let input = json!({"c": customer, "input": {"name": name, "email": email}});
-    gql(app, ADD, input).await["addStakeholder"]["id"].clone()
+    app.graphql(ADD, input).await["addStakeholder"]["id"].clone()
 }
 
 /// Books the demo 30-minute type on the next Tuesday at Berlin `hhmm` for `email`; its uid.

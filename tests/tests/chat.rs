@@ -36,18 +36,6 @@ async fn run_command_as(app: &TestApp, key: &str, text: &str) -> Value {
     app.send(request).await.body
 }
 
-async fn gql(app: &TestApp, query: &str, variables: Value) -> Value {
-    let body = json!({ "query": query, "variables": variables });
-    let answer = app
-        .send(
-            app.request(Method::POST, "/graphql", Some(body))
-                .bearer_auth(DEMO_KEY),
-        )
-        .await;
-    assert!(answer.body.get("errors").is_none(), "{:#}", answer.body);
-    answer.body["data"].clone()
-}
-
 /// Tomorrow in the demo host's zone.
 fn tomorrow() -> NaiveDate {
     Utc::now().with_timezone(&Berlin).date_naive() + Duration::days(1)
@@ -117,27 +105,26 @@ const ADD: &str = "mutation($c: ID!, $input: StakeholderInput!) { addStakeholder
 
 /// Acme (acme.com) with Jane Doe and Bob Smith, Globex (globex.com) with Jane Roe.
 async fn customers(app: &TestApp) -> (Value, Value) {
-    let acme = gql(
-        app,
-        CREATE,
-        json!({"input": {"name": "Acme, Inc.", "domains": ["acme.com"], "tier": "smb"}}),
-    )
-    .await["createCustomer"]["id"]
+    let acme = app
+        .graphql(
+            CREATE,
+            json!({"input": {"name": "Acme, Inc.", "domains": ["acme.com"], "tier": "smb"}}),
+        )
+        .await["createCustomer"]["id"]
         .clone();
-    let globex = gql(
-        app,
-        CREATE,
-        json!({"input": {"name": "Globex Corporation", "domains": ["globex.com"]}}),
-    )
-    .await["createCustomer"]["id"]
+    let globex = app
+        .graphql(
+            CREATE,
+            json!({"input": {"name": "Globex Corporation", "domains": ["globex.com"]}}),
+        )
+        .await["createCustomer"]["id"]
         .clone();
     for (customer, name, email) in [
         (&acme, "Jane Doe", "jane@acme.com"),
         (&acme, "Bob Smith", "bob@acme.com"),
         (&globex, "Jane Roe", "jane.roe@globex.com"),
     ] {
-        gql(
-            app,
+        app.graphql(
             ADD,
             json!({"c": customer, "input": {"name": name, "email": email}}),
         )
@@ -256,7 +243,7 @@ on_both_databases! {
         let names: Vec<&str> = data["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["recency", "frequency", "cancellations", "no_shows", "coverage"]);
         let score = data["score"].as_i64().unwrap();
-        let expected = gql(&app, "query($id: ID!) { customer(id: $id) { health { score band } } }", json!({"id": acme})).await;
+        let expected = app.graphql("query($id: ID!) { customer(id: $id) { health { score band } } }", json!({"id": acme})).await;
         assert_eq!((json!(score), &data["band"]), (expected["customer"]["health"]["score"].clone(), &expected["customer"]["health"]["band"]), "the same health as the dashboard's");
         let reply = health["reply"].as_str().unwrap();
         assert!(reply.starts_with(&format!("Acme, Inc. is critical: health {score}/100, no trend yet")), "{reply}");

@@ -2,7 +2,7 @@
 //! customers and stakeholders, bookings linked to them by email and by domain (never by
 //! a free-mail domain), relinking when domains change, and tenants kept apart.
 
-use convene_tests::crm::{book, gql, gql_as, move_into_past, refusal};
+use convene_tests::crm::{book, move_into_past, refusal};
 use convene_tests::{DEMO_KEY, TestApp, on_both_databases};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -13,7 +13,7 @@ const MEETINGS: &str = "query($id: ID!) { customer(id: $id) { meetings { items {
 
 /// The meetings of customer `id`: uid → [(attendee, matchedBy, has stakeholder)].
 async fn meetings(app: &TestApp, id: &Value) -> Vec<(String, Vec<(String, String, bool)>)> {
-    let data = gql(app, MEETINGS, json!({"id": id})).await;
+    let data = app.graphql(MEETINGS, json!({"id": id})).await;
     let mut out: Vec<_> = data["customer"]["meetings"]["items"]
         .as_array()
         .unwrap()
@@ -53,19 +53,19 @@ on_both_databases! {
             move_into_past(&app, uid, days_ago).await;
         }
 
-        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"], "tier": "smb"}})).await;
+        let acme = app.graphql(CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"], "tier": "smb"}})).await;
         let id = acme["createCustomer"]["id"].clone();
         for (name, email) in [("Jane", "jane@acme.com"), ("Bob", "bob@acme.com")] {
-            gql(&app, ADD, json!({"c": id, "input": {"name": name, "email": email}})).await;
+            app.graphql(ADD, json!({"c": id, "input": {"name": name, "email": email}})).await;
         }
-        let data = gql(&app, "query($id: ID!) { customer(id: $id) { health { score band trend previousScore components { name weight score detail } engagement { meetings30d meetings90d lastMeeting nextMeeting cancellationRate noShowRate rescheduleRate stakeholderCoverage } } } }", json!({"id": id})).await;
+        let data = app.graphql("query($id: ID!) { customer(id: $id) { health { score band trend previousScore components { name weight score detail } engagement { meetings30d meetings90d lastMeeting nextMeeting cancellationRate noShowRate rescheduleRate stakeholderCoverage } } } }", json!({"id": id})).await;
         let health = &data["customer"]["health"];
         let e = &health["engagement"];
         assert_eq!((e["meetings30d"].as_i64(), e["meetings90d"].as_i64()), (Some(1), Some(3)), "{e:#}");
         assert_eq!(e["cancellationRate"], 0.25, "one invitee cancellation among four scheduled");
         assert_eq!((e["noShowRate"].as_f64(), e["stakeholderCoverage"].as_f64()), (Some(0.0), Some(0.5)));
         assert!(e["lastMeeting"].is_string() && e["nextMeeting"].is_string(), "{e:#}");
-        let next = gql(&app, MEETINGS, json!({"id": id})).await;
+        let next = app.graphql(MEETINGS, json!({"id": id})).await;
         assert!(next["customer"]["meetings"]["items"].as_array().unwrap().iter().any(|m| m["uid"] == upcoming.as_str()));
         let scores: Vec<(String, i64)> = health["components"]
             .as_array()
@@ -82,13 +82,13 @@ on_both_databases! {
         // An organization that only cares about coverage says so, and every score follows.
         const SET: &str = "mutation($w: HealthWeightsInput!) { setHealthWeights(input: $w) { recency coverage } }";
         let only_coverage = json!({"recency": 0, "frequency": 0, "cancellations": 0, "noShows": 0, "coverage": 5});
-        gql(&app, SET, json!({"w": only_coverage})).await;
-        assert_eq!(gql(&app, "{ healthWeights { recency frequency cancellations noShows coverage } }", json!({})).await["healthWeights"], only_coverage);
-        let data = gql(&app, "query($id: ID!) { customer(id: $id) { health { score band } } }", json!({"id": id})).await;
+        app.graphql(SET, json!({"w": only_coverage})).await;
+        assert_eq!(app.graphql("{ healthWeights { recency frequency cancellations noShows coverage } }", json!({})).await["healthWeights"], only_coverage);
+        let data = app.graphql("query($id: ID!) { customer(id: $id) { health { score band } } }", json!({"id": id})).await;
         assert_eq!(data["customer"]["health"], json!({"score": 50, "band": "at_risk"}));
-        let zero = gql_as(&app, DEMO_KEY, SET, json!({"w": {"recency": 0, "frequency": 0, "cancellations": 0, "noShows": 0, "coverage": 0}})).await;
+        let zero = app.graphql_as(DEMO_KEY, SET, json!({"w": {"recency": 0, "frequency": 0, "cancellations": 0, "noShows": 0, "coverage": 0}})).await;
         assert_eq!(refusal(&zero), ("VALIDATION_ERROR".to_string(), vec!["weights".to_string()]));
-        let negative = gql_as(&app, DEMO_KEY, SET, json!({"w": {"recency": -1, "frequency": 0, "cancellations": 0, "noShows": 2000, "coverage": 1}})).await;
+        let negative = app.graphql_as(DEMO_KEY, SET, json!({"w": {"recency": -1, "frequency": 0, "cancellations": 0, "noShows": 2000, "coverage": 1}})).await;
         let (code, mut fields) = refusal(&negative);
         fields.sort();
         assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["recency".to_string()]), "the sign is checked before the size");
@@ -96,11 +96,11 @@ on_both_databases! {
 
 
     async fn bookings_link_by_stakeholder_email_then_domain_never_free_mail(app: TestApp) {
-        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["https://www.Acme.com/about", "acme.io"], "tier": "enterprise"}})).await;
+        let acme = app.graphql(CREATE, json!({"input": {"name": "Acme", "domains": ["https://www.Acme.com/about", "acme.io"], "tier": "enterprise"}})).await;
         let acme = &acme["createCustomer"];
         assert_eq!(acme["domains"], json!(["acme.com", "acme.io"]), "domains are normalized");
         assert_eq!((acme["tier"].as_str(), acme["lifecycleStage"].as_str()), (Some("enterprise"), Some("active")));
-        let jane = gql(&app, ADD, json!({"c": acme["id"], "input": {"name": "Jane Doe", "email": "Jane@Acme.com", "role": "champion"}})).await;
+        let jane = app.graphql(ADD, json!({"c": acme["id"], "input": {"name": "Jane Doe", "email": "Jane@Acme.com", "role": "champion"}})).await;
         assert_eq!(jane["addStakeholder"]["email"], "jane@acme.com");
 
         let by_email = book(&app, "09:00", "jane@acme.com").await;
@@ -116,7 +116,7 @@ on_both_databases! {
         assert_eq!(meetings(&app, &acme["id"]).await, expected);
 
         // A second customer claiming globex.com picks up the booking made before it existed.
-        let globex = gql(&app, CREATE, json!({"input": {"name": "Globex", "domains": ["globex.com"]}})).await;
+        let globex = app.graphql(CREATE, json!({"input": {"name": "Globex", "domains": ["globex.com"]}})).await;
         let globex_id = globex["createCustomer"]["id"].clone();
         assert_eq!(
             meetings(&app, &globex_id).await,
@@ -124,7 +124,7 @@ on_both_databases! {
         );
 
         // Moving acme.com away from Acme relinks its domain booking; the stakeholder's stays.
-        let moved = gql(&app, "mutation($id: ID!) { updateCustomer(id: $id, input: {domains: [\"acme.io\"]}) { domains } }", json!({"id": acme["id"]})).await;
+        let moved = app.graphql("mutation($id: ID!) { updateCustomer(id: $id, input: {domains: [\"acme.io\"]}) { domains } }", json!({"id": acme["id"]})).await;
         assert_eq!(moved["updateCustomer"]["domains"], json!(["acme.io"]));
         assert_eq!(
             meetings(&app, &acme["id"]).await,
@@ -136,39 +136,39 @@ on_both_databases! {
     async fn meetings_are_counted_by_the_kind_their_event_type_is(app: TestApp) {
         const SET: &str = "mutation($e: ID!, $c: String) { setMeetingCategory(eventTypeId: $e, category: $c) }";
         let thirty = app.event_type_id("30min").await;
-        assert_eq!(gql(&app, SET, json!({"e": thirty.to_string(), "c": "qbr"})).await["setMeetingCategory"], "qbr");
+        assert_eq!(app.graphql(SET, json!({"e": thirty.to_string(), "c": "qbr"})).await["setMeetingCategory"], "qbr");
         for (time, days_ago) in [("09:00", 5), ("10:00", 12)] {
             let uid = book(&app, time, "jane@acme.com").await;
             move_into_past(&app, &uid, days_ago).await;
         }
-        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
+        let acme = app.graphql(CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
         const Q: &str = "query($id: ID!) { customer(id: $id) { meetings { items { category } } health { engagement { byCategory { category count } } } } }";
-        let data = gql(&app, Q, json!({"id": acme})).await;
+        let data = app.graphql(Q, json!({"id": acme})).await;
         assert_eq!(data["customer"]["health"]["engagement"]["byCategory"], json!([{"category": "qbr", "count": 2}]));
         assert_eq!(data["customer"]["meetings"]["items"], json!([{"category": "qbr"}, {"category": "qbr"}]));
 
-        assert_eq!(gql(&app, SET, json!({"e": thirty.to_string(), "c": null})).await["setMeetingCategory"], Value::Null);
-        let data = gql(&app, Q, json!({"id": acme})).await;
+        assert_eq!(app.graphql(SET, json!({"e": thirty.to_string(), "c": null})).await["setMeetingCategory"], Value::Null);
+        let data = app.graphql(Q, json!({"id": acme})).await;
         assert_eq!(data["customer"]["health"]["engagement"]["byCategory"], json!([{"category": "uncategorized", "count": 2}]));
 
-        let wrong = gql_as(&app, DEMO_KEY, SET, json!({"e": "999999", "c": "party"})).await;
+        let wrong = app.graphql_as(DEMO_KEY, SET, json!({"e": "999999", "c": "party"})).await;
         let (code, mut fields) = refusal(&wrong);
         fields.sort();
         assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["category".to_string(), "eventTypeId".to_string()]));
     }
 
     async fn a_manual_link_wins_and_survives_relinking(app: TestApp) {
-        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
-        let globex = gql(&app, CREATE, json!({"input": {"name": "Globex", "domains": ["globex.com"]}})).await["createCustomer"]["id"].clone();
+        let acme = app.graphql(CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
+        let globex = app.graphql(CREATE, json!({"input": {"name": "Globex", "domains": ["globex.com"]}})).await["createCustomer"]["id"].clone();
         let private = book(&app, "09:00", "jane.doe@gmail.com").await;
         let consultant = book(&app, "10:00", "bob@acme.com").await;
         const LINK: &str = "mutation($b: String!, $c: ID!) { linkMeeting(bookingUid: $b, customerId: $c) { attendeeEmail matchedBy } }";
 
         // A free-mail booking nothing matched, linked by hand.
-        let linked = gql(&app, LINK, json!({"b": private, "c": globex})).await;
+        let linked = app.graphql(LINK, json!({"b": private, "c": globex})).await;
         assert_eq!(linked["linkMeeting"], json!([{"attendeeEmail": "jane.doe@gmail.com", "matchedBy": "manual"}]));
         // An automatic domain match overridden: bob works for Globex, whatever his address.
-        gql(&app, LINK, json!({"b": consultant, "c": globex})).await;
+        app.graphql(LINK, json!({"b": consultant, "c": globex})).await;
         assert!(meetings(&app, &acme).await.is_empty(), "the manual link replaced Acme's");
         let manual = |uid: &str, email: &str| (uid.to_string(), vec![(email.to_string(), "manual".to_string(), false)]);
         let mut expected = vec![manual(&private, "jane.doe@gmail.com"), manual(&consultant, "bob@acme.com")];
@@ -176,39 +176,39 @@ on_both_databases! {
         assert_eq!(meetings(&app, &globex).await, expected);
 
         // Relinking acme.com's bookings (a domain change) keeps the CSM's decision.
-        gql(&app, "mutation($id: ID!) { updateCustomer(id: $id, input: {domains: [\"acme.com\", \"acme.io\"]}) { id } }", json!({"id": acme})).await;
+        app.graphql("mutation($id: ID!) { updateCustomer(id: $id, input: {domains: [\"acme.com\", \"acme.io\"]}) { id } }", json!({"id": acme})).await;
         assert_eq!(meetings(&app, &globex).await, expected);
         assert!(meetings(&app, &acme).await.is_empty());
 
         // Wrong references are named.
-        let wrong = gql_as(&app, DEMO_KEY, "mutation($b: String!, $c: ID!) { linkMeeting(bookingUid: $b, customerId: $c, attendeeEmail: \"x@y.com\", stakeholderId: \"999\") { matchedBy } }", json!({"b": private, "c": "424242"})).await;
+        let wrong = app.graphql_as(DEMO_KEY, "mutation($b: String!, $c: ID!) { linkMeeting(bookingUid: $b, customerId: $c, attendeeEmail: \"x@y.com\", stakeholderId: \"999\") { matchedBy } }", json!({"b": private, "c": "424242"})).await;
         let (code, mut fields) = refusal(&wrong);
         fields.sort();
         assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["attendeeEmail".to_string(), "customerId".to_string(), "stakeholderId".to_string()]));
-        let missing = gql_as(&app, DEMO_KEY, LINK, json!({"b": "nope", "c": globex})).await;
+        let missing = app.graphql_as(DEMO_KEY, LINK, json!({"b": "nope", "c": globex})).await;
         assert_eq!(refusal(&missing).0, "NOT_FOUND");
     }
 
     async fn bad_input_names_the_field(app: TestApp) {
-        let answer = gql_as(&app, DEMO_KEY, CREATE, json!({"input": {"name": " ", "domains": ["gmail.com", "not a domain"], "tier": "gold", "arrCents": -1, "lifecycleStage": "dead"}})).await;
+        let answer = app.graphql_as(DEMO_KEY, CREATE, json!({"input": {"name": " ", "domains": ["gmail.com", "not a domain"], "tier": "gold", "arrCents": -1, "lifecycleStage": "dead"}})).await;
         let (code, mut fields) = refusal(&answer);
         fields.sort();
         assert_eq!(code, "VALIDATION_ERROR", "{:#}", answer.body);
         assert_eq!(fields, ["arrCents", "domains[0]", "domains[1]", "lifecycleStage", "name", "tier"]);
-        let missing = gql_as(&app, DEMO_KEY, CREATE, json!({"input": {"domains": ["acme.com"]}})).await;
+        let missing = app.graphql_as(DEMO_KEY, CREATE, json!({"input": {"domains": ["acme.com"]}})).await;
         assert_eq!(refusal(&missing), ("VALIDATION_ERROR".to_string(), vec!["name".to_string()]));
 
-        let acme = gql(&app, CREATE, json!({"input": {"name": "Acme"}})).await;
+        let acme = app.graphql(CREATE, json!({"input": {"name": "Acme"}})).await;
         let id = acme["createCustomer"]["id"].clone();
-        let first = gql_as(&app, DEMO_KEY, ADD, json!({"c": id, "input": {"name": "A", "email": "a@acme.com"}})).await;
+        let first = app.graphql_as(DEMO_KEY, ADD, json!({"c": id, "input": {"name": "A", "email": "a@acme.com"}})).await;
         assert!(first.body.get("errors").is_none(), "{:#}", first.body);
-        let taken = gql_as(&app, DEMO_KEY, ADD, json!({"c": id, "input": {"name": "B", "email": "A@acme.com", "role": "boss"}})).await;
+        let taken = app.graphql_as(DEMO_KEY, ADD, json!({"c": id, "input": {"name": "B", "email": "A@acme.com", "role": "boss"}})).await;
         let (code, mut fields) = refusal(&taken);
         fields.sort();
         assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["role".to_string()]), "the role is checked first");
-        let taken = gql_as(&app, DEMO_KEY, ADD, json!({"c": id, "input": {"name": "B", "email": "A@acme.com"}})).await;
+        let taken = app.graphql_as(DEMO_KEY, ADD, json!({"c": id, "input": {"name": "B", "email": "A@acme.com"}})).await;
         assert_eq!(refusal(&taken), ("VALIDATION_ERROR".to_string(), vec!["email".to_string()]));
-        let unknown_owner = gql_as(&app, DEMO_KEY, CREATE, json!({"input": {"name": "X", "ownerId": "999999"}})).await;
+        let unknown_owner = app.graphql_as(DEMO_KEY, CREATE, json!({"input": {"name": "X", "ownerId": "999999"}})).await;
         assert_eq!(refusal(&unknown_owner), ("VALIDATION_ERROR".to_string(), vec!["ownerId".to_string()]));
     }
 
@@ -217,35 +217,35 @@ on_both_databases! {
         for (name, tier, owned) in [("Acme", "enterprise", true), ("Acme Labs", "smb", false), ("Globex", "enterprise", true), ("Initech", "smb", true)] {
             let owner = if owned { json!(me.to_string()) } else { Value::Null };
             let domains = if name == "Acme" { json!(["acme.com"]) } else { json!([]) };
-            gql(&app, CREATE, json!({"input": {"name": name, "tier": tier, "ownerId": owner, "domains": domains}})).await;
+            app.graphql(CREATE, json!({"input": {"name": name, "tier": tier, "ownerId": owner, "domains": domains}})).await;
         }
         let names = |data: &Value, field: &str| -> Vec<String> {
             data[field]["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
         };
-        let search = gql(&app, "{ customers(search: \"ACME\") { items { name } hasMore } }", json!({})).await;
+        let search = app.graphql("{ customers(search: \"ACME\") { items { name } hasMore } }", json!({})).await;
         assert_eq!(names(&search, "customers"), ["Acme", "Acme Labs"]);
         for wildcard in ["ac_e", "%"] {
-            let literal = gql(&app, "query($s: String) { customers(search: $s) { items { name } } }", json!({"s": wildcard})).await;
+            let literal = app.graphql("query($s: String) { customers(search: $s) { items { name } } }", json!({"s": wildcard})).await;
             assert!(names(&literal, "customers").is_empty(), "`{wildcard}` is searched for literally");
         }
-        let tier = gql(&app, "{ customers(tier: \"enterprise\") { items { name } } }", json!({})).await;
+        let tier = app.graphql("{ customers(tier: \"enterprise\") { items { name } } }", json!({})).await;
         assert_eq!(names(&tier, "customers"), ["Acme", "Globex"]);
-        let mine = gql(&app, "{ myAccounts { items { name } } }", json!({})).await;
+        let mine = app.graphql("{ myAccounts { items { name } } }", json!({})).await;
         assert_eq!(names(&mine, "myAccounts"), ["Acme", "Globex", "Initech"]);
-        let first = gql(&app, "{ customers(limit: 3) { items { name } hasMore nextCursor } }", json!({})).await;
+        let first = app.graphql("{ customers(limit: 3) { items { name } hasMore nextCursor } }", json!({})).await;
         assert_eq!((names(&first, "customers").len(), &first["customers"]["hasMore"]), (3, &json!(true)));
-        let rest = gql(&app, "query($c: String) { customers(limit: 3, cursor: $c) { items { name } hasMore } }", json!({"c": first["customers"]["nextCursor"]})).await;
+        let rest = app.graphql("query($c: String) { customers(limit: 3, cursor: $c) { items { name } hasMore } }", json!({"c": first["customers"]["nextCursor"]})).await;
         assert_eq!((names(&rest, "customers"), &rest["customers"]["hasMore"]), (vec!["Initech".to_string()], &json!(false)));
 
         // Another organization sees none of it, and cannot reach it by id.
         let rival = app.other_org_key().await;
-        let theirs = gql_as(&app, &rival, "{ customers { items { name } } }", json!({})).await;
+        let theirs = app.graphql_as(&rival, "{ customers { items { name } } }", json!({})).await;
         assert_eq!(theirs.body["data"]["customers"]["items"], json!([]), "{:#}", theirs.body);
-        let ids = gql(&app, "{ customers(search: \"acme\") { items { id } } }", json!({})).await;
+        let ids = app.graphql("{ customers(search: \"acme\") { items { id } } }", json!({})).await;
         let acme_id = ids["customers"]["items"][0]["id"].clone();
-        let peek = gql_as(&app, &rival, "query($id: ID!) { customer(id: $id) { name } }", json!({"id": acme_id})).await;
+        let peek = app.graphql_as(&rival, "query($id: ID!) { customer(id: $id) { name } }", json!({"id": acme_id})).await;
         assert_eq!(refusal(&peek).0, "NOT_FOUND", "{:#}", peek.body);
-        let edit = gql_as(&app, &rival, ADD, json!({"c": acme_id, "input": {"name": "Spy", "email": "spy@rival.example"}})).await;
+        let edit = app.graphql_as(&rival, ADD, json!({"c": acme_id, "input": {"name": "Spy", "email": "spy@rival.example"}})).await;
         assert_eq!(refusal(&edit).0, "NOT_FOUND", "{:#}", edit.body);
         let anonymous = app.send(app.request(Method::POST, "/graphql", Some(json!({"query": "{ customers { items { name } } }"})))).await;
         assert_eq!(anonymous.body["errors"][0]["extensions"]["code"], "UNAUTHORIZED", "{:#}", anonymous.body);

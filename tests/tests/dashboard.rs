@@ -2,9 +2,7 @@
 //! filtered by health and by their last meeting, scores that follow bookings at once,
 //! meetings page by page, engagement over a chosen window, and a CSM's whole book.
 
-use convene_tests::crm::{
-    add_stakeholder, book, create_customer, gql, gql_as, move_into_past, refusal,
-};
+use convene_tests::crm::{add_stakeholder, book, create_customer, move_into_past, refusal};
 use convene_tests::{DEMO_KEY, TestApp, on_both_databases};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -16,7 +14,7 @@ const LIST: &str =
 
 /// The page's customers as (name, score, band, has met).
 async fn list(app: &TestApp, vars: Value) -> (Vec<(String, i64, String, bool)>, Value) {
-    let data = gql(app, LIST, vars).await;
+    let data = app.graphql(LIST, vars).await;
     let page = &data["customers"];
     let rows = page["items"]
         .as_array()
@@ -99,32 +97,32 @@ on_both_databases! {
         }
         assert_eq!(walked, ["Gamma", "Beta", "Alpha"]);
 
-        let bad = gql_as(&app, DEMO_KEY, LIST, json!({"order": "HEALTH", "desc": false, "band": "fine", "cursor": "x"})).await;
+        let bad = app.graphql_as(DEMO_KEY, LIST, json!({"order": "HEALTH", "desc": false, "band": "fine", "cursor": "x"})).await;
         assert_eq!(refusal(&bad), ("VALIDATION_ERROR".to_string(), vec!["band".to_string(), "cursor".to_string()]));
     }
 
     async fn health_follows_bookings_and_stakeholders_at_once(app: TestApp) {
         let acme = create_customer(&app, json!({"name": "Acme", "domains": ["acme.com"]})).await;
         const HEALTH: &str = "query($id: ID!) { customer(id: $id) { nextMeeting health { score engagement { nextMeeting stakeholderCoverage } } } }";
-        let before = gql(&app, HEALTH, json!({"id": acme})).await;
+        let before = app.graphql(HEALTH, json!({"id": acme})).await;
         assert!(before["customer"]["nextMeeting"].is_null());
         assert!(before["customer"]["health"]["engagement"]["stakeholderCoverage"].is_null());
 
         let uid = book(&app, "11:00", "jane@acme.com").await;
-        let booked = gql(&app, HEALTH, json!({"id": acme})).await;
+        let booked = app.graphql(HEALTH, json!({"id": acme})).await;
         assert!(booked["customer"]["nextMeeting"].is_string(), "the new booking shows at once: {booked:#}");
 
         add_stakeholder(&app, &acme, "Jane", "jane@acme.com").await;
-        let known = gql(&app, HEALTH, json!({"id": acme})).await;
+        let known = app.graphql(HEALTH, json!({"id": acme})).await;
         assert_eq!(known["customer"]["health"]["engagement"]["stakeholderCoverage"], 0.0, "known, not yet met");
 
         let cancel = app.call_anonymous(Method::POST, &format!("/v2/bookings/{uid}/cancel"), Some(json!({}))).await;
         assert_eq!(cancel.status, 200, "{:?}", cancel.body);
-        let cancelled = gql(&app, HEALTH, json!({"id": acme})).await;
+        let cancelled = app.graphql(HEALTH, json!({"id": acme})).await;
         assert!(cancelled["customer"]["nextMeeting"].is_null(), "the cancellation shows at once: {cancelled:#}");
 
         // New weights rescore every snapshot: coverage alone gives 0 for a customer met by nobody.
-        gql(&app, "mutation { setHealthWeights(input: {recency: 0, frequency: 0, cancellations: 0, noShows: 0, coverage: 1}) { coverage } }", json!({})).await;
+        app.graphql("mutation { setHealthWeights(input: {recency: 0, frequency: 0, cancellations: 0, noShows: 0, coverage: 1}) { coverage } }", json!({})).await;
         let (rows, _) = list(&app, json!({"order": "HEALTH", "desc": false})).await;
         assert_eq!(rows, [("Acme".to_string(), 0, "critical".to_string(), false)]);
     }
@@ -143,7 +141,7 @@ on_both_databases! {
             let app = &app;
             let acme = acme.clone();
             async move {
-                let data = gql(app, PAGE, json!({"id": acme, "when": when, "limit": limit, "cursor": cursor})).await;
+                let data = app.graphql(PAGE, json!({"id": acme, "when": when, "limit": limit, "cursor": cursor})).await;
                 let m = data["customer"]["meetings"].clone();
                 let uids: Vec<String> = m["items"].as_array().unwrap().iter().map(|i| i["uid"].as_str().unwrap().to_string()).collect();
                 (uids, m["nextCursor"].clone(), m["hasMore"].as_bool().unwrap())
@@ -165,7 +163,7 @@ on_both_databases! {
         let older = book(&app, "09:30", "jane@acme.com").await;
         move_into_past(&app, &recent, 10).await;
         move_into_past(&app, &older, 50).await;
-        let me = gql(&app, "{ me { id } }", json!({})).await["me"]["id"].clone();
+        let me = app.graphql("{ me { id } }", json!({})).await["me"]["id"].clone();
         let acme = create_customer(&app, json!({"name": "Acme", "domains": ["acme.com"], "ownerId": me})).await;
         add_stakeholder(&app, &acme, "Jane", "jane@acme.com").await;
         create_customer(&app, json!({"name": "Initech", "domains": ["initech.com"], "ownerId": me})).await;
@@ -173,17 +171,17 @@ on_both_databases! {
         const WINDOWS: &str = "query($id: ID!) { customer(id: $id) {
             month: engagement(windowDays: 30) { windowDays meetingsInWindow meetings90d stakeholderCoverage }
             quarter: engagement { windowDays meetingsInWindow avgDaysBetween } } }";
-        let data = gql(&app, WINDOWS, json!({"id": acme})).await;
+        let data = app.graphql(WINDOWS, json!({"id": acme})).await;
         let (month, quarter) = (&data["customer"]["month"], &data["customer"]["quarter"]);
         assert_eq!((month["windowDays"].as_i64(), month["meetingsInWindow"].as_i64(), month["meetings90d"].as_i64()), (Some(30), Some(1), Some(2)));
         assert_eq!(month["stakeholderCoverage"], 1.0);
         assert_eq!((quarter["windowDays"].as_i64(), quarter["meetingsInWindow"].as_i64()), (Some(90), Some(2)));
         assert!((quarter["avgDaysBetween"].as_f64().unwrap() - 40.0).abs() < 0.01, "{quarter:#}");
-        let bad = gql_as(&app, DEMO_KEY, "query($id: ID!) { customer(id: $id) { engagement(windowDays: 0) { windowDays } } }", json!({"id": acme})).await;
+        let bad = app.graphql_as(DEMO_KEY, "query($id: ID!) { customer(id: $id) { engagement(windowDays: 0) { windowDays } } }", json!({"id": acme})).await;
         assert_eq!(refusal(&bad), ("VALIDATION_ERROR".to_string(), vec!["windowDays".to_string()]));
 
         const CSM: &str = "query($u: ID) { csmEngagement(userId: $u, windowDays: 30) { userId accounts healthy atRisk critical averageScore engagement { meetingsInWindow meetings90d } } }";
-        let csm = gql(&app, CSM, json!({"u": null})).await["csmEngagement"].clone();
+        let csm = app.graphql(CSM, json!({"u": null})).await["csmEngagement"].clone();
         assert_eq!((csm["userId"].clone(), csm["accounts"].as_i64()), (me, Some(2)));
         let banded: i64 = ["healthy", "atRisk", "critical"].iter().map(|b| csm[b].as_i64().unwrap()).sum();
         assert_eq!(banded, 2, "every account is in one band: {csm:#}");
@@ -191,10 +189,10 @@ on_both_databases! {
         assert_eq!((csm["engagement"]["meetingsInWindow"].as_i64(), csm["engagement"]["meetings90d"].as_i64()), (Some(1), Some(2)));
 
         let rival = app.other_org_key().await;
-        let rival_id = gql_as(&app, &rival, "{ me { id } }", json!({})).await.body["data"]["me"]["id"].clone();
-        let peek = gql_as(&app, DEMO_KEY, CSM, json!({"u": rival_id})).await;
+        let rival_id = app.graphql_as(&rival, "{ me { id } }", json!({})).await.body["data"]["me"]["id"].clone();
+        let peek = app.graphql_as(DEMO_KEY, CSM, json!({"u": rival_id})).await;
         assert_eq!(refusal(&peek).0, "NOT_FOUND", "another organization's CSM is nobody here");
-        let theirs = gql_as(&app, &rival, CSM, json!({"u": null})).await;
+        let theirs = app.graphql_as(&rival, CSM, json!({"u": null})).await;
         assert_eq!(theirs.body["data"]["csmEngagement"]["accounts"], 0, "{:#}", theirs.body);
     }
 
@@ -204,19 +202,19 @@ on_both_databases! {
         move_into_past(&app, &held, 2).await;
         let acme = create_customer(&app, json!({"name": "Acme", "domains": ["acme.com"]})).await;
         const RATES: &str = "query($id: ID!) { customer(id: $id) { lastMeeting health { engagement { meetings90d noShowRate } } } }";
-        let before = gql(&app, RATES, json!({"id": acme})).await;
+        let before = app.graphql(RATES, json!({"id": acme})).await;
         assert_eq!(before["customer"]["health"]["engagement"], json!({"meetings90d": 1, "noShowRate": 0.0}));
 
         let marked = app.post(&format!("/v2/bookings/{held}/mark-absent"), json!({"attendees": [{"email": "JANE@acme.com", "absent": true}]})).await;
         assert_eq!(marked.status, 200, "{:?}", marked.body);
         assert_eq!(marked.data()["attendees"][0]["absent"], true);
-        let after = gql(&app, RATES, json!({"id": acme})).await;
+        let after = app.graphql(RATES, json!({"id": acme})).await;
         assert_eq!(after["customer"]["health"]["engagement"], json!({"meetings90d": 0, "noShowRate": 1.0}));
         assert!(after["customer"]["lastMeeting"].is_null(), "a no-show is no meeting held");
 
-        let back = gql(&app, "mutation($uid: String!) { markAbsent(uid: $uid, attendees: [{email: \"jane@acme.com\", absent: false}]) { attendees { absent } } }", json!({"uid": held})).await;
+        let back = app.graphql("mutation($uid: String!) { markAbsent(uid: $uid, attendees: [{email: \"jane@acme.com\", absent: false}]) { attendees { absent } } }", json!({"uid": held})).await;
         assert_eq!(back["markAbsent"]["attendees"][0]["absent"], false);
-        assert_eq!(gql(&app, RATES, json!({"id": acme})).await["customer"]["health"]["engagement"]["noShowRate"], 0.0);
+        assert_eq!(app.graphql(RATES, json!({"id": acme})).await["customer"]["health"]["engagement"]["noShowRate"], 0.0);
 
         let stranger = app.post(&format!("/v2/bookings/{held}/mark-absent"), json!({"attendees": [{"email": "bob@acme.com", "absent": true}]})).await;
         assert_eq!((stranger.status.as_u16(), stranger.fields()), (422, vec!["attendees[0].email".to_string()]));

@@ -5,7 +5,7 @@
 //! the process, so this file holds a single test (each test file is its own process)
 //! that runs SQLite and then PostgreSQL, one server at a time.
 
-use convene_tests::crm::{add_stakeholder, book, create_customer, gql};
+use convene_tests::crm::{add_stakeholder, book, create_customer};
 use convene_tests::{Backend, TestApp};
 use serde_json::json;
 
@@ -33,7 +33,7 @@ async fn queries_so_far(app: &TestApp) -> u64 {
 /// customers it showed as well.
 async fn cost(app: &TestApp, limit: i64, scrape: u64) -> (u64, usize) {
     let before = queries_so_far(app).await;
-    let data = gql(app, DASHBOARD, json!({"limit": limit})).await;
+    let data = app.graphql(DASHBOARD, json!({"limit": limit})).await;
     let after = queries_so_far(app).await;
     let shown = data["customers"]["items"].as_array().unwrap().len();
     (after - before - scrape, shown)
@@ -66,7 +66,7 @@ async fn fixed_cost(backend: Backend) {
     let (warm_large, shown) = cost(&app, 50, scrape).await;
     assert_eq!(shown, 50);
     // New weights forget every snapshot: the next page recomputes all 60 in one batch.
-    gql(&app, "mutation { setHealthWeights(input: {recency: 1, frequency: 1, cancellations: 1, noShows: 1, coverage: 1}) { recency } }", json!({})).await;
+    app.graphql("mutation { setHealthWeights(input: {recency: 1, frequency: 1, cancellations: 1, noShows: 1, coverage: 1}) { recency } }", json!({})).await;
     let (cold_large, _) = cost(&app, 50, scrape).await;
     println!(
         "{backend:?}: dashboard queries: 5 rows {warm_small} (cold {cold_small}), 50 rows {warm_large} (cold {cold_large})"

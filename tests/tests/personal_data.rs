@@ -100,11 +100,11 @@ async fn mentioning_jane(app: &TestApp, table: &str, column: &str) -> i64 {
 async fn meeting_uids(app: &TestApp, acme: &Value) -> Vec<String> {
     let data = app
         .graphql(
-            "query($id: ID!) { customer(id: $id) { meetings { uid } } }",
+            "query($id: ID!) { customer(id: $id) { meetings { items { uid } } } }",
             json!({"id": acme}),
         )
         .await;
-    let mut uids: Vec<String> = data["customer"]["meetings"]
+    let mut uids: Vec<String> = data["customer"]["meetings"]["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -378,12 +378,12 @@ async fn erasure_leaves_meetings_anonymized_not_broken(app: TestApp) {
 
     // The meetings still count for Acme, and the booking still works.
     assert_eq!(meeting_uids(&app, &w.acme).await, before);
-    let health = app.graphql("query($id: ID!) { customer(id: $id) { meetings { links { attendeeEmail matchedBy stakeholderId } } health { engagement { nextMeeting } } } }", json!({"id": w.acme})).await;
+    let health = app.graphql("query($id: ID!) { customer(id: $id) { meetings { items { links { attendeeEmail matchedBy stakeholderId } } } health { engagement { nextMeeting } } } }", json!({"id": w.acme})).await;
     assert!(
         health["customer"]["health"]["engagement"]["nextMeeting"].is_string(),
         "{health:#}"
     );
-    let links: Vec<&Value> = health["customer"]["meetings"]
+    let links: Vec<&Value> = health["customer"]["meetings"]["items"]
         .as_array()
         .unwrap()
         .iter()

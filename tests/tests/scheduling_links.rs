@@ -138,9 +138,9 @@ on_both_databases! {
             "the customer context, as strings"
         );
         // The booking is a meeting with the customer, and the link shows its use.
-        let meetings = app.graphql("query($id: ID!) { customer(id: $id) { meetings { uid links { stakeholderId } } schedulingLinks { items { id status uses usedAt } } } }", json!({"id": acme})).await;
+        let meetings = app.graphql("query($id: ID!) { customer(id: $id) { meetings { items { uid links { stakeholderId } } } schedulingLinks { items { id status uses usedAt } } } }", json!({"id": acme})).await;
         let customer = &meetings["customer"];
-        assert_eq!(customer["meetings"], json!([{"uid": booking["uid"], "links": [{"stakeholderId": jane}]}]));
+        assert_eq!(customer["meetings"]["items"], json!([{"uid": booking["uid"], "links": [{"stakeholderId": jane}]}]));
         let used = &customer["schedulingLinks"]["items"][0];
         assert_eq!((&used["id"], &used["status"], &used["uses"]), (&created["id"], &json!("used"), &json!(1)));
         let used_at = chrono::DateTime::parse_from_rfc3339(used["usedAt"].as_str().unwrap()).unwrap();
@@ -176,16 +176,16 @@ on_both_databases! {
         let booked = book(&app, &token, "09:00", json!({"timeZone": "Europe/Berlin", "name": "Sam"})).await;
         assert_eq!(booked.status, 201, "{:#}", booked.body);
         assert_eq!((&booked.data()["attendees"][0]["name"], &booked.data()["attendees"][0]["email"]), (&json!("Sam"), &json!("sam.private@gmail.com")));
-        let meetings = app.graphql("query($id: ID!) { customer(id: $id) { meetings { uid links { attendeeEmail matchedBy stakeholderId } } } }", json!({"id": acme})).await;
+        let meetings = app.graphql("query($id: ID!) { customer(id: $id) { meetings { items { uid links { attendeeEmail matchedBy stakeholderId } } } } }", json!({"id": acme})).await;
         assert_eq!(
-            meetings["customer"]["meetings"],
+            meetings["customer"]["meetings"]["items"],
             json!([{"uid": booked.data()["uid"], "links": [{"attendeeEmail": "sam.private@gmail.com", "matchedBy": "manual", "stakeholderId": null}]}])
         );
         // Moving the meeting keeps it Acme's.
         let moved = app.call_anonymous(Method::POST, &format!("/v2/bookings/{}/reschedule", booked.data()["uid"].as_str().unwrap()), Some(json!({"start": tuesday("14:00")}))).await;
         assert_eq!(moved.status, 201, "{:#}", moved.body);
-        let meetings = app.graphql("query($id: ID!) { customer(id: $id) { meetings { uid status } } }", json!({"id": acme})).await;
-        let uids: Vec<&Value> = meetings["customer"]["meetings"].as_array().unwrap().iter().map(|m| &m["uid"]).collect();
+        let meetings = app.graphql("query($id: ID!) { customer(id: $id) { meetings { items { uid status } } } }", json!({"id": acme})).await;
+        let uids: Vec<&Value> = meetings["customer"]["meetings"]["items"].as_array().unwrap().iter().map(|m| &m["uid"]).collect();
         assert!(uids.contains(&&moved.data()["uid"]), "{meetings:#}");
         assert_eq!(link(&app, &created["id"]).await["uses"], 1, "a reschedule is no new use");
     }

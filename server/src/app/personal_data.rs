@@ -301,6 +301,8 @@ pub async fn erase(
             "stakeholder `{id}` does not exist"
         )));
     }
+    // One stakeholder fewer changes the customer's coverage.
+    store::customer_health::forget(&txn, org, &[s.customer_id]).await?;
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(
         stakeholder.id = %s.id,
