@@ -6,27 +6,7 @@ use chrono_tz::Europe::Berlin;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::{Answer, TestApp, next};
-
-/// The first error's code and the fields it names.
-pub fn refusal(answer: &Answer) -> (String, Vec<String>) {
-    let error = &answer.body["errors"][0];
-    let fields = error["extensions"]["details"]
-        .as_array()
-        .map(|d| {
-            d.iter()
-                .filter_map(|x| x["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    (
-        error["extensions"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        fields,
-    )
-}
+use crate::{TestApp, next};
 
 /// Creates a customer from `input` (GraphQL `CustomerInput`); its id.
 pub async fn create_customer(app: &TestApp, input: Value) -> Value {

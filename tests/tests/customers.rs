@@ -2,7 +2,7 @@
 //! customers and stakeholders, bookings linked to them by email and by domain (never by
 //! a free-mail domain), relinking when domains change, and tenants kept apart.
 
-use convene_tests::crm::{book, move_into_past, refusal};
+use convene_tests::crm::{book, move_into_past};
 use convene_tests::{DEMO_KEY, TestApp, on_both_databases};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -87,9 +87,9 @@ on_both_databases! {
         let data = app.graphql("query($id: ID!) { customer(id: $id) { health { score band } } }", json!({"id": id})).await;
         assert_eq!(data["customer"]["health"], json!({"score": 50, "band": "at_risk"}));
         let zero = app.graphql_as(DEMO_KEY, SET, json!({"w": {"recency": 0, "frequency": 0, "cancellations": 0, "noShows": 0, "coverage": 0}})).await;
-        assert_eq!(refusal(&zero), ("VALIDATION_ERROR".to_string(), vec!["weights".to_string()]));
+        assert_eq!(zero.graphql_refusal(), ("VALIDATION_ERROR".to_string(), vec!["weights".to_string()]));
         let negative = app.graphql_as(DEMO_KEY, SET, json!({"w": {"recency": -1, "frequency": 0, "cancellations": 0, "noShows": 2000, "coverage": 1}})).await;
-        let (code, mut fields) = refusal(&negative);
+        let (code, mut fields) = negative.graphql_refusal();
         fields.sort();
         assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["recency".to_string()]), "the sign is checked before the size");
     }
@@ -152,7 +152,7 @@ on_both_databases! {
         assert_eq!(data["customer"]["health"]["engagement"]["byCategory"], json!([{"category": "uncategorized", "count": 2}]));
 
         let wrong = app.graphql_as(DEMO_KEY, SET, json!({"e": "999999", "c": "party"})).await;
-        let (code, mut fields) = refusal(&wrong);
+        let (code, mut fields) = wrong.graphql_refusal();
         fields.sort();
         assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["category".to_string(), "eventTypeId".to_string()]));
     }
@@ -182,34 +182,34 @@ on_both_databases! {
 
         // Wrong references are named.
         let wrong = app.graphql_as(DEMO_KEY, "mutation($b: String!, $c: ID!) { linkMeeting(bookingUid: $b, customerId: $c, attendeeEmail: \"x@y.com\", stakeholderId: \"999\") { matchedBy } }", json!({"b": private, "c": "424242"})).await;
-        let (code, mut fields) = refusal(&wrong);
+        let (code, mut fields) = wrong.graphql_refusal();
         fields.sort();
         assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["attendeeEmail".to_string(), "customerId".to_string(), "stakeholderId".to_string()]));
         let missing = app.graphql_as(DEMO_KEY, LINK, json!({"b": "nope", "c": globex})).await;
-        assert_eq!(refusal(&missing).0, "NOT_FOUND");
+        assert_eq!(missing.graphql_refusal().0, "NOT_FOUND");
     }
 
     async fn bad_input_names_the_field(app: TestApp) {
         let answer = app.graphql_as(DEMO_KEY, CREATE, json!({"input": {"name": " ", "domains": ["gmail.com", "not a domain"], "tier": "gold", "arrCents": -1, "lifecycleStage": "dead"}})).await;
-        let (code, mut fields) = refusal(&answer);
+        let (code, mut fields) = answer.graphql_refusal();
         fields.sort();
         assert_eq!(code, "VALIDATION_ERROR", "{:#}", answer.body);
         assert_eq!(fields, ["arrCents", "domains[0]", "domains[1]", "lifecycleStage", "name", "tier"]);
         let missing = app.graphql_as(DEMO_KEY, CREATE, json!({"input": {"domains": ["acme.com"]}})).await;
-        assert_eq!(refusal(&missing), ("VALIDATION_ERROR".to_string(), vec!["name".to_string()]));
+        assert_eq!(missing.graphql_refusal(), ("VALIDATION_ERROR".to_string(), vec!["name".to_string()]));
 
         let acme = app.graphql(CREATE, json!({"input": {"name": "Acme"}})).await;
         let id = acme["createCustomer"]["id"].clone();
         let first = app.graphql_as(DEMO_KEY, ADD, json!({"c": id, "input": {"name": "A", "email": "a@acme.com"}})).await;
         assert!(first.body.get("errors").is_none(), "{:#}", first.body);
         let taken = app.graphql_as(DEMO_KEY, ADD, json!({"c": id, "input": {"name": "B", "email": "A@acme.com", "role": "boss"}})).await;
-        let (code, mut fields) = refusal(&taken);
+        let (code, mut fields) = taken.graphql_refusal();
         fields.sort();
         assert_eq!((code.as_str(), fields), ("VALIDATION_ERROR", vec!["role".to_string()]), "the role is checked first");
         let taken = app.graphql_as(DEMO_KEY, ADD, json!({"c": id, "input": {"name": "B", "email": "A@acme.com"}})).await;
-        assert_eq!(refusal(&taken), ("VALIDATION_ERROR".to_string(), vec!["email".to_string()]));
+        assert_eq!(taken.graphql_refusal(), ("VALIDATION_ERROR".to_string(), vec!["email".to_string()]));
         let unknown_owner = app.graphql_as(DEMO_KEY, CREATE, json!({"input": {"name": "X", "ownerId": "999999"}})).await;
-        assert_eq!(refusal(&unknown_owner), ("VALIDATION_ERROR".to_string(), vec!["ownerId".to_string()]));
+        assert_eq!(unknown_owner.graphql_refusal(), ("VALIDATION_ERROR".to_string(), vec!["ownerId".to_string()]));
     }
 
     async fn lists_filter_page_and_stay_inside_the_organization(app: TestApp) {
@@ -244,9 +244,9 @@ on_both_databases! {
         let ids = app.graphql("{ customers(search: \"acme\") { items { id } } }", json!({})).await;
         let acme_id = ids["customers"]["items"][0]["id"].clone();
         let peek = app.graphql_as(&rival, "query($id: ID!) { customer(id: $id) { name } }", json!({"id": acme_id})).await;
-        assert_eq!(refusal(&peek).0, "NOT_FOUND", "{:#}", peek.body);
+        assert_eq!(peek.graphql_refusal().0, "NOT_FOUND", "{:#}", peek.body);
         let edit = app.graphql_as(&rival, ADD, json!({"c": acme_id, "input": {"name": "Spy", "email": "spy@rival.example"}})).await;
-        assert_eq!(refusal(&edit).0, "NOT_FOUND", "{:#}", edit.body);
+        assert_eq!(edit.graphql_refusal().0, "NOT_FOUND", "{:#}", edit.body);
         let anonymous = app.send(app.request(Method::POST, "/graphql", Some(json!({"query": "{ customers { items { name } } }"})))).await;
         assert_eq!(anonymous.body["errors"][0]["extensions"]["code"], "UNAUTHORIZED", "{:#}", anonymous.body);
     }

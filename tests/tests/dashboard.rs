@@ -2,7 +2,7 @@
 //! filtered by health and by their last meeting, scores that follow bookings at once,
 //! meetings page by page, engagement over a chosen window, and a CSM's whole book.
 
-use convene_tests::crm::{add_stakeholder, book, create_customer, move_into_past, refusal};
+use convene_tests::crm::{add_stakeholder, book, create_customer, move_into_past};
 use convene_tests::{DEMO_KEY, TestApp, on_both_databases};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -98,7 +98,7 @@ on_both_databases! {
         assert_eq!(walked, ["Gamma", "Beta", "Alpha"]);
 
         let bad = app.graphql_as(DEMO_KEY, LIST, json!({"order": "HEALTH", "desc": false, "band": "fine", "cursor": "x"})).await;
-        assert_eq!(refusal(&bad), ("VALIDATION_ERROR".to_string(), vec!["band".to_string(), "cursor".to_string()]));
+        assert_eq!(bad.graphql_refusal(), ("VALIDATION_ERROR".to_string(), vec!["band".to_string(), "cursor".to_string()]));
     }
 
     async fn health_follows_bookings_and_stakeholders_at_once(app: TestApp) {
@@ -178,7 +178,7 @@ on_both_databases! {
         assert_eq!((quarter["windowDays"].as_i64(), quarter["meetingsInWindow"].as_i64()), (Some(90), Some(2)));
         assert!((quarter["avgDaysBetween"].as_f64().unwrap() - 40.0).abs() < 0.01, "{quarter:#}");
         let bad = app.graphql_as(DEMO_KEY, "query($id: ID!) { customer(id: $id) { engagement(windowDays: 0) { windowDays } } }", json!({"id": acme})).await;
-        assert_eq!(refusal(&bad), ("VALIDATION_ERROR".to_string(), vec!["windowDays".to_string()]));
+        assert_eq!(bad.graphql_refusal(), ("VALIDATION_ERROR".to_string(), vec!["windowDays".to_string()]));
 
         const CSM: &str = "query($u: ID) { csmEngagement(userId: $u, windowDays: 30) { userId accounts healthy atRisk critical averageScore engagement { meetingsInWindow meetings90d } } }";
         let csm = app.graphql(CSM, json!({"u": null})).await["csmEngagement"].clone();
@@ -191,7 +191,7 @@ on_both_databases! {
         let rival = app.other_org_key().await;
         let rival_id = app.graphql_as(&rival, "{ me { id } }", json!({})).await.body["data"]["me"]["id"].clone();
         let peek = app.graphql_as(DEMO_KEY, CSM, json!({"u": rival_id})).await;
-        assert_eq!(refusal(&peek).0, "NOT_FOUND", "another organization's CSM is nobody here");
+        assert_eq!(peek.graphql_refusal().0, "NOT_FOUND", "another organization's CSM is nobody here");
         let theirs = app.graphql_as(&rival, CSM, json!({"u": null})).await;
         assert_eq!(theirs.body["data"]["csmEngagement"]["accounts"], 0, "{:#}", theirs.body);
     }
@@ -223,5 +223,20 @@ on_both_databases! {
         let rival = app.other_org_key().await;
         let theirs = app.send(app.request(Method::POST, &format!("/v2/bookings/{held}/mark-absent"), Some(json!({"attendees": [{"email": "jane@acme.com", "absent": true}]}))).bearer_auth(&rival)).await;
         assert_eq!(theirs.status, 404);
+    }
+
+    async fn queries_beyond_the_depth_or_complexity_limits_are_refused(app: TestApp) {
+        let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }";
+        let answer = app.graphql_as(DEMO_KEY, deep, json!({})).await;
+        assert_eq!(answer.graphql_refusal().0, "INVALID_REQUEST", "{:#}", answer.body);
+        assert!(answer.body["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{:#}", answer.body);
+
+        const ROW: &str = "items { id name lastMeeting nextMeeting health { score band trend components { name score detail } } stakeholders { name email } }";
+        let fits = format!("{{ customers(limit: 250) {{ {ROW} }} }}");
+        assert!(app.graphql_as(DEMO_KEY, &fits, json!({})).await.body.get("errors").is_none(), "a full page of rich rows fits");
+        let greedy: String = (0..3).map(|i| format!("c{i}: customers(limit: 250) {{ {ROW} }} ")).collect();
+        let answer = app.graphql_as(DEMO_KEY, &format!("{{ {greedy} }}"), json!({})).await;
+        assert_eq!(answer.graphql_refusal().0, "INVALID_REQUEST", "{:#}", answer.body);
+        assert!(answer.body["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{:#}", answer.body);
     }
 }

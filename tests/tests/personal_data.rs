@@ -4,6 +4,7 @@
 
 use chrono::{NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Berlin;
+use convene_tests::crm::create_customer;
 use convene_tests::{Answer, Backend, DEMO_KEY, TestApp, next};
 use reqwest::Method;
 use sea_orm::ConnectionTrait;
@@ -35,13 +36,7 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let acme = app
-        .graphql(
-            "mutation { createCustomer(input: {name: \"Acme\", domains: [\"acme.com\"]}) { id } }",
-            json!({}),
-        )
-        .await["createCustomer"]["id"]
-        .clone();
+    let acme = create_customer(app, json!({"name": "Acme", "domains": ["acme.com"]})).await;
     let jane = app
         .graphql(
             "mutation($c: ID!) { addStakeholder(customerId: $c, input: {name: \"Jane Doe\", email: \"Jane@Acme.com\", title: \"CTO\", role: \"champion\"}) { id } }",

@@ -5,6 +5,7 @@
 
 use chrono::{NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Berlin;
+use convene_tests::crm::{add_stakeholder, create_customer};
 use convene_tests::{Answer, TestApp, next, on_both_databases};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -64,20 +65,8 @@ fn berlin() -> Value {
 
 /// Acme (acme.com) with stakeholder Jane Doe; (customer id, stakeholder id).
 async fn acme_with_jane(app: &TestApp) -> (Value, Value) {
-    let acme = app
-        .graphql(
-            "mutation { createCustomer(input: {name: \"Acme\", domains: [\"acme.com\"]}) { id } }",
-            json!({}),
-        )
-        .await["createCustomer"]["id"]
-        .clone();
-    let jane = app
-        .graphql(
-            "mutation($c: ID!) { addStakeholder(customerId: $c, input: {name: \"Jane Doe\", email: \"jane@acme.com\"}) { id } }",
-            json!({ "c": acme }),
-        )
-        .await["addStakeholder"]["id"]
-        .clone();
+    let acme = create_customer(app, json!({"name": "Acme", "domains": ["acme.com"]})).await;
+    let jane = add_stakeholder(app, &acme, "Jane Doe", "jane@acme.com").await;
     (acme, jane)
 }
 

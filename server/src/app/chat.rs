@@ -356,7 +356,7 @@ impl Directory {
             .iter()
             .flat_map(|c| c.domains.iter().map(move |d| (d.as_str(), c)))
             .collect();
-        let mut people: Vec<Person> = store::stakeholders::all(&app.db, caller.org_id)
+        let mut people: Vec<Person> = store::stakeholders::many(&app.db, caller.org_id, None)
             .await?
             .into_iter()
             .map(|s| Person {

@@ -408,7 +408,7 @@ pub async fn stakeholders(
     caller: Caller,
     customer: CustomerId,
 ) -> Result<Vec<Stakeholder>> {
-    Ok(store::stakeholders::list_for_customers(&app.db, caller.org_id, &[customer]).await?)
+    Ok(store::stakeholders::many(&app.db, caller.org_id, Some(&[customer])).await?)
 }
 
 /// The stakeholders of each of `customers`, in one query (customers of another
@@ -419,7 +419,7 @@ pub async fn stakeholders_of(
     customers: &[CustomerId],
 ) -> Result<HashMap<CustomerId, Vec<Stakeholder>>> {
     let mut out: HashMap<CustomerId, Vec<Stakeholder>> = HashMap::new();
-    for s in store::stakeholders::list_for_customers(&app.db, caller.org_id, customers).await? {
+    for s in store::stakeholders::many(&app.db, caller.org_id, Some(customers)).await? {
         out.entry(s.customer_id).or_default().push(s);
     }
     Ok(out)

@@ -68,18 +68,18 @@ pub async fn find(
         .transpose()
 }
 
-/// Every stakeholder of the `customers`, oldest first: one query for a page of them.
-pub async fn list_for_customers(
+/// Every stakeholder of `org`'s `customers` (of all its customers for `None`), oldest
+/// first, in one query: a page of customers, or every name a chat command may mean.
+pub async fn many(
     db: &impl ConnectionTrait,
     org: OrgId,
-    customers: &[CustomerId],
+    customers: Option<&[CustomerId]>,
 ) -> Result<Vec<Stakeholder>> {
-    if customers.is_empty() {
-        return Ok(Vec::new());
+    let mut query = stakeholders::Entity::find().filter(stakeholders::Column::OrgId.eq(org.0));
+    if let Some(ids) = customers {
+        query = query.filter(stakeholders::Column::CustomerId.is_in(ids.iter().map(|c| c.0)));
     }
-    stakeholders::Entity::find()
-        .filter(stakeholders::Column::OrgId.eq(org.0))
-        .filter(stakeholders::Column::CustomerId.is_in(customers.iter().map(|c| c.0)))
+    query
         .order_by_asc(stakeholders::Column::Id)
         .all(db)
         .await?
@@ -109,19 +109,6 @@ pub async fn counts(
         .into_iter()
         .map(|(id, n)| (CustomerId(id), usize::try_from(n).unwrap_or(0)))
         .collect())
-}
-
-/// Every stakeholder of `org`, oldest first: what a name typed in a chat command is
-/// matched against.
-pub async fn all(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<Stakeholder>> {
-    stakeholders::Entity::find()
-        .filter(stakeholders::Column::OrgId.eq(org.0))
-        .order_by_asc(stakeholders::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_stakeholder)
-        .collect()
 }
 
 /// Deletes the stakeholder `id` in `org`; their meeting links stay with the customer.

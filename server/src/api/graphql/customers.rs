@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::error::{GqlError, GqlResult};
 use super::loaders::{EngagementOf, HealthOf, Loaders, StakeholdersOf};
-use super::page::{Page, page_request};
+use super::page::{Page, page_complexity, page_request};
 use super::scalars::UtcTime;
 use super::scheduling_links::{SchedulingLink, links_page};
 use super::{app, caller, field_id, lookup_id, public_url, to_id};
@@ -200,6 +200,7 @@ impl Customer {
     }
 
     /// Meetings linked to this customer, one page at a time.
+    #[graphql(complexity = "page_complexity(limit, child_complexity)")]
     async fn meetings(
         &self,
         ctx: &Context<'_>,
@@ -506,6 +507,7 @@ pub struct CustomerQuery;
 impl CustomerQuery {
     /// One page of the organization's customers. Needs a key.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "page_complexity(limit, child_complexity)")]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -545,6 +547,7 @@ impl CustomerQuery {
 
     /// The customers the caller owns, as a CSM's "my accounts", least healthy first.
     /// Needs a key.
+    #[graphql(complexity = "page_complexity(limit, child_complexity)")]
     async fn my_accounts(
         &self,
         ctx: &Context<'_>,

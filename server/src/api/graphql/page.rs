@@ -44,6 +44,17 @@ impl<T: OutputType, U: Into<T>> From<page::Page<U>> for Page<T> {
     }
 }
 
+/// A list field's query complexity: what one row selects, times the rows the page may
+/// hold, so that a page of 250 customers with their health costs what it really does.
+pub fn page_complexity(limit: Option<i32>, child_complexity: usize) -> usize {
+    let rows = limit
+        .map_or(page::DEFAULT_LIMIT, i64::from)
+        .clamp(1, page::MAX_LIMIT);
+    usize::try_from(rows)
+        .unwrap_or(1)
+        .saturating_mul(child_complexity)
+}
+
 /// The page a list field's `cursor` and `limit` arguments ask for.
 pub fn page_request(cursor: Option<String>, limit: Option<i32>) -> PageRequest {
     PageRequest {
