@@ -250,4 +250,30 @@ on_both_databases! {
         let anonymous = app.send(app.request(Method::POST, "/graphql", Some(json!({"query": "{ customers { items { name } } }"})))).await;
         assert_eq!(anonymous.body["errors"][0]["extensions"]["code"], "UNAUTHORIZED", "{:#}", anonymous.body);
     }
+
+    async fn attendees_at_a_customer_domain_become_stakeholders_when_switched_on(app: TestApp) {
+        let acme = app.graphql(CREATE, json!({"input": {"name": "Acme", "domains": ["acme.com"]}})).await["createCustomer"]["id"].clone();
+        const PEOPLE: &str = "query($id: ID!) { customer(id: $id) { stakeholders { name email role } } }";
+        let before = book(&app, "09:00", "old@acme.com").await;
+        assert_eq!(app.graphql(PEOPLE, json!({"id": acme})).await["customer"]["stakeholders"], json!([]), "off by default");
+        assert_eq!(app.graphql("{ autoCreateStakeholders }", json!({})).await["autoCreateStakeholders"], false);
+
+        let on = app.graphql("mutation { setAutoCreateStakeholders(on: true) }", json!({})).await;
+        assert_eq!(on["setAutoCreateStakeholders"], true);
+        let after = book(&app, "09:30", "New.Person@acme.com").await;
+        book(&app, "10:00", "someone@gmail.com").await;
+        assert_eq!(
+            app.graphql(PEOPLE, json!({"id": acme})).await["customer"]["stakeholders"],
+            json!([{"name": "Someone", "email": "new.person@acme.com", "role": "user"}]),
+            "only the new booking's attendee, and never a free-mail one"
+        );
+        let links = meetings(&app, &acme).await;
+        let find = |uid: &str| links.iter().find(|(u, _)| u == uid).map(|(_, l)| l.clone());
+        assert_eq!(find(&after), Some(vec![("new.person@acme.com".to_string(), "email".to_string(), true)]));
+        assert_eq!(find(&before), Some(vec![("old@acme.com".to_string(), "domain".to_string(), false)]));
+
+        let rival = app.other_org_key().await;
+        let theirs = app.graphql_as(&rival, "{ autoCreateStakeholders }", json!({})).await;
+        assert_eq!(theirs.body["data"]["autoCreateStakeholders"], false, "a setting of one organization");
+    }
 }

@@ -541,6 +541,19 @@ pub async fn set_meeting_category(
     Ok(category)
 }
 
+/// Whether the caller's organization adds a stakeholder for each new attendee at one
+/// of its customers' domains.
+pub async fn auto_stakeholders(app: &App, caller: Caller) -> Result<bool> {
+    Ok(store::orgs::auto_stakeholders(&app.db, caller.org_id).await?)
+}
+
+/// Switches adding stakeholders for new attendees at customers' domains on or off;
+/// bookings made from then on are linked accordingly.
+pub async fn set_auto_stakeholders(app: &App, caller: Caller, on: bool) -> Result<bool> {
+    store::orgs::set_auto_stakeholders(&app.db, caller.org_id, on).await?;
+    Ok(on)
+}
+
 /// The health-score weights of the caller's organization.
 pub async fn health_weights(app: &App, caller: Caller) -> Result<Weights> {
     Ok(store::orgs::health_weights(&app.db, caller.org_id).await?)
@@ -664,14 +677,42 @@ pub(crate) async fn link_booking(
     booking: &Booking,
     now: DateTime<Utc>,
 ) -> Result<Vec<Link>> {
-    link_emails(
-        db,
-        booking.org_id,
-        booking.id,
-        &attendee_emails(booking),
-        now,
-    )
-    .await
+    let org = booking.org_id;
+    let emails = attendee_emails(booking);
+    let links = link_emails(db, org, booking.id, &emails, now).await?;
+    if !store::orgs::auto_stakeholders(db, org).await? {
+        return Ok(links);
+    }
+    let mut added = false;
+    for link in links.iter().filter(|l| l.matched_by == MatchedBy::Domain) {
+        let Some(attendee) = booking
+            .attendees
+            .iter()
+            .find(|a| a.email.eq_ignore_ascii_case(&link.attendee_email))
+        else {
+            continue;
+        };
+        let name = Some(attendee.name.trim())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&link.attendee_email);
+        let s = Stakeholder {
+            id: StakeholderId(0),
+            org_id: org,
+            customer_id: link.customer_id,
+            name: name.to_string(),
+            email: link.attendee_email.clone(),
+            title: None,
+            role: StakeholderRole::User,
+            created_at: now,
+            updated_at: now,
+        };
+        added |= store::stakeholders::insert_if_new(db, &s).await?;
+    }
+    if added {
+        // The new stakeholders now match by email.
+        return link_emails(db, org, booking.id, &emails, now).await;
+    }
+    Ok(links)
 }
 
 /// Links `booking`, which replaces booking `from` (a reschedule), carrying over the

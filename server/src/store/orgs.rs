@@ -24,6 +24,7 @@ pub async fn insert(db: &impl ConnectionTrait, name: &str, slug: &str) -> Result
         name: Set(name.to_string()),
         slug: Set(slug.to_string()),
         created_ms: Set(to_ms(Utc::now())),
+        auto_stakeholders: Set(false),
         ..Default::default()
     }
     .insert(db)
@@ -53,6 +54,27 @@ pub async fn set_health_weights(
         .col_expr(
             organizations::Column::HealthWeights,
             sea_orm::sea_query::Expr::value(to_json(weights)),
+        )
+        .filter(organizations::Column::Id.eq(org.0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether `org` adds a stakeholder for each new attendee at a customer's domain.
+pub async fn auto_stakeholders(db: &impl ConnectionTrait, org: OrgId) -> Result<bool> {
+    Ok(organizations::Entity::find_by_id(org.0)
+        .one(db)
+        .await?
+        .is_some_and(|m| m.auto_stakeholders))
+}
+
+/// Sets whether `org` adds stakeholders for new attendees at its customers' domains.
+pub async fn set_auto_stakeholders(db: &impl ConnectionTrait, org: OrgId, on: bool) -> Result<()> {
+    organizations::Entity::update_many()
+        .col_expr(
+            organizations::Column::AutoStakeholders,
+            sea_orm::sea_query::Expr::value(on),
         )
         .filter(organizations::Column::Id.eq(org.0))
         .exec(db)

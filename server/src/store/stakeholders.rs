@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -45,6 +46,20 @@ fn to_active(s: &Stakeholder) -> stakeholders::ActiveModel {
 /// Saves a new stakeholder (its `id` is ignored); `Duplicate` when the email is taken.
 pub async fn insert(db: &impl ConnectionTrait, s: &Stakeholder) -> Result<Stakeholder> {
     to_stakeholder(to_active(s).insert(db).await.map_err(duplicate_or_db)?)
+}
+
+/// Saves a new stakeholder unless its email is on file already (then nothing happens,
+/// even when another transaction just added it); whether it was added.
+pub async fn insert_if_new(db: &impl ConnectionTrait, s: &Stakeholder) -> Result<bool> {
+    let added = stakeholders::Entity::insert(to_active(s))
+        .on_conflict(
+            OnConflict::columns([stakeholders::Column::OrgId, stakeholders::Column::Email])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(added == 1)
 }
 
 /// Replaces every field of a stakeholder; `Duplicate` when the new email is taken.

@@ -589,6 +589,12 @@ impl CustomerQuery {
         Ok(found.await?.into())
     }
 
+    /// Whether a booking by a new attendee at a customer's domain adds them as a
+    /// stakeholder (off unless switched on). Needs a key.
+    async fn auto_create_stakeholders(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(customers::auto_stakeholders(app(ctx)?, caller(ctx)?).await?)
+    }
+
     /// The health-score weights of the caller's organization. Needs a key.
     async fn health_weights(&self, ctx: &Context<'_>) -> GqlResult<HealthWeights> {
         Ok(customers::health_weights(app(ctx)?, caller(ctx)?)
@@ -773,6 +779,12 @@ impl CustomerMutation {
         let event_type = EventTypeId(field_id("eventTypeId", &event_type_id)?);
         let set = customers::set_meeting_category(app(ctx)?, caller(ctx)?, event_type, category);
         Ok(set.await?.map(|c| c.as_str().to_string()))
+    }
+
+    /// Switches adding stakeholders for new attendees at customers' domains on or off,
+    /// for bookings made from now on; returns the setting.
+    async fn set_auto_create_stakeholders(&self, ctx: &Context<'_>, on: bool) -> GqlResult<bool> {
+        Ok(customers::set_auto_stakeholders(app(ctx)?, caller(ctx)?, on).await?)
     }
 
     /// Sets the organization's health-score weights; every score uses them from now on.

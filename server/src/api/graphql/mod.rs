@@ -294,6 +294,7 @@ mod tests {
         assert_eq!(
             query,
             [
+                "autoCreateStakeholders: Boolean!",
                 "booking(uid: String!): Booking!",
                 "bookings(status: [BookingStatusFilter!],attendeeEmail: String,eventTypeId: ID,\
                  afterStart: String,beforeEnd: String,sortStart: SortOrder,cursor: String,\
@@ -352,6 +353,7 @@ mod tests {
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
                 "revokeSchedulingLink(id: ID!): SchedulingLink!",
                 "runCommand(text: String!): CommandAnswer!",
+                "setAutoCreateStakeholders(on: Boolean!): Boolean!",
                 "setHealthWeights(input: HealthWeightsInput!): HealthWeights!",
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",
                 "updateCustomer(id: ID!,input: CustomerInput!): Customer!",

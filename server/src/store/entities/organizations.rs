@@ -11,6 +11,7 @@ pub struct Model {
     pub slug: String,
     pub created_ms: i64,
     pub health_weights: Option<String>,
+    pub auto_stakeholders: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
