@@ -183,6 +183,12 @@ pub async fn many(
     with_domains(db, rows).await
 }
 
+/// Whether `filter` narrows by anything kept in the customers' own rows (owner, tier,
+/// search): when not, a list ordered by a snapshot column walks that index alone.
+fn narrows_customers(filter: &CustomerFilter) -> bool {
+    filter.owner.is_some() || filter.tier.is_some() || filter.search.is_some()
+}
+
 /// The ids of `org`'s customers matching `filter`, as a subquery.
 fn matching(org: OrgId, filter: &CustomerFilter) -> SelectStatement {
     let mut query = Query::select()
@@ -253,7 +259,6 @@ pub async fn list(
     descending: bool,
     keyset: Keyset<CustomerKey>,
 ) -> Result<Vec<(CustomerKey, Customer)>> {
-    let matching = matching(org, filter);
     let keys: Vec<CustomerKey> = match order {
         CustomerOrder::Created => {
             let id = customers::Column::Id;
@@ -261,7 +266,7 @@ pub async fn list(
                 .select_only()
                 .column(id)
                 .column(id)
-                .filter(id.in_subquery(matching));
+                .filter(id.in_subquery(matching(org, filter)));
             by_key_then_id(query, id, id, descending, keyset)
                 .into_tuple()
                 .all(db)
@@ -269,11 +274,11 @@ pub async fn list(
         }
         CustomerOrder::Health => {
             let key = customer_health::Column::Score;
-            snapshot_keys::<i32>(db, org, matching, key, descending, keyset).await?
+            snapshot_keys::<i32>(db, org, filter, key, descending, keyset).await?
         }
         CustomerOrder::LastMeeting => {
             let key = customer_health::Column::LastMetMs;
-            snapshot_keys::<i64>(db, org, matching, key, descending, keyset).await?
+            snapshot_keys::<i64>(db, org, filter, key, descending, keyset).await?
         }
     };
     let rows = customers::Entity::find()
@@ -292,12 +297,12 @@ pub async fn list(
         .collect())
 }
 
-/// A page of (key, customer id) from the snapshots of `org`'s customers in `matching`,
-/// ordered by snapshot column `key` (stored as a `K`).
+/// A page of (key, customer id) from the snapshots of `org`'s customers matching
+/// `filter`, ordered by snapshot column `key` (stored as a `K`).
 async fn snapshot_keys<K>(
     db: &impl ConnectionTrait,
     org: OrgId,
-    matching: SelectStatement,
+    filter: &CustomerFilter,
     key: customer_health::Column,
     descending: bool,
     keyset: Keyset<CustomerKey>,
@@ -306,12 +311,17 @@ where
     K: sea_orm::TryGetable + Into<i64>,
 {
     let id = customer_health::Column::CustomerId;
-    let query = customer_health::Entity::find()
+    let mut query = customer_health::Entity::find()
         .select_only()
         .column(key)
         .column(id)
-        .filter(customer_health::Column::OrgId.eq(org.0))
-        .filter(id.in_subquery(matching));
+        .filter(customer_health::Column::OrgId.eq(org.0));
+    if let Some(band) = filter.band {
+        query = query.filter(customer_health::Column::Band.eq(band.as_str()));
+    }
+    if narrows_customers(filter) {
+        query = query.filter(id.in_subquery(matching(org, filter)));
+    }
     let rows: Vec<(K, i64)> = by_key_then_id(query, key, id, descending, keyset)
         .into_tuple()
         .all(db)
