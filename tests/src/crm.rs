@@ -22,19 +22,25 @@ pub async fn add_stakeholder(app: &TestApp, customer: &Value, name: &str, email:
     app.graphql(ADD, input).await["addStakeholder"]["id"].clone()
 }
 
-/// Books the demo 30-minute type on the next Tuesday at Berlin `hhmm` for `email`; its uid.
-pub async fn book(app: &TestApp, hhmm: &str, email: &str) -> String {
-    let day = next(Weekday::Tue);
-    let local = day.and_time(NaiveTime::parse_from_str(hhmm, "%H:%M").expect("HH:MM"));
-    let start = Berlin
+/// Next Tuesday (at least a week ahead) at Berlin `hhmm`, as an ISO instant: inside the
+/// demo host's hours, outside its lunch break for any time but 12:00–13:00.
+pub fn tuesday(hhmm: &str) -> String {
+    let local =
+        next(Weekday::Tue).and_time(NaiveTime::parse_from_str(hhmm, "%H:%M").expect("HH:MM"));
+    Berlin
         .from_local_datetime(&local)
         .unwrap()
-        .with_timezone(&Utc);
+        .with_timezone(&Utc)
+        .to_rfc3339()
+}
+
+/// Books the demo 30-minute type on the next Tuesday at Berlin `hhmm` for `email`; its uid.
+pub async fn book(app: &TestApp, hhmm: &str, email: &str) -> String {
     let event_type = app.event_type_id("30min").await;
     let created = app
         .post(
             "/v2/bookings",
-            json!({"eventTypeId": event_type, "start": start.to_rfc3339(),
+            json!({"eventTypeId": event_type, "start": tuesday(hhmm),
                    "attendee": {"name": "Someone", "email": email, "timeZone": "Europe/Berlin"}}),
         )
         .await;

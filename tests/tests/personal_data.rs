@@ -2,26 +2,14 @@
 //! the export holds everything about them, the erasure leaves their bookings readable,
 //! cancellable and counted for the customer, and no stored copy keeps their address.
 
-use chrono::{NaiveTime, TimeZone, Utc, Weekday};
-use chrono_tz::Europe::Berlin;
-use convene_tests::crm::create_customer;
-use convene_tests::{Answer, Backend, DEMO_KEY, TestApp, next};
+use convene_tests::crm::{create_customer, tuesday};
+use convene_tests::{Answer, Backend, DEMO_KEY, TestApp};
 use reqwest::Method;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const JANE: &str = "jane@acme.com";
 const PHONE: &str = "+4915112345678";
-
-/// Next Tuesday at Berlin `hhmm`, as an ISO instant.
-fn tuesday(hhmm: &str) -> String {
-    let local = next(Weekday::Tue).and_time(NaiveTime::parse_from_str(hhmm, "%H:%M").unwrap());
-    Berlin
-        .from_local_datetime(&local)
-        .unwrap()
-        .with_timezone(&Utc)
-        .to_rfc3339()
-}
 
 /// What the tests share: Acme with stakeholder Jane, a booking she made (anonymously,
 /// with an `Idempotency-Key`), a booking Bob made with her as a guest, and a

@@ -3,10 +3,9 @@
 //! the booking carries the customer context and is linked to the customer, and a used,
 //! expired or revoked link answers 410 saying why and since when.
 
-use chrono::{NaiveTime, TimeZone, Utc, Weekday};
-use chrono_tz::Europe::Berlin;
-use convene_tests::crm::{add_stakeholder, create_customer};
-use convene_tests::{Answer, TestApp, next, on_both_databases};
+use chrono::Utc;
+use convene_tests::crm::{add_stakeholder, create_customer, tuesday};
+use convene_tests::{Answer, TestApp, on_both_databases};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -35,16 +34,6 @@ async fn link(app: &TestApp, id: &Value) -> Value {
         .into_iter()
         .find(|l| l["id"] == *id)
         .expect("the link is listed")
-}
-
-/// Next Tuesday at Berlin `hhmm`, as an ISO instant.
-fn tuesday(hhmm: &str) -> String {
-    let local = next(Weekday::Tue).and_time(NaiveTime::parse_from_str(hhmm, "%H:%M").unwrap());
-    Berlin
-        .from_local_datetime(&local)
-        .unwrap()
-        .with_timezone(&Utc)
-        .to_rfc3339()
 }
 
 async fn open(app: &TestApp, token: &Value) -> Answer {
