@@ -2,6 +2,7 @@
 //! each on SQLite and on PostgreSQL. Files mirror the routes they exercise.
 
 mod bookings;
+mod customers;
 mod errors;
 mod event_types;
 mod schedules;

@@ -3,6 +3,7 @@
 
 mod bookings;
 mod chat;
+mod customers;
 mod event_types;
 mod extract;
 mod me;
@@ -33,6 +34,7 @@ pub fn router(app: App) -> Router {
         .merge(me::router())
         .merge(webhooks::router())
         .merge(scheduling_links::router())
+        .merge(customers::router())
         .merge(stakeholders::router())
         .merge(chat::router())
         .with_state(app)
