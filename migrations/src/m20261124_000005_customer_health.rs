@@ -37,10 +37,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // The last one lets the freshness check read the index alone, not the wide rows.
         for columns in [
             ["org_id", "score", "customer_id"],
             ["org_id", "last_met_ms", "customer_id"],
             ["org_id", "band", "customer_id"],
+            ["org_id", "computed_ms", "customer_id"],
         ] {
             m.create_index(index("customer_health", &columns)).await?;
         }
