@@ -499,7 +499,7 @@ pub async fn health(
     id: CustomerId,
     now: DateTime<Utc>,
 ) -> Result<Assessment> {
-    get(app, caller, id).await?;
+    // Another organization's customer is simply absent from the answer.
     health_of(app, caller, &[id], now)
         .await?
         .remove(&id)
@@ -680,7 +680,9 @@ pub(crate) async fn link_booking(
     let org = booking.org_id;
     let emails = attendee_emails(booking);
     let links = link_emails(db, org, booking.id, &emails, now).await?;
-    if !store::orgs::auto_stakeholders(db, org).await? {
+    // The setting is read only when it could matter, not on every booking.
+    let by_domain = links.iter().any(|l| l.matched_by == MatchedBy::Domain);
+    if !by_domain || !store::orgs::auto_stakeholders(db, org).await? {
         return Ok(links);
     }
     let mut added = false;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::app::auth::Caller;
-use crate::app::bookings;
+use crate::app::bookings::{self, BookingView};
 use crate::app::customers;
 use crate::app::page::{MAX_LIMIT, PageRequest};
 use crate::app::scheduling_links::{self, SchedulingLinkInput};
@@ -113,15 +113,11 @@ pub(super) async fn last_scheduled(
 ) -> Result<Answer> {
     let subjects = Directory::load(app, caller).await?.subjects();
     let subject = picked!(pick(&subjects, ANYONE, "last_scheduled", typed));
-    let latest = bookings_of(app, caller, &subject)
+    let latest = hosted_by_caller(app, caller, &subject)
         .await?
         .into_iter()
-        .filter(|b| b.host == caller.user_id)
         .max_by_key(|b| (b.created_at, b.id));
-    let booking = match latest {
-        Some(b) => bookings::views(app, vec![b]).await?.pop(),
-        None => None,
-    };
+    let booking = view_of(app, latest).await?;
     let reply = match &booking {
         None => format!("{} has not scheduled with you yet.", subject.name()),
         Some(view) => {
@@ -148,6 +144,21 @@ pub(super) async fn last_scheduled(
     })
 }
 
+/// The subject's bookings that the caller hosts: "with me".
+async fn hosted_by_caller(app: &App, caller: Caller, subject: &Subject) -> Result<Vec<Booking>> {
+    let mut all = bookings_of(app, caller, subject).await?;
+    all.retain(|b| b.host == caller.user_id);
+    Ok(all)
+}
+
+/// `booking` with its host and event type, as answers show it.
+async fn view_of(app: &App, booking: Option<Booking>) -> Result<Option<BookingView>> {
+    Ok(match booking {
+        Some(b) => bookings::views(app, vec![b]).await?.pop(),
+        None => None,
+    })
+}
+
 /// Whether a booking still holds time that is not over yet.
 pub(super) fn upcoming(b: &Booking, now: DateTime<Utc>) -> bool {
     b.status.holds_time() && b.span.end > now
@@ -162,15 +173,12 @@ pub(super) async fn next_meeting(
 ) -> Result<Answer> {
     let subjects = Directory::load(app, caller).await?.subjects();
     let subject = picked!(pick(&subjects, ANYONE, "next_meeting", typed));
-    let next = bookings_of(app, caller, &subject)
+    let next = hosted_by_caller(app, caller, &subject)
         .await?
         .into_iter()
-        .filter(|b| b.host == caller.user_id && upcoming(b, now))
+        .filter(|b| upcoming(b, now))
         .min_by_key(|b| (b.span.start, b.id));
-    let booking = match next {
-        Some(b) => bookings::views(app, vec![b]).await?.pop(),
-        None => None,
-    };
+    let booking = view_of(app, next).await?;
     let reply = match &booking {
         None => format!("You have no upcoming meeting with {}.", subject.name()),
         Some(view) => {
@@ -262,12 +270,13 @@ pub(super) async fn cancel(
     let directory = Directory::load(app, caller).await?;
     let person = picked!(pick(&directory.people, PEOPLE, "cancel_meeting", typed));
     let date = day.date(now.with_timezone(&tz).date_naive());
-    let mut meetings: Vec<Booking> = bookings_of(app, caller, &Subject::Person(person.clone()))
-        .await?
-        .into_iter()
-        .filter(|b| b.host == caller.user_id && upcoming(b, now))
-        .filter(|b| date.is_none_or(|d| b.span.start.with_timezone(&tz).date_naive() == d))
-        .collect();
+    let mut meetings: Vec<Booking> =
+        hosted_by_caller(app, caller, &Subject::Person(person.clone()))
+            .await?
+            .into_iter()
+            .filter(|b| upcoming(b, now))
+            .filter(|b| date.is_none_or(|d| b.span.start.with_timezone(&tz).date_naive() == d))
+            .collect();
     meetings.sort_by_key(|b| (b.span.start, b.id));
     let on_day = match date {
         Some(d) => format!(" on {}", d.format("%a %-d %b %Y")),
