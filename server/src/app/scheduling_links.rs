@@ -237,9 +237,7 @@ pub async fn revoke(
 pub async fn open(app: &App, token: &str, now: DateTime<Utc>) -> Result<OpenedLink> {
     let link = by_token(app, token).await?;
     store::scheduling_links::record_open(&app.db, link.id, now).await?;
-    let link = store::scheduling_links::find(&app.db, link.org_id, link.id)
-        .await?
-        .ok_or_else(unknown_token)?;
+    // Opening changes only the counters the CSM reads; what the invitee sees stands.
     link.usable(now).map_err(gone)?;
     let event_type = store::event_types::find(&app.db, link.org_id, link.event_type_id)
         .await?
