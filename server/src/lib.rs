@@ -9,4 +9,5 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod jobs;
+pub mod plugins;
 pub mod store;

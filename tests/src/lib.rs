@@ -6,6 +6,8 @@
 
 pub mod bench;
 pub mod crm;
+pub mod fakes;
+pub mod plugins;
 
 use std::path::PathBuf;
 

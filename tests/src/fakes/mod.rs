@@ -1,0 +1,5 @@
+//! Local HTTP fakes of outside providers: real servers on 127.0.0.1 that behave as the
+//! providers' public documentation says, including their errors. Part of the test
+//! suite, not of the product.
+
+pub mod example;
