@@ -29,6 +29,14 @@ pub struct Config {
     /// Let webhooks reach private, loopback and link-local addresses (on-premise, tests).
     #[arg(long, env = "CONVENE_ALLOW_PRIVATE_WEBHOOK_TARGETS", global = true)]
     pub allow_private_webhook_targets: bool,
+    /// Let plugins reach private, loopback and link-local addresses (on-premise
+    /// providers, local fakes in tests).
+    #[arg(long, env = "CONVENE_ALLOW_PRIVATE_PLUGIN_HOSTS", global = true)]
+    pub allow_private_plugin_hosts: bool,
+    /// Plugins' directory; their compiled code is cached under `cache/` in it. Default:
+    /// `plugins/dist` next to the SQLite database; none for PostgreSQL.
+    #[arg(long, env = "CONVENE_PLUGINS_DIR", global = true)]
+    pub plugins_dir: Option<std::path::PathBuf>,
     /// Where invitees reach this server, e.g. `https://cal.example.com`: the base of the
     /// scheduling links handed out. Without it, links use the host a request came to.
     #[arg(long, env = "CONVENE_PUBLIC_URL", global = true)]
@@ -67,6 +75,46 @@ pub enum Command {
     Migrate,
     /// Seed the demo organization and print an API key for it.
     Demo,
+    /// Manage WebAssembly provider plugins.
+    Plugin {
+        #[command(subcommand)]
+        action: PluginAction,
+    },
+}
+
+/// `convene plugin ...`: the operator's side of plugins.
+#[derive(Debug, Subcommand)]
+pub enum PluginAction {
+    /// Check and store a component; with `--org`, install it there (or upgrade the
+    /// organization's installation of the same plugin, keeping its settings and kv).
+    Install {
+        /// The component, built for wasm32-wasip2.
+        file: std::path::PathBuf,
+        /// The organization's slug.
+        #[arg(long)]
+        org: Option<String>,
+        /// The user whose account the installation connects (a username).
+        #[arg(long)]
+        owner: Option<String>,
+        /// A setting, `key=value`; repeat for several.
+        #[arg(long = "config", value_parser = parse_setting)]
+        config: Vec<(String, String)>,
+    },
+    /// List packages and installations.
+    List,
+    /// Switch an installation on.
+    Enable { installation: i64 },
+    /// Switch an installation off: its webhooks are still kept, not processed.
+    Disable { installation: i64 },
+    /// Remove an installation with its settings and kv.
+    Remove { installation: i64 },
+}
+
+fn parse_setting(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("`{s}` is not key=value"))
 }
 
 /// Overrides of the per-client request limits. Each takes `N` (per minute),
@@ -156,10 +204,24 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// `--plugins-dir`, else `plugins/dist` next to an SQLite database file (DESIGN.md's
+    /// default); a PostgreSQL deployment without the flag keeps nothing on local disk.
+    fn plugins_dir(&self) -> Option<std::path::PathBuf> {
+        if let Some(dir) = &self.plugins_dir {
+            return Some(dir.clone());
+        }
+        let file = self.database_url.strip_prefix("sqlite://")?;
+        let file = file.split('?').next().unwrap_or(file);
+        let parent = std::path::Path::new(file).parent()?;
+        Some(parent.join("plugins").join("dist"))
+    }
+
     /// The application settings these flags choose.
     pub fn settings(&self) -> crate::app::Settings {
         crate::app::Settings {
             allow_private_webhook_targets: self.allow_private_webhook_targets,
+            allow_private_plugin_hosts: self.allow_private_plugin_hosts,
+            plugin_cache_dir: self.plugins_dir().map(|dir| dir.join("cache")),
             public_url: self
                 .public_url
                 .as_deref()

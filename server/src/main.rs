@@ -3,8 +3,10 @@
 
 use anyhow::Context;
 use clap::Parser;
+use convene::app::plugins;
 use convene::app::{App, demo};
-use convene::config::{Command, Config, LogFormat, demo_api_key};
+use convene::config::{Command, Config, LogFormat, PluginAction, demo_api_key};
+use convene::store::{orgs, users};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -22,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
             convene::jobs::run(app, config.worker_options(), shutdown_signal()).await;
         }
         Command::Demo => seed_demo(&app, None).await?,
+        Command::Plugin { action } => plugin_command(&app, action).await?,
         Command::Serve {
             addr,
             demo,
@@ -67,6 +70,100 @@ async fn seed_demo(app: &App, addr: Option<std::net::SocketAddr>) -> anyhow::Res
         );
         if let Some(addr) = addr {
             println!("Try: curl -H 'Authorization: Bearer {key}' http://{addr}/v2/me");
+        }
+    }
+    Ok(())
+}
+
+/// `convene plugin ...`.
+async fn plugin_command(app: &App, action: PluginAction) -> anyhow::Result<()> {
+    let toggle = |enabled| plugins::Update {
+        enabled: Some(enabled),
+        ..Default::default()
+    };
+    match action {
+        PluginAction::Install {
+            file,
+            org,
+            owner,
+            config,
+        } => {
+            let wasm =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let package = plugins::add_package(app, wasm).await?;
+            let m = &package.manifest;
+            println!(
+                "package {}: {} {} ({}), sha256 {}",
+                package.package.id, m.id, m.version, m.name, package.package.sha256
+            );
+            let Some(slug) = org else { return Ok(()) };
+            let org = orgs::find_by_slug(&app.db, &slug)
+                .await?
+                .with_context(|| format!("no organization `{slug}`"))?;
+            let owner = match owner {
+                Some(name) => Some(
+                    users::find_by_username(&app.db, &name)
+                        .await?
+                        .filter(|u| u.org_id == org)
+                        .with_context(|| format!("no user `{name}` in `{slug}`"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let existing = plugins::installations(app, Some(org))
+                .await?
+                .into_iter()
+                .find(|i| i.installation.plugin_id == m.id && i.installation.owner == owner);
+            let settings = (!config.is_empty()).then(|| config.into_iter().collect());
+            let installed = match existing {
+                Some(found) => {
+                    let update = plugins::Update {
+                        config: settings,
+                        upgrade: true,
+                        ..Default::default()
+                    };
+                    plugins::update(app, Some(org), found.installation.id, update).await?
+                }
+                None => {
+                    let settings = settings.unwrap_or_default();
+                    plugins::install(app, org, owner, &m.id, settings).await?
+                }
+            };
+            println!(
+                "installation {} in `{slug}`: {} {}, hooks at /hooks/{}",
+                installed.installation.id, m.id, installed.version, installed.installation.id
+            );
+        }
+        PluginAction::List => {
+            for p in plugins::packages(app).await? {
+                println!(
+                    "package {:>4}  {:<20} {:<10} {}",
+                    p.package.id, p.manifest.id, p.manifest.version, p.package.sha256
+                );
+            }
+            for i in plugins::installations(app, None).await? {
+                let state = if i.installation.enabled {
+                    "enabled"
+                } else {
+                    "disabled"
+                };
+                println!(
+                    "installation {:>4}  {:<20} {:<10} org {:<5} {state}",
+                    i.installation.id, i.installation.plugin_id, i.version, i.installation.org_id.0
+                );
+            }
+        }
+        PluginAction::Enable { installation } => {
+            plugins::update(app, None, installation, toggle(true)).await?;
+            println!("installation {installation} enabled");
+        }
+        PluginAction::Disable { installation } => {
+            plugins::update(app, None, installation, toggle(false)).await?;
+            println!("installation {installation} disabled");
+        }
+        PluginAction::Remove { installation } => {
+            plugins::remove(app, None, installation).await?;
+            println!("installation {installation} removed");
         }
     }
     Ok(())

@@ -37,6 +37,9 @@ pub struct TestApp {
     pub base: String,
     /// The server's own pool, for assertions on stored rows.
     pub db: Db,
+    /// The server's own application, for set-up an operator does outside the API
+    /// (installing plugins) and for use cases without a transport yet.
+    pub app: App,
     /// The HTTP client.
     pub client: reqwest::Client,
     /// Which database.
@@ -206,8 +209,11 @@ impl TestApp {
             webhook_retry_scale: 500,
             webhook_timeout: std::time::Duration::from_secs(2),
             public_url: None,
+            allow_private_plugin_hosts: true,
+            plugin_cache_dir: Some(std::env::temp_dir().join("convene-test-plugin-cache")),
         };
         let app = App::new(db.clone(), settings);
+        let app_handle = app.clone();
         let (stop, _) = tokio::sync::watch::channel(());
         let stopped = |stop: &tokio::sync::watch::Sender<()>| {
             let mut receiver = stop.subscribe();
@@ -242,6 +248,7 @@ impl TestApp {
         TestApp {
             base,
             db,
+            app: app_handle,
             client: reqwest::Client::new(),
             backend,
             sqlite_file,
@@ -372,6 +379,42 @@ pub fn next(weekday: Weekday) -> NaiveDate {
         day += Duration::days(1);
     }
     day
+}
+
+/// Polls `check` every 25 ms until it holds; fails the test after 20 s naming `what`.
+pub async fn until<F: AsyncFn() -> bool>(what: &str, check: F) {
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// Like [`on_both_databases!`], with the background jobs running
+/// ([`TestApp::spawn_with_jobs`]).
+#[macro_export]
+macro_rules! on_both_databases_with_jobs {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::TestApp::spawn_with_jobs($crate::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::TestApp::spawn_with_jobs($crate::Backend::Postgres).await).await
+            }
+        }
+    )*};
 }
 
 /// Runs each test body once on SQLite and once on PostgreSQL, as `name::sqlite` and `name::postgres`.

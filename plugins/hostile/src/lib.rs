@@ -10,8 +10,9 @@
 //! - anything else: behaves, answering one empty delivery.
 
 use convene_plugin_sdk::{
-    BookingStatus, Busy, Capability, Change, Delivery, Effect, ExternalBooking, Guest, HttpRequest,
-    Outcome, Page, PluginError, PluginManifest, TimeRange, WebhookRequest, config, export,
+    BookingStatus, Busy, Capability, Change, ConfigField, Delivery, Effect, ExternalBooking, Guest,
+    HttpRequest, Outcome, Page, PluginError, PluginManifest, TimeRange, WebhookRequest, config,
+    export,
 };
 
 struct Hostile;
@@ -96,7 +97,15 @@ impl Guest for Hostile {
             capabilities: vec![Capability::Webhooks, Capability::Pull],
             allowed_hosts: vec!["api.hostile.test".into()],
             oauth: None,
-            config: Vec::new(),
+            config: ["behaviour", "output_mb"]
+                .into_iter()
+                .map(|key| ConfigField {
+                    key: key.into(),
+                    label: key.into(),
+                    required: false,
+                    secret: false,
+                })
+                .collect(),
         }
     }
 

@@ -129,6 +129,10 @@ impl From<AppError> for ApiError {
             AppError::Gone(_) => ApiError::new(ErrorCode::Gone, message),
             AppError::Unauthorized(_) => ApiError::new(ErrorCode::Unauthorized, message),
             AppError::Forbidden(_) => ApiError::new(ErrorCode::Forbidden, message),
+            AppError::Unavailable(reason) => {
+                tracing::error!(%reason, "request failed: a plugin could not run");
+                ApiError::new(ErrorCode::Internal, "internal error")
+            }
             AppError::Internal(err) => {
                 tracing::error!(error = %err, "request failed");
                 ApiError::new(ErrorCode::Internal, "internal error")

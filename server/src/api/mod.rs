@@ -10,6 +10,7 @@ mod error;
 mod format;
 pub mod graphql;
 mod health;
+mod hooks;
 mod idempotency;
 mod metrics;
 mod public_url;
@@ -55,6 +56,7 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
         .merge(graphql::router(app.clone()))
         .merge(web::router(app.clone()))
         .merge(health::router(app.clone()))
+        .merge(hooks::routes().with_state(app.clone()))
         .route(
             "/metrics",
             get(self::metrics::render).with_state(app.clone()),

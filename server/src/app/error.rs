@@ -25,6 +25,9 @@ pub enum AppError {
     /// Valid credentials that may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// A plugin, or the plugin host itself, could not run; the message says which.
+    #[error("{0}")]
+    Unavailable(String),
     /// Our fault: storage failed or held something unreadable.
     #[error(transparent)]
     Internal(#[from] StoreError),

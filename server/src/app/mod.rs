@@ -15,10 +15,12 @@ pub mod engagement;
 mod error;
 pub mod event_types;
 pub mod in_flight;
+pub mod inbound;
 mod input;
 pub mod notifications;
 pub mod page;
 pub mod personal_data;
+pub mod plugins;
 pub mod schedules;
 pub mod scheduling_links;
 pub mod users;
@@ -42,6 +44,8 @@ pub struct App {
     pub http: reqwest::Client,
     /// API requests being served by this process; background work yields to them.
     pub in_flight: Arc<in_flight::InFlight>,
+    /// The plugin host and the components this process has loaded.
+    pub plugins: Arc<plugins::Runtime>,
 }
 
 /// Operator settings that shape behaviour rather than data.
@@ -56,6 +60,11 @@ pub struct Settings {
     /// Where invitees reach this server (`https://cal.example.com`), for the links we
     /// hand out; `None` takes the host each request came to.
     pub public_url: Option<String>,
+    /// Let plugins reach private, loopback and link-local addresses (tests with local
+    /// fakes of providers, on-premise providers).
+    pub allow_private_plugin_hosts: bool,
+    /// Where compiled plugins are cached across restarts; `None` compiles on each start.
+    pub plugin_cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -65,6 +74,8 @@ impl Default for Settings {
             webhook_retry_scale: 1,
             webhook_timeout: Duration::from_secs(10),
             public_url: None,
+            allow_private_plugin_hosts: false,
+            plugin_cache_dir: None,
         }
     }
 }
@@ -73,11 +84,17 @@ impl App {
     /// The application over `db` with `settings`.
     pub fn new(db: Db, settings: Settings) -> App {
         let http = webhooks::client(&settings);
+        let plugins = Arc::new(plugins::Runtime::new(crate::plugins::HostSettings {
+            allow_private_hosts: settings.allow_private_plugin_hosts,
+            cache_dir: settings.plugin_cache_dir.clone(),
+            ..Default::default()
+        }));
         App {
             db,
             settings: Arc::new(settings),
             http,
             in_flight: Arc::default(),
+            plugins,
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Background work: the outbox dispatcher and webhook deliveries, and keeping customer
-//! health snapshots fresh.
+//! Background work: the outbox dispatcher and webhook deliveries, inbound provider
+//! webhooks read by their plugins, and keeping customer health snapshots fresh.
 //!
 //! `convene serve` runs it beside the HTTP server; `convene worker` runs it alone, and
 //! several processes may share one PostgreSQL database. The rows in `store/` are the
@@ -18,6 +18,7 @@
 
 mod dispatcher;
 mod health_refresher;
+mod inbound;
 
 use std::time::Duration;
 
@@ -58,7 +59,12 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
             shutdown.await;
             let _ = stop.send(());
         },
-        dispatcher::run(app.clone(), options, stopped(stopping.clone())),
+        dispatcher::run(app.clone(), options.clone(), stopped(stopping.clone())),
+        inbound::run(
+            app.clone(),
+            options.poll_interval,
+            stopped(stopping.clone())
+        ),
         health_refresher::run(app, stopped(stopping)),
     );
 }

@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    sea_query::Expr,
 };
 
 use super::Result;
@@ -53,6 +54,17 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Resu
         .await?
         .map(to_user)
         .transpose()
+}
+
+/// The organization's first user (its founder): who hears about problems nobody else
+/// owns, until organizations have admin roles.
+pub async fn first_of_org(db: &impl ConnectionTrait, org: OrgId) -> Result<Option<UserId>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::OrgId.eq(org.0))
+        .order_by_asc(users::Column::Id)
+        .one(db)
+        .await?
+        .map(|m| UserId(m.id)))
 }
 
 /// Adds a user to `org`.

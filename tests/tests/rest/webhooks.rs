@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::Weekday;
 use chrono_tz::Europe::Berlin;
-use convene_tests::{Backend, TestApp, next, on_both_databases};
+use convene_tests::{next, on_both_databases, on_both_databases_with_jobs, until};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -81,32 +81,8 @@ fn hmac_hex(secret: &str, body: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-async fn until<F: AsyncFn() -> bool>(what: &str, check: F) {
-    let started = Instant::now();
-    while !check().await {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-macro_rules! with_jobs {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
-        mod $name {
-            use super::*;
-            async fn run($app: TestApp) $body
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { run(TestApp::spawn_with_jobs(Backend::Sqlite).await).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { run(TestApp::spawn_with_jobs(Backend::Postgres).await).await }
-        }
-    )*};
-}
-
-with_jobs! {
-    async fn created_rescheduled_and_cancelled_arrive_signed(app) {
+on_both_databases_with_jobs! {
+    async fn created_rescheduled_and_cancelled_arrive_signed(app: TestApp) {
         let receiver = Receiver::start(vec![]).await;
         let created = app.post("/v2/webhooks", json!({
             "subscriberUrl": receiver.url, "secret": "s3cret",
@@ -147,7 +123,7 @@ with_jobs! {
         assert_eq!(ids.len(), 3, "every delivery has its own id");
     }
 
-    async fn a_failing_receiver_gets_the_event_on_the_third_attempt(app) {
+    async fn a_failing_receiver_gets_the_event_on_the_third_attempt(app: TestApp) {
         let receiver = Receiver::start(vec![500, 500]).await;
         let hook = app.post("/v2/webhooks", json!({"subscriberUrl": receiver.url, "triggers": ["BOOKING_CREATED"]})).await;
         let hook_id = hook.data()["id"].as_i64().unwrap();
@@ -172,7 +148,7 @@ with_jobs! {
         }
     }
 
-    async fn a_dead_letter_replays_once_the_receiver_is_back(app) {
+    async fn a_dead_letter_replays_once_the_receiver_is_back(app: TestApp) {
         let receiver = Receiver::start(vec![]).await;
         receiver.answer_always(503);
         let hook = app.post("/v2/webhooks", json!({"subscriberUrl": receiver.url, "triggers": ["BOOKING_CREATED"]})).await;
@@ -194,7 +170,7 @@ with_jobs! {
         assert_eq!(again.data()["replayed"], 0, "nothing is dead any more");
     }
 
-    async fn templates_scopes_and_switching_off(app) {
+    async fn templates_scopes_and_switching_off(app: TestApp) {
         let receiver = Receiver::start(vec![]).await;
         let other = app.post("/v2/event-types", json!({"title": "Other", "slug": "other", "lengthInMinutes": 30})).await;
         let other_id = other.data()["id"].as_i64().unwrap();
@@ -253,7 +229,7 @@ with_jobs! {
         assert_eq!(anonymous.status.as_u16(), 401);
     }
 
-    async fn the_delivery_log_pages_newest_first(app) {
+    async fn the_delivery_log_pages_newest_first(app: TestApp) {
         let receiver = Receiver::start(vec![]).await;
         let hook = app.post("/v2/webhooks", json!({"subscriberUrl": receiver.url, "triggers": ["BOOKING_CREATED"]})).await;
         let path = format!("/v2/webhooks/{}/deliveries", hook.data()["id"]);
@@ -273,7 +249,7 @@ with_jobs! {
         assert_page_params_are_checked(&app, &path).await;
     }
 
-    async fn subscriptions_are_checked_and_private(app) {
+    async fn subscriptions_are_checked_and_private(app: TestApp) {
         for (body, field) in [
             (json!({"subscriberUrl": "ftp://example.com/hook"}), "subscriberUrl"),
             (json!({"subscriberUrl": "http://169.254.169.254/latest/meta-data"}), "subscriberUrl"),

@@ -2,18 +2,24 @@
 //! turn them into domain types.
 
 pub mod api_keys;
+pub mod applied_provider_events;
 pub mod booking_attendees;
 pub mod bookings;
 pub mod customer_domains;
 pub mod customer_health;
 pub mod customers;
 pub mod event_types;
+pub mod external_refs;
 pub mod idempotency_keys;
+pub mod inbound_events;
 pub mod meeting_categories;
 pub mod meeting_links;
 pub mod notifications;
 pub mod organizations;
 pub mod outbox_events;
+pub mod plugin_installations;
+pub mod plugin_kv;
+pub mod plugin_packages;
 pub mod schedules;
 pub mod scheduling_links;
 pub mod stakeholders;

@@ -1,0 +1,321 @@
+//! Plugin packages (the components this server knows, by content hash) and each
+//! organization's installations of them, with their settings and kv.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::codec::{from_json, from_ms, to_json, to_ms};
+use super::db::begin_write;
+use super::entities::{plugin_installations, plugin_kv, plugin_packages};
+use super::{Db, Result, StoreError};
+use crate::domain::ids::{OrgId, UserId};
+
+/// A component this server can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub id: i64,
+    pub plugin_id: String,
+    pub version: String,
+    /// Hex SHA-256 of the component's bytes.
+    pub sha256: String,
+    /// The checked manifest, as JSON (the plugin host's `Manifest`).
+    pub manifest: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A package row without its bytes: id, plugin, version, hash, manifest, created.
+type PackageRow = (i64, String, String, String, String, i64);
+
+fn to_package(
+    (id, plugin_id, version, sha256, manifest, created_ms): PackageRow,
+) -> Result<Package> {
+    Ok(Package {
+        id,
+        plugin_id,
+        version,
+        sha256,
+        manifest,
+        created_at: from_ms(created_ms)?,
+    })
+}
+
+/// Packages without their bytes, for lookups and listings.
+fn package_columns(
+    filter: Option<sea_orm::sea_query::SimpleExpr>,
+) -> sea_orm::Selector<sea_orm::SelectGetableTuple<PackageRow>> {
+    use plugin_packages::Column as C;
+    let mut query = plugin_packages::Entity::find();
+    if let Some(filter) = filter {
+        query = query.filter(filter);
+    }
+    query
+        .select_only()
+        .columns([
+            C::Id,
+            C::PluginId,
+            C::Version,
+            C::Sha256,
+            C::Manifest,
+            C::CreatedMs,
+        ])
+        .order_by_asc(C::PluginId)
+        .order_by_asc(C::Id)
+        .into_tuple()
+}
+
+/// Stores a component once: a second install of the same bytes returns the first.
+pub async fn put_package(
+    db: &impl ConnectionTrait,
+    plugin_id: &str,
+    version: &str,
+    sha256: &str,
+    manifest: &str,
+    wasm: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Package> {
+    if let Some(existing) = package_by_sha256(db, sha256).await? {
+        return Ok(existing);
+    }
+    let row = plugin_packages::ActiveModel {
+        id: NotSet,
+        plugin_id: Set(plugin_id.into()),
+        version: Set(version.into()),
+        sha256: Set(sha256.into()),
+        manifest: Set(manifest.into()),
+        wasm: Set(wasm.to_vec()),
+        created_ms: Set(to_ms(now)),
+    }
+    .insert(db)
+    .await?;
+    Ok(Package {
+        id: row.id,
+        plugin_id: row.plugin_id,
+        version: row.version,
+        sha256: row.sha256,
+        manifest: row.manifest,
+        created_at: now,
+    })
+}
+
+async fn package_by_sha256(db: &impl ConnectionTrait, sha256: &str) -> Result<Option<Package>> {
+    package_columns(Some(plugin_packages::Column::Sha256.eq(sha256)))
+        .one(db)
+        .await?
+        .map(to_package)
+        .transpose()
+}
+
+/// One package (without its bytes).
+pub async fn package(db: &impl ConnectionTrait, id: i64) -> Result<Option<Package>> {
+    package_columns(Some(plugin_packages::Column::Id.eq(id)))
+        .one(db)
+        .await?
+        .map(to_package)
+        .transpose()
+}
+
+/// Every package, by plugin and then oldest first.
+pub async fn packages(db: &impl ConnectionTrait) -> Result<Vec<Package>> {
+    package_columns(None)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_package)
+        .collect()
+}
+
+/// A package's component bytes.
+pub async fn package_wasm(db: &impl ConnectionTrait, id: i64) -> Result<Vec<u8>> {
+    plugin_packages::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|m| m.wasm)
+        .ok_or(StoreError::Corrupt {
+            what: "plugin package",
+            detail: format!("package {id} is gone"),
+        })
+}
+
+/// One organization's use of a plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installation {
+    pub id: i64,
+    pub org_id: OrgId,
+    /// The user whose account it connects, when it is one person's.
+    pub owner: Option<UserId>,
+    pub plugin_id: String,
+    pub package_id: i64,
+    pub config: BTreeMap<String, String>,
+    pub enabled: bool,
+    pub pull_cursor: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn to_installation(m: plugin_installations::Model) -> Result<Installation> {
+    Ok(Installation {
+        id: m.id,
+        org_id: OrgId(m.org_id),
+        owner: m.owner_user_id.map(UserId),
+        config: from_json("installation config", &m.config)?,
+        created_at: from_ms(m.created_ms)?,
+        updated_at: from_ms(m.updated_ms)?,
+        plugin_id: m.plugin_id,
+        package_id: m.package_id,
+        enabled: m.enabled,
+        pull_cursor: m.pull_cursor,
+        last_error: m.last_error,
+    })
+}
+
+/// A new, enabled installation.
+pub async fn insert_installation(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    owner: Option<UserId>,
+    package: &Package,
+    config: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> Result<Installation> {
+    let row = plugin_installations::ActiveModel {
+        id: NotSet,
+        org_id: Set(org.0),
+        owner_user_id: Set(owner.map(|u| u.0)),
+        plugin_id: Set(package.plugin_id.clone()),
+        package_id: Set(package.id),
+        config: Set(to_json(config)),
+        enabled: Set(true),
+        pull_cursor: Set(None),
+        next_pull_ms: Set(Some(to_ms(now))),
+        pull_lease_ms: Set(None),
+        last_error: Set(None),
+        created_ms: Set(to_ms(now)),
+        updated_ms: Set(to_ms(now)),
+    };
+    to_installation(row.insert(db).await?)
+}
+
+/// One installation of `org` (`None` for any organization: the operator's CLI).
+pub async fn installation(
+    db: &impl ConnectionTrait,
+    org: Option<OrgId>,
+    id: i64,
+) -> Result<Option<Installation>> {
+    let mut query = plugin_installations::Entity::find_by_id(id);
+    if let Some(org) = org {
+        query = query.filter(plugin_installations::Column::OrgId.eq(org.0));
+    }
+    query.one(db).await?.map(to_installation).transpose()
+}
+
+/// The installations of `org` (every organization's for `None`), oldest first.
+pub async fn installations(
+    db: &impl ConnectionTrait,
+    org: Option<OrgId>,
+) -> Result<Vec<Installation>> {
+    let mut query =
+        plugin_installations::Entity::find().order_by_asc(plugin_installations::Column::Id);
+    if let Some(org) = org {
+        query = query.filter(plugin_installations::Column::OrgId.eq(org.0));
+    }
+    query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_installation)
+        .collect()
+}
+
+/// What an update to an installation changes.
+#[derive(Debug, Clone, Default)]
+pub struct InstallationChange {
+    pub enabled: Option<bool>,
+    pub package_id: Option<i64>,
+    pub config: Option<BTreeMap<String, String>>,
+}
+
+/// Applies `change`; `false` when there is no such installation in `org`.
+pub async fn update_installation(
+    db: &impl ConnectionTrait,
+    org: Option<OrgId>,
+    id: i64,
+    change: InstallationChange,
+    now: DateTime<Utc>,
+) -> Result<Option<Installation>> {
+    let Some(found) = installation(db, org, id).await? else {
+        return Ok(None);
+    };
+    let mut row = plugin_installations::ActiveModel {
+        id: sea_orm::Unchanged(found.id),
+        updated_ms: Set(to_ms(now)),
+        ..Default::default()
+    };
+    if let Some(enabled) = change.enabled {
+        row.enabled = Set(enabled);
+    }
+    if let Some(package_id) = change.package_id {
+        row.package_id = Set(package_id);
+    }
+    if let Some(config) = &change.config {
+        row.config = Set(to_json(config));
+    }
+    row.update(db).await?;
+    installation(db, org, id).await
+}
+
+/// Removes an installation with its kv; `false` when there was none.
+pub async fn delete_installation(db: &Db, org: Option<OrgId>, id: i64) -> Result<bool> {
+    if installation(db, org, id).await?.is_none() {
+        return Ok(false);
+    }
+    let txn = begin_write(db).await?;
+    plugin_kv::Entity::delete_many()
+        .filter(plugin_kv::Column::InstallationId.eq(id))
+        .exec(&txn)
+        .await?;
+    plugin_installations::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// An installation's kv.
+pub async fn kv(db: &impl ConnectionTrait, installation: i64) -> Result<BTreeMap<String, Vec<u8>>> {
+    Ok(plugin_kv::Entity::find()
+        .filter(plugin_kv::Column::InstallationId.eq(installation))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.key, m.value))
+        .collect())
+}
+
+/// Replaces an installation's kv with what a successful call left behind.
+pub async fn replace_kv(
+    db: &impl ConnectionTrait,
+    installation: i64,
+    kv: &BTreeMap<String, Vec<u8>>,
+) -> Result<()> {
+    plugin_kv::Entity::delete_many()
+        .filter(plugin_kv::Column::InstallationId.eq(installation))
+        .exec(db)
+        .await?;
+    if kv.is_empty() {
+        return Ok(());
+    }
+    plugin_kv::Entity::insert_many(kv.iter().map(|(key, value)| plugin_kv::ActiveModel {
+        installation_id: Set(installation),
+        key: Set(key.clone()),
+        value: Set(value.clone()),
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}

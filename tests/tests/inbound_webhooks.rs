@@ -1,0 +1,173 @@
+//! Inbound provider webhooks end to end: `POST /hooks/{installation}` keeps the raw
+//! request and answers 202, the worker has the installation's plugin read it, and the
+//! change lands on the booking it concerns. Forged, repeated and crashing deliveries.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use convene::app::plugins;
+use convene::store::inbound::{self, InboundStatus};
+use convene_tests::crm::{book, tuesday};
+use convene_tests::plugins::wasm;
+use convene_tests::{TestApp, on_both_databases_with_jobs, until};
+use hmac::{Hmac, KeyInit, Mac};
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+const SECRET: &str = "whsec_inbound";
+
+/// Installs `name` in the demo organization with `config`; its installation id.
+async fn install(app: &TestApp, name: &str, config: &[(&str, &str)]) -> i64 {
+    plugins::add_package(&app.app, wasm(name)).await.unwrap();
+    let org = convene::store::orgs::find_by_slug(&app.db, "demo")
+        .await
+        .unwrap()
+        .unwrap();
+    let config: BTreeMap<String, String> = config
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    plugins::install(&app.app, org, None, name, config)
+        .await
+        .unwrap()
+        .installation
+        .id
+}
+
+/// Links booking `uid` to provider object `external_id`, as creating the provider's
+/// event for the booking does.
+async fn link(app: &TestApp, installation: i64, uid: &str, external_id: &str) {
+    let booking = convene::store::bookings::find_by_uid(&app.db, None, uid)
+        .await
+        .unwrap()
+        .unwrap();
+    inbound::link(
+        &app.db,
+        booking.org_id,
+        installation,
+        external_id,
+        booking.id,
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+}
+
+fn signature(body: &[u8], secret: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Sends a webhook as the provider would; the inbound event's id.
+async fn deliver(app: &TestApp, installation: i64, event: Value, secret: &str) -> i64 {
+    let body = serde_json::to_vec(&event).unwrap();
+    let answer = app
+        .send(
+            app.client
+                .request(Method::POST, format!("{}/hooks/{installation}", app.base))
+                .header("x-example-signature", signature(&body, secret))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+        .await;
+    assert_eq!(answer.status, 202, "{:?}", answer.body);
+    answer.data()["id"].as_i64().unwrap()
+}
+
+async fn settled(app: &TestApp, id: i64) -> inbound::InboundEvent {
+    until("the inbound event to settle", async || {
+        let event = inbound::find(&app.db, None, id).await.unwrap().unwrap();
+        event.status != InboundStatus::Received
+    })
+    .await;
+    inbound::find(&app.db, None, id).await.unwrap().unwrap()
+}
+
+fn moved(event_id: &str, external_id: &str, start: &str) -> Value {
+    let start: DateTime<Utc> = start.parse().unwrap();
+    json!({"id": event_id, "type": "booking.moved", "booking": {
+        "id": external_id, "start": start.timestamp_millis(),
+        "end": start.timestamp_millis() + 30 * 60 * 1000}})
+}
+
+on_both_databases_with_jobs! {
+    async fn a_provider_move_reschedules_the_linked_booking_once(app: TestApp) {
+        let installation = install(&app, "example", &[("webhook_secret", SECRET)]).await;
+        let uid = book(&app, "09:00", "jane@acme.com").await;
+        link(&app, installation, &uid, "ext-1").await;
+
+        let id = deliver(&app, installation, moved("evt-1", "ext-1", &tuesday("11:00")), SECRET).await;
+        let event = settled(&app, id).await;
+        assert_eq!(event.status, InboundStatus::Applied, "{:?}", event.last_error);
+        assert_eq!(event.provider_event_id.as_deref(), Some("evt-1"));
+
+        let old = app.get(&format!("/v2/bookings/{uid}")).await;
+        assert_eq!(old.data()["status"], "cancelled");
+        let new_uid = old.data()["rescheduledToUid"].as_str().unwrap().to_string();
+        let new = app.get(&format!("/v2/bookings/{new_uid}")).await;
+        assert_eq!(new.data()["status"], "accepted");
+        assert_eq!(new.data()["start"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(),
+                   tuesday("11:00").parse::<DateTime<Utc>>().unwrap());
+
+        // The provider delivers the same event again: applied once.
+        let again = deliver(&app, installation, moved("evt-1", "ext-1", &tuesday("11:00")), SECRET).await;
+        let again = settled(&app, again).await;
+        assert_eq!(again.status, InboundStatus::Applied, "{:?}", again.last_error);
+        let live = app.get("/v2/bookings?status=upcoming").await;
+        let live: Vec<&Value> = live.data().as_array().unwrap().iter()
+            .filter(|b| b["attendees"][0]["email"] == "jane@acme.com").collect();
+        assert_eq!(live.len(), 1, "one live booking after a repeated move: {live:?}");
+
+        // And the provider cancels it.
+        let cancel = json!({"id": "evt-2", "type": "booking.cancelled", "booking": {"id": "ext-1", "start": 0, "end": 0}});
+        let cancelled = settled(&app, deliver(&app, installation, cancel, SECRET).await).await;
+        assert_eq!(cancelled.status, InboundStatus::Applied, "{:?}", cancelled.last_error);
+        let new = app.get(&format!("/v2/bookings/{new_uid}")).await;
+        assert_eq!(new.data()["status"], "cancelled");
+    }
+
+    async fn a_forged_webhook_is_kept_dead_and_the_owner_told(app: TestApp) {
+        let installation = install(&app, "example", &[("webhook_secret", SECRET)]).await;
+        let uid = book(&app, "09:00", "jane@acme.com").await;
+        link(&app, installation, &uid, "ext-1").await;
+        let id = deliver(&app, installation, moved("evt-9", "ext-1", &tuesday("13:00")), "forged").await;
+        let event = settled(&app, id).await;
+        assert_eq!(event.status, InboundStatus::Dead);
+        assert_eq!(event.attempts, 1, "a bad signature is not retried");
+        assert!(event.last_error.as_deref().unwrap().contains("signature"), "{:?}", event.last_error);
+        assert!(!event.body.is_empty(), "the raw body is kept");
+        let booking = app.get(&format!("/v2/bookings/{uid}")).await;
+        assert_eq!(booking.data()["status"], "accepted", "nothing applied");
+        let notices = app.get("/v2/me/notifications").await;
+        assert_eq!(notices.data()[0]["kind"], "INBOUND_WEBHOOK_FAILED", "{:?}", notices.body);
+    }
+
+    async fn a_crashing_plugin_is_retried_then_dead_and_the_server_keeps_serving(app: TestApp) {
+        let installation = install(&app, "hostile", &[("behaviour", "panic")]).await;
+        let started = Instant::now();
+        let id = deliver(&app, installation, json!({"anything": 1}), SECRET).await;
+        assert!(started.elapsed() < Duration::from_secs(2), "answered at once");
+        let slots = app.get(&format!(
+            "/v2/slots?username=demo&eventTypeSlug=30min&start={}&end={}",
+            &tuesday("00:00")[..10], &tuesday("00:00")[..10])).await;
+        assert_eq!(slots.status, 200, "slots still served");
+        let event = settled(&app, id).await;
+        assert_eq!(event.status, InboundStatus::Dead);
+        assert_eq!(event.attempts, 4, "the first attempt and three retries");
+        assert!(event.last_error.as_deref().unwrap().contains("crashed"), "{:?}", event.last_error);
+
+        let replayed = convene::app::inbound::replay(&app.app, demo_caller(&app).await, id).await.unwrap();
+        assert_eq!(replayed.status, InboundStatus::Received);
+        assert_eq!(settled(&app, id).await.status, InboundStatus::Dead, "replayed, and failed again");
+    }
+}
+
+async fn demo_caller(app: &TestApp) -> convene::app::auth::Caller {
+    convene::app::auth::authenticate(&app.db, convene_tests::DEMO_KEY)
+        .await
+        .unwrap()
+}
