@@ -16,6 +16,7 @@ mod m20261124_000004_crm;
 mod m20261124_000005_customer_health;
 mod m20261124_000006_scheduling_links;
 mod m20261124_000007_auto_stakeholders;
+mod m20261124_000010_connections;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_customer_health::Migration),
             Box::new(m20261124_000006_scheduling_links::Migration),
             Box::new(m20261124_000007_auto_stakeholders::Migration),
+            Box::new(m20261124_000010_connections::Migration),
         ]
     }
 }

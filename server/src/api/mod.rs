@@ -12,6 +12,7 @@ pub mod graphql;
 mod health;
 mod idempotency;
 mod metrics;
+mod oauth;
 mod public_url;
 mod rate_limit;
 mod request_id;
@@ -55,6 +56,7 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
         .merge(graphql::router(app.clone()))
         .merge(web::router(app.clone()))
         .merge(health::router(app.clone()))
+        .nest("/oauth", oauth::router(app.clone()))
         .route(
             "/metrics",
             get(self::metrics::render).with_state(app.clone()),

@@ -25,6 +25,11 @@ pub enum AppError {
     /// Valid credentials that may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// An outside provider failed or refused us (unreachable, unreadable answer, our
+    /// client credentials refused); trying again later, or fixing the installation's
+    /// configuration, may help. The message names the provider's answer.
+    #[error("{0}")]
+    Upstream(String),
     /// Our fault: storage failed or held something unreadable.
     #[error(transparent)]
     Internal(#[from] StoreError),

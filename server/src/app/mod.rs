@@ -8,6 +8,7 @@ pub mod auth;
 pub mod availability;
 pub mod bookings;
 pub mod chat;
+pub mod connections;
 pub mod customer_health;
 pub mod customers;
 pub mod demo;
@@ -29,6 +30,7 @@ pub use error::{AppError, Result};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::secrets::SecretKey;
 use crate::store::Db;
 
 /// Everything a use case needs; cloned into every request.
@@ -42,6 +44,12 @@ pub struct App {
     pub http: reqwest::Client,
     /// API requests being served by this process; background work yields to them.
     pub in_flight: Arc<in_flight::InFlight>,
+    /// The client for OAuth token, refresh and revocation calls (no redirects).
+    pub oauth_http: reqwest::Client,
+    /// The OAuth providers of installed plugins, by plugin id.
+    pub oauth_providers: Arc<connections::OAuthProviders>,
+    /// Turns per connection for refreshing its tokens in this process.
+    pub refresh_turns: Arc<connections::RefreshTurns>,
 }
 
 /// Operator settings that shape behaviour rather than data.
@@ -56,6 +64,15 @@ pub struct Settings {
     /// Where invitees reach this server (`https://cal.example.com`), for the links we
     /// hand out; `None` takes the host each request came to.
     pub public_url: Option<String>,
+    /// Seals provider tokens at rest and signs OAuth states. The default is a random
+    /// key, which suits tests and tools that keep nothing; `convene` itself loads one
+    /// (`Config::settings`).
+    pub secret_key: SecretKey,
+    /// How long before its expiry an access token is refreshed, so it does not expire
+    /// between our check and the provider's.
+    pub token_refresh_skew: Duration,
+    /// How long an OAuth provider may take to answer.
+    pub oauth_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -65,6 +82,9 @@ impl Default for Settings {
             webhook_retry_scale: 1,
             webhook_timeout: Duration::from_secs(10),
             public_url: None,
+            secret_key: SecretKey::generate(),
+            token_refresh_skew: Duration::from_secs(60),
+            oauth_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -73,11 +93,15 @@ impl App {
     /// The application over `db` with `settings`.
     pub fn new(db: Db, settings: Settings) -> App {
         let http = webhooks::client(&settings);
+        let oauth_http = crate::auth::oauth::http_client(settings.oauth_timeout);
         App {
             db,
             settings: Arc::new(settings),
             http,
             in_flight: Arc::default(),
+            oauth_http,
+            oauth_providers: Arc::default(),
+            refresh_turns: Arc::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Every error a resolver returns carries `extensions.code` with the same code the REST
 //! API answers (`VALIDATION_ERROR`, `NOT_FOUND`, `CONFLICT`, `GONE`, `UNAUTHORIZED`,
-//! `FORBIDDEN`, `INTERNAL_ERROR`); validation errors add `extensions.details`, a list of
+//! `FORBIDDEN`, `UPSTREAM_ERROR`, `INTERNAL_ERROR`); validation errors add `extensions.details`, a list of
 //! `{field, message}`. Internal errors are logged and answered as "internal error".
 //! The mapping goes through [`ApiError`], so REST and GraphQL cannot disagree.
 
@@ -123,6 +123,7 @@ mod tests {
             (AppError::Gone("used".into()), "GONE"),
             (AppError::Unauthorized("key".into()), "UNAUTHORIZED"),
             (AppError::Forbidden("host only".into()), "FORBIDDEN"),
+            (AppError::Upstream("provider down".into()), "UPSTREAM_ERROR"),
         ];
         for (err, code) in cases {
             let message = err.to_string();

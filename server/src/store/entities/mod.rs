@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod booking_attendees;
 pub mod bookings;
+pub mod connections;
 pub mod customer_domains;
 pub mod customer_health;
 pub mod customers;
