@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod crm;
+pub mod fakes;
 
 use std::path::PathBuf;
 
@@ -35,6 +36,9 @@ pub struct TestApp {
     pub base: String,
     /// The server's own pool, for assertions on stored rows.
     pub db: Db,
+    /// The server's application, for use cases no route exposes (the plugin host's
+    /// `bearer`) and for registering fake providers.
+    pub app: App,
     /// The HTTP client.
     pub client: reqwest::Client,
     /// Which database.
@@ -204,6 +208,8 @@ impl TestApp {
             webhook_retry_scale: 500,
             webhook_timeout: std::time::Duration::from_secs(2),
             public_url: None,
+            token_refresh_skew: std::time::Duration::from_millis(500),
+            ..Settings::default()
         };
         let app = App::new(db.clone(), settings);
         let (stop, _) = tokio::sync::watch::channel(());
@@ -228,10 +234,11 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let server_stopped = stopped(&stop);
+        let router_app = app.clone();
         tokio::spawn(async move {
             axum::serve(
                 listener,
-                convene::api::router_with(app, convene::api::RateLimits::unlimited()),
+                convene::api::router_with(router_app, convene::api::RateLimits::unlimited()),
             )
             .with_graceful_shutdown(server_stopped)
             .await
@@ -240,6 +247,7 @@ impl TestApp {
         TestApp {
             base,
             db,
+            app,
             client: reqwest::Client::new(),
             backend,
             sqlite_file,

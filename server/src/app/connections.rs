@@ -356,9 +356,14 @@ pub async fn bearer(
     let _turn = app.refresh_turns.take(id).await;
     if app.db.get_database_backend() == DatabaseBackend::Postgres {
         let txn = app.db.begin().await.map_err(StoreError::from)?;
-        let token = refresh_in_turn(app, &txn, org, id, refresh).await?;
-        txn.commit().await.map_err(StoreError::from)?;
-        Ok(token)
+        let outcome = refresh_in_turn(app, &txn, org, id, refresh).await;
+        // Committed whatever the outcome: a broken mark and its notice are kept too.
+        let committed = txn.commit().await.map_err(StoreError::from);
+        match (outcome, committed) {
+            (Err(err), _) => Err(err),
+            (Ok(_), Err(err)) => Err(err.into()),
+            (Ok(token), Ok(())) => Ok(token),
+        }
     } else {
         // SQLite: one process, so the turn is enough; a transaction held across the
         // provider call would keep every other writer waiting.
