@@ -382,6 +382,76 @@ on_both_databases! {
         assert!(answer.body["error"]["message"].as_str().unwrap().contains("access_denied"));
     }
 
+    async fn graphql_lists_connects_keys_and_revokes_without_showing_tokens(app: TestApp) {
+        let fake = provider(&app, ClientAuth::Basic).await;
+        let id = connect(&app).await;
+        let data = app
+            .graphql(
+                "mutation { connectApiKey(plugin: \"stripe\", apiKey: \"sk_live_secret\", \
+                 accountLabel: \"acct_9\") { id kind status accountLabel } }",
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(data["connectApiKey"]["kind"], "API_KEY");
+        assert_eq!(data["connectApiKey"]["accountLabel"], "acct_9");
+        let listed = app
+            .graphql(
+                "{ connections { id plugin kind status scopes expiresAt } }",
+                serde_json::json!({}),
+            )
+            .await;
+        let list = listed["connections"].as_array().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0]["id"], id.0.to_string());
+        assert_eq!(list[0]["plugin"], PLUGIN);
+        assert_eq!(list[0]["kind"], "OAUTH");
+        assert_eq!(list[0]["status"], "ACTIVE");
+        assert!(list[0]["expiresAt"].is_string());
+        let text = listed.to_string();
+        assert!(fake.issued_tokens().iter().all(|t| !text.contains(t.as_str())));
+
+        let revoked = app
+            .graphql(
+                "mutation($id: ID!) { revokeConnection(id: $id) { status } }",
+                serde_json::json!({ "id": id.0.to_string() }),
+            )
+            .await;
+        assert_eq!(revoked["revokeConnection"]["status"], "REVOKED");
+        let rival = app.other_org_key().await;
+        let hidden = app
+            .graphql_as(
+                &rival,
+                "mutation($id: ID!) { revokeConnection(id: $id) { status } }",
+                serde_json::json!({ "id": id.0.to_string() }),
+            )
+            .await;
+        assert_eq!(hidden.graphql_refusal().0, "NOT_FOUND");
+        let anonymous = app
+            .send(app.request(
+                reqwest::Method::POST,
+                "/graphql",
+                Some(serde_json::json!({ "query": "{ connections { id } }" })),
+            ))
+            .await;
+        assert_eq!(anonymous.graphql_refusal().0, "UNAUTHORIZED");
+    }
+
+    async fn a_provider_refusing_our_client_is_an_upstream_error(app: TestApp) {
+        let fake = FakeOAuth::start(&format!("{}/oauth/{PLUGIN}/callback", app.base)).await;
+        let mut misconfigured = fake.provider(PLUGIN, ClientAuth::Basic);
+        misconfigured.client_secret = Some("wrong".into());
+        app.app.oauth_providers.register(misconfigured);
+        let answer = come_back(&app, &consent(&app).await).await;
+        assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{:#}", answer.body);
+        assert_eq!(answer.code(), "UPSTREAM_ERROR");
+        assert!(answer.body["error"]["message"].as_str().unwrap().contains("invalid_client"));
+        let caller = demo_caller(&app).await;
+        let listed = connections::list(&app.app, caller, ConnectionOwner::User(caller.user_id))
+            .await
+            .unwrap();
+        assert!(listed.is_empty());
+    }
+
     async fn api_keys_are_sealed_and_answered_as_they_are(app: TestApp) {
         let caller = demo_caller(&app).await;
         let owner = ConnectionOwner::User(caller.user_id);

@@ -313,12 +313,13 @@ async fn authorize(
     (StatusCode::FOUND, [(header::LOCATION, back.to_string())]).into_response()
 }
 
-/// The client authenticated by Basic or by form body (RFC 6749 §2.3.1), or the error.
-fn authenticate_client(
+/// Authenticates the client by Basic or by form body (RFC 6749 §2.3.1); the refusal
+/// to answer when that fails.
+fn client_refusal(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
     grants: &mut Grants,
-) -> Result<(), Response> {
+) -> Option<Response> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -337,7 +338,7 @@ fn authenticate_client(
     });
     let (method, (id, secret), status) = match (basic, body) {
         (Some(_), Some(_)) => {
-            return Err(oauth_error(
+            return Some(oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "more than one client authentication method",
@@ -346,7 +347,7 @@ fn authenticate_client(
         (Some(credentials), None) => ("basic", credentials, StatusCode::UNAUTHORIZED),
         (None, Some(credentials)) => ("body", credentials, StatusCode::BAD_REQUEST),
         (None, None) => {
-            return Err(oauth_error(
+            return Some(oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 "client authentication is required",
@@ -354,14 +355,14 @@ fn authenticate_client(
         }
     };
     if id != CLIENT_ID || secret != CLIENT_SECRET {
-        return Err(oauth_error(
+        return Some(oauth_error(
             status,
             "invalid_client",
             "client authentication failed",
         ));
     }
     grants.client_auth_seen.push(method);
-    Ok(())
+    None
 }
 
 /// `application/x-www-form-urlencoded` decoding of one value.
@@ -386,7 +387,7 @@ async fn token(
         return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
     }
     let mut grants = server.grants.lock().unwrap();
-    if let Err(refusal) = authenticate_client(&headers, &form, &mut grants) {
+    if let Some(refusal) = client_refusal(&headers, &form, &mut grants) {
         return refusal;
     }
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
@@ -460,7 +461,7 @@ async fn revoke(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let mut grants = server.grants.lock().unwrap();
-    if let Err(refusal) = authenticate_client(&headers, &form, &mut grants) {
+    if let Some(refusal) = client_refusal(&headers, &form, &mut grants) {
         return refusal;
     }
     let token = form.get("token").cloned().unwrap_or_default();
