@@ -165,15 +165,19 @@ on_both_databases! {
             .await
             .unwrap();
         assert_eq!(listed[0].account_label.as_deref(), Some(ACCOUNT));
+        let elsewhere =
+            connections::set_account_label(&app.app, OrgId(caller.org_id.0 + 1), connection.id, "x")
+                .await;
+        assert!(matches!(elsewhere, Err(AppError::NotFound(_))), "{elsewhere:?}");
     }
 
     async fn an_expired_token_is_refreshed_once_and_a_rejected_one_at_once(app: TestApp) {
         let fake = provider(&app, ClientAuth::Body).await;
-        fake.set_access_ttl(Duration::from_secs(1));
+        fake.set_access_ttl(Duration::from_secs(2));
         let id = connect(&app).await;
         let first = bearer(&app, id, Refresh::WhenExpired).await.unwrap();
-        // One second of life minus the 500 ms skew: due soon, so wait it out.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(fake.refreshes(), 0, "fresh for 2 s less the 500 ms skew");
+        tokio::time::sleep(Duration::from_millis(2100)).await;
         assert_eq!(me(&fake, &first).await, StatusCode::UNAUTHORIZED);
 
         fake.set_access_ttl(Duration::from_secs(3600));

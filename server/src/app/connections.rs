@@ -558,8 +558,13 @@ pub async fn list(app: &App, caller: Caller, owner: ConnectionOwner) -> Result<V
 /// Names the provider account connection `id` stands for (`ada@example.com`), as the
 /// plugin host learns it from the provider after connecting.
 pub async fn set_account_label(app: &App, org: OrgId, id: ConnectionId, label: &str) -> Result<()> {
-    stored::set_account_label(&app.db, org, id, label, Utc::now()).await?;
-    Ok(())
+    if stored::set_account_label(&app.db, org, id, label, Utc::now()).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(format!(
+            "connection `{id}` does not exist"
+        )))
+    }
 }
 
 fn open(app: &App, purpose: &'static str, sealed: &str) -> Result<String> {

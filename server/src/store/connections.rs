@@ -244,7 +244,8 @@ pub async fn set_credentials(
         row.scopes = Set(to_json(&credentials.scopes));
         row.updated_ms = Set(to_ms(now));
     })
-    .await
+    .await?;
+    Ok(())
 }
 
 /// Ends connection `id` as `status` (revoked or broken) and forgets its secrets: a
@@ -263,22 +264,25 @@ pub async fn end(
         row.expires_ms = Set(None);
         row.updated_ms = Set(to_ms(now));
     })
-    .await
+    .await?;
+    Ok(())
 }
 
-/// Names the provider account connection `id` stands for.
+/// Names the provider account connection `id` stands for; `false` when `org` has no
+/// such connection.
 pub async fn set_account_label(
     db: &impl ConnectionTrait,
     org: OrgId,
     id: ConnectionId,
     label: &str,
     now: DateTime<Utc>,
-) -> Result<()> {
-    update(db, org, id, |row| {
+) -> Result<bool> {
+    let updated = update(db, org, id, |row| {
         row.account_label = Set(Some(label.to_string()));
         row.updated_ms = Set(to_ms(now));
     })
-    .await
+    .await?;
+    Ok(updated > 0)
 }
 
 async fn update(
@@ -286,17 +290,17 @@ async fn update(
     org: OrgId,
     id: ConnectionId,
     change: impl FnOnce(&mut connections::ActiveModel),
-) -> Result<()> {
+) -> Result<u64> {
     let mut row = connections::ActiveModel {
         id: sea_orm::Unchanged(id.0),
         ..Default::default()
     };
     change(&mut row);
-    connections::Entity::update_many()
+    let updated = connections::Entity::update_many()
         .set(row)
         .filter(connections::Column::Id.eq(id.0))
         .filter(connections::Column::OrgId.eq(org.0))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(updated.rows_affected)
 }

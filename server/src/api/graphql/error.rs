@@ -2,9 +2,10 @@
 //!
 //! Every error a resolver returns carries `extensions.code` with the same code the REST
 //! API answers (`VALIDATION_ERROR`, `NOT_FOUND`, `CONFLICT`, `GONE`, `UNAUTHORIZED`,
-//! `FORBIDDEN`, `UPSTREAM_ERROR`, `INTERNAL_ERROR`); validation errors add `extensions.details`, a list of
-//! `{field, message}`. Internal errors are logged and answered as "internal error".
-//! The mapping goes through [`ApiError`], so REST and GraphQL cannot disagree.
+//! `FORBIDDEN`, `UPSTREAM_ERROR`, `INTERNAL_ERROR`); validation errors add
+//! `extensions.details`, a list of `{field, message}`. Internal errors are logged and
+//! answered as "internal error". The mapping goes through [`ApiError`], so REST and
+//! GraphQL cannot disagree.
 
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
 
