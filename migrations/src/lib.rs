@@ -17,6 +17,7 @@ mod m20261124_000005_customer_health;
 mod m20261124_000006_scheduling_links;
 mod m20261124_000007_auto_stakeholders;
 mod m20261124_000008_plugins;
+mod m20261124_000010_connections;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_scheduling_links::Migration),
             Box::new(m20261124_000007_auto_stakeholders::Migration),
             Box::new(m20261124_000008_plugins::Migration),
+            Box::new(m20261124_000010_connections::Migration),
         ]
     }
 }

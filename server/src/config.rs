@@ -1,11 +1,13 @@
 //! Configuration from flags and environment, in one place.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::api::{Limit, RateLimits};
+use crate::auth::secrets::{self, KeyError};
 
 /// `convene`: one binary for the server, migrations and the demo data.
 #[derive(Debug, Parser)]
@@ -41,6 +43,12 @@ pub struct Config {
     /// scheduling links handed out. Without it, links use the host a request came to.
     #[arg(long, env = "CONVENE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// A file holding the 32-byte key (base64 or hex) that seals provider tokens at rest.
+    /// `CONVENE_SECRET_KEY` (the key itself) wins over it. With neither, SQLite uses
+    /// `convene.key` beside the database file, created on first run; PostgreSQL refuses
+    /// to start, since every process must share one key.
+    #[arg(long, env = "CONVENE_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
     /// Webhook deliveries made at once by this process.
     #[arg(
         long,
@@ -216,9 +224,13 @@ impl Config {
         Some(parent.join("plugins").join("dist"))
     }
 
-    /// The application settings these flags choose.
-    pub fn settings(&self) -> crate::app::Settings {
-        crate::app::Settings {
+    /// The application settings these flags choose; fails when no secret key can be
+    /// had (see [`Config::secret_key_file`]).
+    pub fn settings(&self) -> Result<crate::app::Settings, KeyError> {
+        let inline = std::env::var("CONVENE_SECRET_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty());
+        Ok(crate::app::Settings {
             allow_private_webhook_targets: self.allow_private_webhook_targets,
             allow_private_plugin_hosts: self.allow_private_plugin_hosts,
             plugin_cache_dir: self.plugins_dir().map(|dir| dir.join("cache")),
@@ -226,8 +238,13 @@ impl Config {
                 .public_url
                 .as_deref()
                 .map(|url| url.trim_end_matches('/').to_string()),
+            secret_key: secrets::load(
+                inline.as_deref(),
+                self.secret_key_file.as_deref(),
+                &self.database_url,
+            )?,
             ..Default::default()
-        }
+        })
     }
 
     /// How this process runs background work.

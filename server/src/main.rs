@@ -13,10 +13,11 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     init_logging(config.log_format);
+    let settings = config.settings()?;
     let db = convene::store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database at {}", config.database_url))?;
-    let app = App::new(db, config.settings());
+    let app = App::new(db, settings);
     match config.command {
         Command::Migrate => tracing::info!("database schema is up to date"),
         Command::Worker => {

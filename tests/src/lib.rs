@@ -37,8 +37,9 @@ pub struct TestApp {
     pub base: String,
     /// The server's own pool, for assertions on stored rows.
     pub db: Db,
-    /// The server's own application, for set-up an operator does outside the API
-    /// (installing plugins) and for use cases without a transport yet.
+    /// The server's own application: for set-up an operator does outside the API
+    /// (installing plugins, registering fake OAuth providers) and for use cases no
+    /// route exposes yet.
     pub app: App,
     /// The HTTP client.
     pub client: reqwest::Client,
@@ -211,9 +212,10 @@ impl TestApp {
             public_url: None,
             allow_private_plugin_hosts: true,
             plugin_cache_dir: Some(std::env::temp_dir().join("convene-test-plugin-cache")),
+            token_refresh_skew: std::time::Duration::from_millis(500),
+            ..Settings::default()
         };
         let app = App::new(db.clone(), settings);
-        let app_handle = app.clone();
         let (stop, _) = tokio::sync::watch::channel(());
         let stopped = |stop: &tokio::sync::watch::Sender<()>| {
             let mut receiver = stop.subscribe();
@@ -236,10 +238,11 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let server_stopped = stopped(&stop);
+        let router_app = app.clone();
         tokio::spawn(async move {
             axum::serve(
                 listener,
-                convene::api::router_with(app, convene::api::RateLimits::unlimited()),
+                convene::api::router_with(router_app, convene::api::RateLimits::unlimited()),
             )
             .with_graceful_shutdown(server_stopped)
             .await
@@ -248,7 +251,7 @@ impl TestApp {
         TestApp {
             base,
             db,
-            app: app_handle,
+            app,
             client: reqwest::Client::new(),
             backend,
             sqlite_file,

@@ -32,6 +32,9 @@ pub enum ErrorCode {
     /// 500: our fault.
     #[serde(rename = "INTERNAL_ERROR")]
     Internal,
+    /// 502: an outside provider failed or refused us.
+    #[serde(rename = "UPSTREAM_ERROR")]
+    Upstream,
 }
 
 impl ErrorCode {
@@ -47,6 +50,7 @@ impl ErrorCode {
             ErrorCode::ValidationError => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::RateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Upstream => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -62,6 +66,7 @@ impl ErrorCode {
             ErrorCode::ValidationError => "VALIDATION_ERROR",
             ErrorCode::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
             ErrorCode::Internal => "INTERNAL_ERROR",
+            ErrorCode::Upstream => "UPSTREAM_ERROR",
         }
     }
 }
@@ -133,6 +138,7 @@ impl From<AppError> for ApiError {
                 tracing::error!(%reason, "request failed: a plugin could not run");
                 ApiError::new(ErrorCode::Internal, "internal error")
             }
+            AppError::Upstream(_) => ApiError::new(ErrorCode::Upstream, message),
             AppError::Internal(err) => {
                 tracing::error!(error = %err, "request failed");
                 ApiError::new(ErrorCode::Internal, "internal error")

@@ -13,6 +13,7 @@ mod health;
 mod hooks;
 mod idempotency;
 mod metrics;
+mod oauth;
 mod public_url;
 mod rate_limit;
 mod request_id;
@@ -57,6 +58,7 @@ pub fn router_with(app: App, limits: RateLimits) -> Router {
         .merge(web::router(app.clone()))
         .merge(health::router(app.clone()))
         .merge(hooks::routes().with_state(app.clone()))
+        .nest("/oauth", oauth::router(app.clone()))
         .route(
             "/metrics",
             get(self::metrics::render).with_state(app.clone()),

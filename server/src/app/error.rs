@@ -28,6 +28,11 @@ pub enum AppError {
     /// A plugin, or the plugin host itself, could not run; the message says which.
     #[error("{0}")]
     Unavailable(String),
+    /// An outside provider failed or refused us (unreachable, unreadable answer, our
+    /// client credentials refused); trying again later, or fixing the installation's
+    /// configuration, may help. The message names the provider's answer.
+    #[error("{0}")]
+    Upstream(String),
     /// Our fault: storage failed or held something unreadable.
     #[error(transparent)]
     Internal(#[from] StoreError),

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod availability;
 pub mod bookings;
 pub mod chat;
+pub mod connections;
 pub mod customer_health;
 pub mod customers;
 pub mod demo;
@@ -31,6 +32,7 @@ pub use error::{AppError, Result};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::secrets::SecretKey;
 use crate::store::Db;
 
 /// Everything a use case needs; cloned into every request.
@@ -46,6 +48,12 @@ pub struct App {
     pub in_flight: Arc<in_flight::InFlight>,
     /// The plugin host and the components this process has loaded.
     pub plugins: Arc<plugins::Runtime>,
+    /// The client for OAuth token, refresh and revocation calls (no redirects).
+    pub oauth_http: reqwest::Client,
+    /// The OAuth providers of installed plugins, by plugin id.
+    pub oauth_providers: Arc<connections::OAuthProviders>,
+    /// Turns per connection for refreshing its tokens in this process.
+    pub refresh_turns: Arc<connections::RefreshTurns>,
 }
 
 /// Operator settings that shape behaviour rather than data.
@@ -65,6 +73,15 @@ pub struct Settings {
     pub allow_private_plugin_hosts: bool,
     /// Where compiled plugins are cached across restarts; `None` compiles on each start.
     pub plugin_cache_dir: Option<std::path::PathBuf>,
+    /// Seals provider tokens at rest and signs OAuth states. The default is a random
+    /// key, which suits tests and tools that keep nothing; `convene` itself loads one
+    /// (`Config::settings`).
+    pub secret_key: SecretKey,
+    /// How long before its expiry an access token is refreshed, so it does not expire
+    /// between our check and the provider's.
+    pub token_refresh_skew: Duration,
+    /// How long an OAuth provider may take to answer.
+    pub oauth_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -76,6 +93,9 @@ impl Default for Settings {
             public_url: None,
             allow_private_plugin_hosts: false,
             plugin_cache_dir: None,
+            secret_key: SecretKey::generate(),
+            token_refresh_skew: Duration::from_secs(60),
+            oauth_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -89,12 +109,16 @@ impl App {
             cache_dir: settings.plugin_cache_dir.clone(),
             ..Default::default()
         }));
+        let oauth_http = crate::auth::oauth::http_client(settings.oauth_timeout);
         App {
             db,
             settings: Arc::new(settings),
             http,
             in_flight: Arc::default(),
             plugins,
+            oauth_http,
+            oauth_providers: Arc::default(),
+            refresh_turns: Arc::default(),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The scheduling rules of Convene, as pure functions over plain values: time spans,
 //! host schedules, event-type booking rules and the slot engine built from them, plus
 //! the domain types every other layer speaks (bookings, event types, users, ids), the
-//! input checks that need no I/O, the customer-success rules (`crm`: attendee
+//! input checks that need no I/O, connections to outside providers (owner, kind, status,
+//! when a token is due for refresh), the customer-success rules (`crm`: attendee
 //! linking, engagement, health), single-use scheduling links, the scrubbing of an
 //! erased person's data, and the chat command grammar (`chat`).
 //!
@@ -14,6 +15,7 @@
 
 pub mod booking;
 pub mod chat;
+pub mod connection;
 pub mod crm;
 pub mod customer;
 pub mod erasure;

@@ -7,6 +7,7 @@
 pub mod api_keys;
 pub mod bookings;
 mod codec;
+pub mod connections;
 pub mod customer_health;
 pub mod customers;
 pub mod db;

@@ -16,6 +16,10 @@ use serde_json::{Value, json};
 /// The demo host's API key in every process of a test.
 pub const KEY: &str = "cnv_processtestkey0000000000000000000000000";
 
+/// The secret key every process of a test shares, as processes sharing one PostgreSQL
+/// must (32 bytes in base64).
+pub const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
 /// What the receiver saw: delivery id → (trigger, booking uid, times received).
 pub type Seen = Arc<Mutex<BTreeMap<String, (String, String, u32)>>>;
 
@@ -61,13 +65,15 @@ pub fn free_port() -> u16 {
 pub struct Process(Child);
 
 impl Process {
-    /// Runs `convene ARGS` on `database_url` with the demo key and loopback webhooks.
+    /// Runs `convene ARGS` on `database_url` with the demo key, the shared secret key and
+    /// loopback webhooks.
     pub fn start(database_url: &str, args: &[&str]) -> Process {
         Process(
             Command::new(env!("CARGO_BIN_EXE_convene"))
                 .args(args)
                 .env("DATABASE_URL", database_url)
                 .env("CONVENE_DEMO_API_KEY", KEY)
+                .env("CONVENE_SECRET_KEY", SECRET_KEY)
                 .env("CONVENE_ALLOW_PRIVATE_WEBHOOK_TARGETS", "true")
                 .env("RUST_LOG", "warn")
                 .stdout(Stdio::null())

@@ -2,9 +2,10 @@
 //!
 //! Every error a resolver returns carries `extensions.code` with the same code the REST
 //! API answers (`VALIDATION_ERROR`, `NOT_FOUND`, `CONFLICT`, `GONE`, `UNAUTHORIZED`,
-//! `FORBIDDEN`, `INTERNAL_ERROR`); validation errors add `extensions.details`, a list of
-//! `{field, message}`. Internal errors are logged and answered as "internal error".
-//! The mapping goes through [`ApiError`], so REST and GraphQL cannot disagree.
+//! `FORBIDDEN`, `UPSTREAM_ERROR`, `INTERNAL_ERROR`); validation errors add
+//! `extensions.details`, a list of `{field, message}`. Internal errors are logged and
+//! answered as "internal error". The mapping goes through [`ApiError`], so REST and
+//! GraphQL cannot disagree.
 
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
 
@@ -123,6 +124,7 @@ mod tests {
             (AppError::Gone("used".into()), "GONE"),
             (AppError::Unauthorized("key".into()), "UNAUTHORIZED"),
             (AppError::Forbidden("host only".into()), "FORBIDDEN"),
+            (AppError::Upstream("provider down".into()), "UPSTREAM_ERROR"),
         ];
         for (err, code) in cases {
             let message = err.to_string();

@@ -14,6 +14,7 @@
 
 mod bookings;
 mod chat;
+mod connections;
 mod customers;
 mod error;
 mod event_types;
@@ -46,7 +47,7 @@ use crate::app::auth::Caller;
 use crate::app::{App, AppError};
 
 /// Every query: the caller, event types, schedules, slots, bookings, webhooks, notices,
-/// customers, scheduling links and personal-data exports.
+/// customers, scheduling links, personal-data exports and connections.
 #[derive(MergedObject, Default)]
 pub struct Query(
     me::MeQuery,
@@ -59,10 +60,11 @@ pub struct Query(
     customers::CustomerQuery,
     scheduling_links::SchedulingLinkQuery,
     personal_data::PersonalDataQuery,
+    connections::ConnectionQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
-/// customers, scheduling links, erasures and chat commands.
+/// customers, scheduling links, erasures, chat commands and connections.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     event_types::EventTypeMutation,
@@ -74,6 +76,7 @@ pub struct Mutation(
     scheduling_links::SchedulingLinkMutation,
     personal_data::PersonalDataMutation,
     chat::ChatMutation,
+    connections::ConnectionMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -299,6 +302,7 @@ mod tests {
                 "bookings(status: [BookingStatusFilter!],attendeeEmail: String,eventTypeId: ID,\
                  afterStart: String,beforeEnd: String,sortStart: SortOrder,cursor: String,\
                  limit: Int): BookingPage!",
+                "connections: [Connection!]!",
                 "csmEngagement(userId: ID,windowDays: Int! = 90): CsmEngagement!",
                 "customer(id: ID!): Customer!",
                 "customers(ownerId: ID,tier: String,search: String,band: String,\
@@ -331,6 +335,7 @@ mod tests {
                 "addStakeholder(customerId: ID!,input: StakeholderInput!): Stakeholder!",
                 "cancelBooking(uid: String!,cancellationReason: String): Booking!",
                 "confirmBooking(uid: String!): Booking!",
+                "connectApiKey(plugin: String!,apiKey: String!,accountLabel: String): Connection!",
                 "createBooking(input: CreateBookingInput!): Booking!",
                 "createCustomer(input: CustomerInput!): Customer!",
                 "createEventType(input: EventTypeInput!): EventType!",
@@ -351,6 +356,7 @@ mod tests {
                 "removeStakeholder(id: ID!): ID!",
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
+                "revokeConnection(id: ID!): Connection!",
                 "revokeSchedulingLink(id: ID!): SchedulingLink!",
                 "runCommand(text: String!): CommandAnswer!",
                 "setAutoCreateStakeholders(on: Boolean!): Boolean!",

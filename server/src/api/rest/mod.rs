@@ -5,7 +5,7 @@ mod bookings;
 mod chat;
 mod customers;
 mod event_types;
-mod extract;
+pub(super) mod extract;
 mod me;
 mod page;
 mod schedules;

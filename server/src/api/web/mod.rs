@@ -20,7 +20,7 @@ pub fn router(app: App) -> Router {
 }
 
 /// `text` made safe inside HTML text and quoted attributes.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -36,7 +36,7 @@ fn escape(text: &str) -> String {
 }
 
 /// A whole page: `title` (escaped here) and a `body` of ready HTML.
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+pub(super) fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let title = escape(title);
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod applied_provider_events;
 pub mod booking_attendees;
 pub mod bookings;
+pub mod connections;
 pub mod customer_domains;
 pub mod customer_health;
 pub mod customers;
