@@ -18,6 +18,9 @@ mod m20261124_000006_scheduling_links;
 mod m20261124_000007_auto_stakeholders;
 mod m20261124_000008_plugins;
 mod m20261124_000010_connections;
+mod m20261124_000011_teams;
+mod m20261124_000012_sync_rules;
+mod m20261124_000013_team_scheduling;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -35,6 +38,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_auto_stakeholders::Migration),
             Box::new(m20261124_000008_plugins::Migration),
             Box::new(m20261124_000010_connections::Migration),
+            Box::new(m20261124_000011_teams::Migration),
+            Box::new(m20261124_000012_sync_rules::Migration),
+            Box::new(m20261124_000013_team_scheduling::Migration),
         ]
     }
 }

@@ -49,6 +49,10 @@ pub struct Config {
     /// to start, since every process must share one key.
     #[arg(long, env = "CONVENE_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
+    /// How often installations whose plugin pulls ask their provider for changes
+    /// (`30s`, `5m`, `1h`).
+    #[arg(long, env = "CONVENE_PULL_INTERVAL", default_value = "5m", value_parser = parse_duration, global = true)]
+    pub pull_interval: Duration,
     /// Webhook deliveries made at once by this process.
     #[arg(
         long,
@@ -175,31 +179,29 @@ fn parse_limit(text: &str) -> Result<LimitSetting, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{count}` is not a number of requests"))?;
-    let window = window.trim();
-    let unit_at = window.len().saturating_sub(1);
-    let seconds_per_unit = match &window[unit_at..] {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        _ => {
-            return Err(format!(
-                "`{window}` is not a duration such as 30s, 5m or 1h"
-            ));
-        }
+    let window = parse_duration(window)?;
+    Ok(LimitSetting(Some(Limit { requests, window })))
+}
+
+/// Reads a duration such as `30s`, `5m` or `1h` (a bare unit is one of it); never zero.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let wrong = || format!("`{text}` is not a duration such as 30s, 5m or 1h");
+    let unit_at = text.len().saturating_sub(1);
+    let seconds_per_unit = match text.get(unit_at..) {
+        Some("s") => 1,
+        Some("m") => 60,
+        Some("h") => 3600,
+        _ => return Err(wrong()),
     };
-    let amount: u64 = match &window[..unit_at] {
+    let amount: u64 = match &text[..unit_at] {
         "" => 1,
-        digits => digits
-            .parse()
-            .map_err(|_| format!("`{window}` is not a duration such as 30s, 5m or 1h"))?,
+        digits => digits.parse().map_err(|_| wrong())?,
     };
     if amount == 0 {
-        return Err("a rate-limit window must be longer than zero".into());
+        return Err(format!("`{text}` must be longer than zero"));
     }
-    Ok(LimitSetting(Some(Limit {
-        requests,
-        window: Duration::from_secs(amount * seconds_per_unit),
-    })))
+    Ok(Duration::from_secs(amount * seconds_per_unit))
 }
 
 /// Log output format.
@@ -243,6 +245,7 @@ impl Config {
                 self.secret_key_file.as_deref(),
                 &self.database_url,
             )?,
+            pull_interval: self.pull_interval,
             ..Default::default()
         })
     }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod egress;
 pub mod jobs;
 pub mod plugins;
 pub mod store;

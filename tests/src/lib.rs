@@ -7,7 +7,9 @@
 pub mod bench;
 pub mod crm;
 pub mod fakes;
+pub mod oauth_flow;
 pub mod plugins;
+pub mod seed;
 
 use std::path::PathBuf;
 
@@ -272,6 +274,7 @@ impl TestApp {
                 email: "host@rival.example",
                 name: "Rival Host",
                 time_zone: chrono_tz::UTC,
+                org_role: convene::domain::user::Role::Owner,
             },
         )
         .await
@@ -351,6 +354,13 @@ impl TestApp {
     /// `POST` as the demo host.
     pub async fn post(&self, path: &str, body: Value) -> Answer {
         self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// The demo host as the use cases see a caller.
+    pub async fn demo_caller(&self) -> convene::app::auth::Caller {
+        convene::app::auth::authenticate(&self.db, DEMO_KEY)
+            .await
+            .expect("the demo key authenticates")
     }
 
     /// The id of the demo host's event type `slug`.

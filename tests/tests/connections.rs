@@ -10,10 +10,11 @@ use convene::auth::oauth::{self, ClientAuth, FlowState};
 use convene::domain::connection::{ConnectionId, ConnectionOwner};
 use convene::domain::ids::{OrgId, UserId};
 use convene_tests::fakes::oauth::{ACCOUNT, FakeOAuth};
-use convene_tests::{Answer, TestApp, on_both_databases};
+use convene_tests::oauth_flow::{self, browser, come_back};
+use convene_tests::{TestApp, on_both_databases};
 use reqwest::{StatusCode, header};
 use sea_orm::{ConnectionTrait, Statement};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const PLUGIN: &str = "fake-calendar";
 
@@ -26,58 +27,17 @@ async fn provider(app: &TestApp, client_auth: ClientAuth) -> FakeOAuth {
     fake
 }
 
-/// The browser: follows nothing by itself, so each hop can be looked at.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Starts connecting as the demo host and lets the fake "consent": the callback URL the
-/// provider sends the browser back to.
-async fn consent(app: &TestApp) -> String {
-    let started = app.get(&format!("/oauth/{PLUGIN}/start")).await;
-    assert_eq!(started.status, StatusCode::OK, "{:#}", started.body);
-    let authorize = started.data()["authorizeUrl"].as_str().unwrap().to_string();
-    let at_provider = browser().get(&authorize).send().await.unwrap();
-    assert_eq!(at_provider.status(), StatusCode::FOUND);
-    let back = at_provider.headers()[header::LOCATION]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        back.starts_with(&format!("{}/oauth/{PLUGIN}/callback?", app.base)),
-        "{back}"
-    );
-    back
-}
-
-/// Opens the callback as a client asking for JSON.
-async fn come_back(app: &TestApp, url: &str) -> Answer {
-    app.send(
-        browser()
-            .get(url)
-            .header(header::ACCEPT, "application/json"),
-    )
-    .await
-}
-
 /// The whole flow; the new connection's id.
 async fn connect(app: &TestApp) -> ConnectionId {
-    let answer = come_back(app, &consent(app).await).await;
-    assert_eq!(answer.status, StatusCode::OK, "{:#}", answer.body);
-    ConnectionId(answer.data()["id"].as_i64().unwrap())
+    ConnectionId(oauth_flow::connect(app, PLUGIN).await)
 }
 
-async fn demo_caller(app: &TestApp) -> Caller {
-    convene::app::auth::authenticate(&app.db, convene_tests::DEMO_KEY)
-        .await
-        .unwrap()
+async fn consent(app: &TestApp) -> String {
+    oauth_flow::consent(app, PLUGIN).await
 }
 
 async fn bearer(app: &TestApp, id: ConnectionId, refresh: Refresh<'_>) -> Result<String, AppError> {
-    let org = demo_caller(app).await.org_id;
+    let org = app.demo_caller().await.org_id;
     connections::bearer(&app.app, org, id, refresh).await
 }
 
@@ -136,7 +96,7 @@ on_both_databases! {
         assert_eq!(page.status, StatusCode::OK);
         assert_eq!(fake.code_exchanges(), 1);
 
-        let caller = demo_caller(&app).await;
+        let caller = app.demo_caller().await;
         let listed = connections::list(&app.app, caller, ConnectionOwner::User(caller.user_id))
             .await
             .unwrap();
@@ -205,7 +165,7 @@ on_both_databases! {
         let id = connect(&app).await;
         fake.set_access_ttl(Duration::from_secs(3600));
         fake.set_token_delay(Duration::from_millis(300));
-        let org = demo_caller(&app).await.org_id;
+        let org = app.demo_caller().await.org_id;
         let calls = (0..8).map(|_| {
             let app = app.app.clone();
             tokio::spawn(async move { connections::bearer(&app, org, id, Refresh::WhenExpired).await })
@@ -275,7 +235,7 @@ on_both_databases! {
         let fake = provider(&app, ClientAuth::Basic).await;
         let id = connect(&app).await;
         let token = bearer(&app, id, Refresh::WhenExpired).await.unwrap();
-        let caller = demo_caller(&app).await;
+        let caller = app.demo_caller().await;
         let revoked = connections::revoke(&app.app, caller, id).await.unwrap();
         assert_eq!(revoked.status.as_str(), "revoked");
         assert_eq!(fake.revocations(), 2, "refresh token, then access token");
@@ -325,7 +285,7 @@ on_both_databases! {
         assert_eq!(replayed.status, StatusCode::UNAUTHORIZED, "{:#}", replayed.body);
 
         // A state we signed, but eleven minutes ago.
-        let caller = demo_caller(&app).await;
+        let caller = app.demo_caller().await;
         let stale = oauth::sign_state(
             &app.app.settings.secret_key,
             &FlowState {
@@ -364,8 +324,21 @@ on_both_databases! {
         let unknown = app.get("/oauth/nope/start").await;
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         assert_eq!(unknown.code(), "NOT_FOUND");
-        let team = app.get(&format!("/oauth/{PLUGIN}/start?team=1")).await;
-        assert_eq!(team.status, StatusCode::FORBIDDEN);
+        let no_team = app.get(&format!("/oauth/{PLUGIN}/start?team=999")).await;
+        assert_eq!(no_team.status, StatusCode::NOT_FOUND);
+        // A team's account is connected by whoever manages the team, and nobody else.
+        let team = app.post("/v2/teams", json!({"name": "Support", "slug": "support"})).await;
+        let team = team.data()["id"].as_i64().unwrap();
+        let started = app.get(&format!("/oauth/{PLUGIN}/start?team={team}")).await;
+        assert_eq!(started.status, StatusCode::OK, "{:#}", started.body);
+        let org = app.demo_caller().await.org_id;
+        let member = app.post(&format!("/v2/organizations/{}/users", org.0),
+            json!({"email": "m@demo.example", "username": "m", "name": "M"})).await;
+        let member_key = member.data()["apiKey"].as_str().unwrap();
+        let refused = app.send(app.client
+            .get(format!("{}/oauth/{PLUGIN}/start?team={team}", app.base))
+            .bearer_auth(member_key)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
         // The owner declined at the provider.
         let back = consent(&app).await;
@@ -449,7 +422,7 @@ on_both_databases! {
         assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{:#}", answer.body);
         assert_eq!(answer.code(), "UPSTREAM_ERROR");
         assert!(answer.body["error"]["message"].as_str().unwrap().contains("invalid_client"));
-        let caller = demo_caller(&app).await;
+        let caller = app.demo_caller().await;
         let listed = connections::list(&app.app, caller, ConnectionOwner::User(caller.user_id))
             .await
             .unwrap();
@@ -457,7 +430,7 @@ on_both_databases! {
     }
 
     async fn api_keys_are_sealed_and_answered_as_they_are(app: TestApp) {
-        let caller = demo_caller(&app).await;
+        let caller = app.demo_caller().await;
         let owner = ConnectionOwner::User(caller.user_id);
         let key = "sk_test_51Hx-very-secret";
         let connection =

@@ -2,14 +2,12 @@
 //! request and answers 202, the worker has the installation's plugin read it, and the
 //! change lands on the booking it concerns. Forged, repeated and crashing deliveries.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use convene::app::plugins;
 use convene::store::inbound::{self, InboundStatus};
 use convene_tests::crm::{book, tuesday};
-use convene_tests::plugins::wasm;
+use convene_tests::plugins::{install, link};
 use convene_tests::{TestApp, on_both_databases_with_jobs, until};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::Method;
@@ -17,44 +15,6 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 const SECRET: &str = "whsec_inbound";
-
-/// Installs `name` in the demo organization with `config`; its installation id.
-async fn install(app: &TestApp, name: &str, config: &[(&str, &str)]) -> i64 {
-    plugins::add_package(&app.app, wasm(name)).await.unwrap();
-    let org = convene::store::orgs::find_by_slug(&app.db, "demo")
-        .await
-        .unwrap()
-        .unwrap();
-    let config: BTreeMap<String, String> = config
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    plugins::install(&app.app, org, None, name, config)
-        .await
-        .unwrap()
-        .installation
-        .id
-}
-
-/// Links booking `uid` to provider object `external_id`, as creating the provider's
-/// event for the booking does.
-async fn link(app: &TestApp, installation: i64, uid: &str, external_id: &str) {
-    let booking = convene::store::bookings::find_by_uid(&app.db, None, uid)
-        .await
-        .unwrap()
-        .unwrap();
-    inbound::link(
-        &app.db,
-        booking.org_id,
-        installation,
-        external_id,
-        booking.id,
-        None,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-}
 
 fn signature(body: &[u8], secret: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
@@ -130,6 +90,35 @@ on_both_databases_with_jobs! {
         assert_eq!(new.data()["status"], "cancelled");
     }
 
+    async fn stale_and_echoing_changes_are_skipped_under_the_sync_rules(app: TestApp) {
+        let installation = install(&app, "example", &[("webhook_secret", SECRET)]).await;
+        let uid = book(&app, "09:00", "jane@acme.com").await;
+        link(&app, installation, &uid, "ext-1").await;
+        let upsert = |event: &str, start: &str, updated: i64| {
+            let start: DateTime<Utc> = start.parse().unwrap();
+            json!({"id": event, "type": "booking.created", "booking": {"id": "ext-1",
+                   "start": start.timestamp_millis(), "end": start.timestamp_millis() + 30 * 60 * 1000,
+                   "status": "accepted", "updated": updated}})
+        };
+        let outcome = async |event: Value| {
+            let event = settled(&app, deliver(&app, installation, event, SECRET).await).await;
+            assert_eq!(event.status, InboundStatus::Applied, "{:?}", event.last_error);
+            event.outcome.unwrap()
+        };
+        assert!(outcome(upsert("e1", &tuesday("11:00"), 2_000)).await.starts_with("moved booking"));
+        // Delivered late: the provider changed it before the one already applied.
+        let stale = outcome(upsert("e0", &tuesday("10:00"), 1_000)).await;
+        assert!(stale.contains("skipped, a newer change was already applied"), "{stale}");
+        assert!(outcome(upsert("e2", &tuesday("14:00"), 3_000)).await.starts_with("moved booking"));
+        // A third change within the minute: two systems echoing each other are cut off.
+        let echo = outcome(moved("e3", "ext-1", &tuesday("15:00"))).await;
+        assert!(echo.contains("skipped, two changes already reached it this minute"), "{echo}");
+        let live = app.get("/v2/bookings?status=upcoming").await;
+        let starts: Vec<DateTime<Utc>> = live.data().as_array().unwrap().iter()
+            .map(|b| b["start"].as_str().unwrap().parse().unwrap()).collect();
+        assert_eq!(starts, [tuesday("14:00").parse::<DateTime<Utc>>().unwrap()]);
+    }
+
     async fn a_forged_webhook_is_kept_dead_and_the_owner_told(app: TestApp) {
         let installation = install(&app, "example", &[("webhook_secret", SECRET)]).await;
         let uid = book(&app, "09:00", "jane@acme.com").await;
@@ -155,19 +144,28 @@ on_both_databases_with_jobs! {
             "/v2/slots?username=demo&eventTypeSlug=30min&start={}&end={}",
             &tuesday("00:00")[..10], &tuesday("00:00")[..10])).await;
         assert_eq!(slots.status, 200, "slots still served");
+        // Another installation keeps working while this one crashes.
+        let example = install(&app, "example", &[("webhook_secret", SECRET)]).await;
+        let uid = book(&app, "09:00", "jane@acme.com").await;
+        link(&app, example, &uid, "ext-1").await;
+        let fine = deliver(&app, example, moved("evt-1", "ext-1", &tuesday("11:00")), SECRET).await;
+        assert_eq!(settled(&app, fine).await.status, InboundStatus::Applied);
         let event = settled(&app, id).await;
         assert_eq!(event.status, InboundStatus::Dead);
         assert_eq!(event.attempts, 4, "the first attempt and three retries");
         assert!(event.last_error.as_deref().unwrap().contains("crashed"), "{:?}", event.last_error);
 
-        let replayed = convene::app::inbound::replay(&app.app, demo_caller(&app).await, id).await.unwrap();
-        assert_eq!(replayed.status, InboundStatus::Received);
+        // The admin finds it among the dead, with why, and replays it.
+        let dead = app.graphql("{ inboundEvents(status: DEAD) { items { id installationId attempts lastError } } }",
+                               json!({})).await;
+        let listed = &dead["inboundEvents"]["items"];
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(listed[0]["id"], id.to_string());
+        assert_eq!(listed[0]["installationId"], installation.to_string());
+        assert_eq!(listed[0]["attempts"], 4);
+        let replayed = app.graphql("mutation($id: ID!) { replayInboundEvent(id: $id) { status nextAttemptAt } }",
+                                   json!({"id": id.to_string()})).await;
+        assert_eq!(replayed["replayInboundEvent"]["status"], "RECEIVED");
         assert_eq!(settled(&app, id).await.status, InboundStatus::Dead, "replayed, and failed again");
     }
-}
-
-async fn demo_caller(app: &TestApp) -> convene::app::auth::Caller {
-    convene::app::auth::authenticate(&app.db, convene_tests::DEMO_KEY)
-        .await
-        .unwrap()
 }

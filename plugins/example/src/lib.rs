@@ -8,15 +8,17 @@
 //! - `GET /bookings?cursor=&limit=` → `{data: [booking], next_cursor, has_more}`, 410 when
 //!   the cursor is too old;
 //! - `GET /busy?start=&end=` → `[{start, end}]`;
-//! - `POST /events`, `PATCH /events/{id}`, `DELETE /events/{id}` → `{id, url}`.
+//! - `POST /events`, `PATCH /events/{id}`, `DELETE /events/{id}` → `{id, url}`;
+//! - OAuth 2.0 at `https://auth.example.test`: the host runs the flow with the client an
+//!   installation brings and attaches the bearer to requests sent with `auth`.
 
 use convene_plugin_sdk::http::{get_json, send_json};
 use convene_plugin_sdk::signature::verify_hmac_sha256_hex;
 use convene_plugin_sdk::{
     Attendee, BookingCancelled, BookingInfo, BookingMoved, BookingStatus, Busy, Capability, Change,
-    ConfigField, Delivery, Effect, ExternalBooking, Guest, Outcome, Page, PluginError,
-    PluginManifest, TimeRange, UpstreamStatus, WebhookRequest, config, export, header, kv,
-    required_config,
+    ConfigField, Delivery, Effect, ExternalBooking, Guest, OauthEndpoints, Outcome, Page,
+    PluginError, PluginManifest, TimeRange, UpstreamStatus, WebhookRequest, config, export, header,
+    kv, required_config,
 };
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +137,15 @@ fn event_body(booking: &BookingInfo) -> EventBody<'_> {
     }
 }
 
+fn setting(key: &str, label: &str, required: bool, secret: bool) -> ConfigField {
+    ConfigField {
+        key: key.into(),
+        label: label.into(),
+        required,
+        secret,
+    }
+}
+
 fn existing_id(booking: &BookingInfo) -> Result<&str, PluginError> {
     booking
         .external_id
@@ -155,20 +166,18 @@ impl Guest for Example {
                 Capability::Apply,
             ],
             allowed_hosts: vec!["api.example.test".into()],
-            oauth: None,
+            oauth: Some(OauthEndpoints {
+                authorize_url: "https://auth.example.test/authorize".into(),
+                token_url: "https://auth.example.test/token".into(),
+                revoke_url: Some("https://auth.example.test/revoke".into()),
+                scopes: vec!["calendar.read".into(), "calendar.write".into()],
+            }),
             config: vec![
-                ConfigField {
-                    key: "base_url".into(),
-                    label: "API base URL".into(),
-                    required: false,
-                    secret: false,
-                },
-                ConfigField {
-                    key: "webhook_secret".into(),
-                    label: "Webhook signing secret".into(),
-                    required: true,
-                    secret: true,
-                },
+                setting("base_url", "API base URL", false, false),
+                setting("oauth_base_url", "OAuth server base URL", false, false),
+                setting("client_id", "OAuth client id", false, false),
+                setting("client_secret", "OAuth client secret", false, true),
+                setting("webhook_secret", "Webhook signing secret", true, true),
             ],
         }
     }

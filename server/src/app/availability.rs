@@ -1,4 +1,5 @@
-//! Available slots: the engine in `domain::slots` fed with a host's schedule and bookings.
+//! Available slots: the engine in `domain::slots` fed with a host's schedule and bookings,
+//! and for a team event type with every host's, merged by `domain::team_slots`.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -6,11 +7,13 @@ use chrono_tz::Tz;
 use super::input::{self, Issues};
 use super::{App, AppError, Result};
 use crate::domain::event_type::EventType;
-use crate::domain::ids::{BookingId, EventTypeId};
+use crate::domain::ids::{BookingId, EventTypeId, OrgId, TeamId, UserId};
 use crate::domain::rules::SlotRules;
 use crate::domain::schedule::Schedule;
 use crate::domain::slots::{ExistingBooking, compute_slots};
 use crate::domain::span::Span;
+use crate::domain::team::{Host, SchedulingType};
+use crate::domain::team_slots::{self, HostSlots, PooledSlot};
 use crate::domain::user::User;
 use crate::domain::validate::FieldIssue;
 use crate::store::{self, bookings::HeldTime};
@@ -30,6 +33,13 @@ pub enum EventTypeRef {
         /// The event type's slug.
         slug: String,
     },
+    /// `teamSlug` + `eventTypeSlug`.
+    TeamSlug {
+        /// The team's slug.
+        team: String,
+        /// The event type's slug.
+        slug: String,
+    },
 }
 
 impl EventTypeRef {
@@ -37,18 +47,24 @@ impl EventTypeRef {
     pub fn from_fields(
         id: Option<i64>,
         username: Option<String>,
+        team_slug: Option<String>,
         slug: Option<String>,
     ) -> Result<EventTypeRef> {
-        match (id, username, slug) {
-            (Some(id), _, _) => Ok(EventTypeRef::Id(EventTypeId(id))),
-            (None, Some(username), Some(slug)) => Ok(EventTypeRef::Slug { username, slug }),
-            (None, None, Some(_)) => Err(AppError::invalid(
+        match (id, username, team_slug, slug) {
+            (Some(id), _, _, _) => Ok(EventTypeRef::Id(EventTypeId(id))),
+            (None, Some(username), None, Some(slug)) => Ok(EventTypeRef::Slug { username, slug }),
+            (None, None, Some(team), Some(slug)) => Ok(EventTypeRef::TeamSlug { team, slug }),
+            (None, Some(_), Some(_), Some(_)) => Err(AppError::invalid(
+                "teamSlug",
+                "give username or teamSlug, not both",
+            )),
+            (None, None, None, Some(_)) => Err(AppError::invalid(
                 "username",
-                "is required with eventTypeSlug",
+                "is required with eventTypeSlug (or teamSlug)",
             )),
             _ => Err(AppError::invalid(
                 "eventTypeId",
-                "give eventTypeId, or eventTypeSlug with username",
+                "give eventTypeId, or eventTypeSlug with username or teamSlug",
             )),
         }
     }
@@ -80,11 +96,79 @@ pub struct SlotsView {
     pub slots: Vec<Span>,
 }
 
-/// An event type with what its slots depend on.
+/// An event type with what its slots depend on. For a team event type, `host` and
+/// `schedule` are its first host's and `team` holds every host's.
 pub(super) struct Bookable {
     pub event_type: EventType,
     pub host: User,
     pub schedule: Schedule,
+    pub team: Option<TeamHosts>,
+}
+
+/// A team event type's hosts, each with the schedule that applies to them.
+pub(super) struct TeamHosts {
+    pub scheduling_type: SchedulingType,
+    pub hosts: Vec<HostCalendar>,
+}
+
+/// One host of a team event type.
+pub(super) struct HostCalendar {
+    pub host: Host,
+    pub user: User,
+    pub schedule: Schedule,
+}
+
+/// A host's default schedule, or no availability at all when they have none.
+fn schedule_or_none(user: &User, saved: Option<Schedule>) -> Schedule {
+    saved.unwrap_or_else(|| Schedule {
+        tz: user.time_zone,
+        weekly: Vec::new(),
+        overrides: Vec::new(),
+    })
+}
+
+/// `hosts` with their users and default schedules, read in two queries whatever
+/// their number; hosts whose user is gone are left out.
+pub(super) async fn calendars(app: &App, org: OrgId, hosts: &[Host]) -> Result<Vec<HostCalendar>> {
+    let ids: Vec<UserId> = hosts.iter().map(|h| h.user_id).collect();
+    let users = store::users::in_org(&app.db, org, &ids).await?;
+    let schedule_ids: Vec<_> = users.iter().filter_map(|u| u.default_schedule_id).collect();
+    let mut schedules = store::schedules::find_many(&app.db, org, &schedule_ids).await?;
+    Ok(hosts
+        .iter()
+        .filter_map(|host| {
+            let user = users.iter().find(|u| u.id == host.user_id)?.clone();
+            let saved = user
+                .default_schedule_id
+                .and_then(|id| schedules.remove(&id))
+                .map(|s| s.rules);
+            Some(HostCalendar {
+                host: *host,
+                schedule: schedule_or_none(&user, saved),
+                user,
+            })
+        })
+        .collect())
+}
+
+/// The hosts of team event type `event_type` as they are now.
+async fn team_hosts(app: &App, event_type: &EventType) -> Result<Option<TeamHosts>> {
+    let Some(team) = event_type.team_id else {
+        return Ok(None);
+    };
+    let Some(setup) = store::teams::setup(&app.db, event_type.id).await? else {
+        return Ok(None);
+    };
+    let members = if setup.assign_all_members {
+        store::teams::members(&app.db, team).await?
+    } else {
+        Vec::new()
+    };
+    let hosts = super::team_event_types::hosts_now(&setup, &members);
+    Ok(Some(TeamHosts {
+        scheduling_type: setup.scheduling_type,
+        hosts: calendars(app, event_type.org_id, &hosts).await?,
+    }))
 }
 
 /// Finds a bookable event type, its host and the schedule that applies to it.
@@ -102,7 +186,32 @@ pub(super) async fn bookable(app: &App, reference: &EventTypeRef) -> Result<Book
         EventTypeRef::Slug { username, slug } => {
             super::event_types::find_public(app, username, slug).await?
         }
+        EventTypeRef::TeamSlug { team, slug } => {
+            let not_found =
+                || AppError::NotFound(format!("event type `{team}/{slug}` does not exist"));
+            let found = store::teams::find_by_slug(&app.db, team)
+                .await?
+                .ok_or_else(not_found)?;
+            let event_type = store::event_types::find_by_team_slug(&app.db, found.id, slug)
+                .await?
+                .ok_or_else(not_found)?;
+            let host = store::users::find(&app.db, event_type.org_id, event_type.owner)
+                .await?
+                .ok_or_else(not_found)?;
+            (host, event_type)
+        }
     };
+    if let Some(team) = team_hosts(app, &event_type).await? {
+        let first = team.hosts.first().ok_or_else(|| {
+            AppError::Conflict(format!("event type {} has no hosts", event_type.id))
+        })?;
+        return Ok(Bookable {
+            host: first.user.clone(),
+            schedule: first.schedule.clone(),
+            event_type,
+            team: Some(team),
+        });
+    }
     let schedule_id = event_type.schedule_id.or(host.default_schedule_id);
     let saved = match schedule_id {
         Some(id) => store::schedules::find(&app.db, host.org_id, id).await?,
@@ -121,6 +230,7 @@ pub(super) async fn bookable(app: &App, reference: &EventTypeRef) -> Result<Book
         event_type,
         host,
         schedule,
+        team: None,
     })
 }
 
@@ -163,12 +273,12 @@ pub(super) fn context_window(rules: &SlotRules, span: Span) -> Span {
 }
 
 /// The host's bookings as the engine sees them, leaving out `exclude` (a booking being moved).
-pub(super) fn existing(
-    held: &[HeldTime],
+pub(super) fn existing<'a>(
+    held: impl IntoIterator<Item = &'a HeldTime>,
     event_type: EventTypeId,
     exclude: Option<BookingId>,
 ) -> Vec<ExistingBooking> {
-    held.iter()
+    held.into_iter()
         .filter(|h| Some(h.id) != exclude)
         .map(|h| ExistingBooking {
             span: h.span,
@@ -198,16 +308,16 @@ fn bound(field: &str, s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>
     input::instant(field, s)
 }
 
-/// The slots an invitee can choose from.
-pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<SlotsView> {
+/// The zone and range of a slots query, checked.
+fn query_range(time_zone: Option<&str>, start: &str, end: &str) -> Result<(Tz, Span)> {
     let mut issues = Issues::default();
-    let tz = match &query.time_zone {
+    let tz = match time_zone {
         Some(name) => issues.take(input::zone("timeZone", name)),
         None => Some(Tz::UTC),
     };
     let zone = tz.unwrap_or(Tz::UTC);
-    let start = issues.take(bound("start", &query.start, zone, false));
-    let end = issues.take(bound("end", &query.end, zone, true));
+    let start = issues.take(bound("start", start, zone, false));
+    let end = issues.take(bound("end", end, zone, true));
     let (Some(tz), Some(start), Some(end)) = (tz, start, end) else {
         return Err(AppError::Validation(issues.0));
     };
@@ -220,6 +330,12 @@ pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<S
             format!("a query may cover at most {MAX_QUERY_DAYS} days"),
         ));
     }
+    Ok((tz, Span::new(start, end)))
+}
+
+/// The slots an invitee can choose from.
+pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<SlotsView> {
+    let (tz, range) = query_range(query.time_zone.as_deref(), &query.start, &query.end)?;
     let b = bookable(app, &query.event_type).await?;
     let length = length(&b.event_type, query.duration, "duration")?;
     let exclude = match &query.booking_uid_to_reschedule {
@@ -237,13 +353,125 @@ pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<S
         None => None,
     };
     let rules = b.event_type.slot_rules(length);
-    let range = Span::new(start, end);
-    let held =
-        store::bookings::held_times(&app.db, b.host.id, context_window(&rules, range)).await?;
-    let existing = existing(&held, b.event_type.id, exclude);
-    let slots = compute_slots(&b.schedule, &rules, &existing, range, now, tz);
+    let slots = match &b.team {
+        Some(team) => {
+            let per_host =
+                host_slots(app, &b.event_type, team, &rules, exclude, range, now, tz).await?;
+            team_slots::offered(team.scheduling_type, &per_host)
+        }
+        None => {
+            let held =
+                store::bookings::held_times(&app.db, b.host.id, context_window(&rules, range))
+                    .await?;
+            let existing = existing(&held, b.event_type.id, exclude);
+            compute_slots(&b.schedule, &rules, &existing, range, now, tz)
+        }
+    };
     Ok(SlotsView {
         time_zone: tz,
         slots,
     })
+}
+
+/// Each host's own slots: every host's bookings come from one query.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the slot engine's inputs, all needed"
+)]
+async fn host_slots(
+    app: &App,
+    event_type: &EventType,
+    team: &TeamHosts,
+    rules: &SlotRules,
+    exclude: Option<BookingId>,
+    range: Span,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Vec<HostSlots>> {
+    let ids: Vec<UserId> = team.hosts.iter().map(|h| h.user.id).collect();
+    let held =
+        store::booking_hosts::held_times(&app.db, &ids, context_window(rules, range)).await?;
+    Ok(team
+        .hosts
+        .iter()
+        .map(|h| {
+            let first = held.partition_point(|(u, _)| *u < h.user.id);
+            let last = held.partition_point(|(u, _)| *u <= h.user.id);
+            let existing = existing(
+                held[first..last].iter().map(|(_, t)| t),
+                event_type.id,
+                exclude,
+            );
+            HostSlots {
+                host: h.user.id,
+                fixed: h.host.mandatory,
+                slots: compute_slots(&h.schedule, rules, &existing, range, now, tz),
+            }
+        })
+        .collect())
+}
+
+/// Who of a team is free when: each slot of the team's event type `event_type`
+/// (or, without one, 30-minute slots of every member) with the hosts free at it.
+/// For the team's owners and admins (and the organization's).
+#[expect(clippy::too_many_arguments, reason = "the query's fields, all needed")]
+pub async fn team_availability(
+    app: &App,
+    caller: super::auth::Caller,
+    team_id: TeamId,
+    event_type: Option<EventTypeId>,
+    start: &str,
+    end: &str,
+    time_zone: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<TeamAvailability> {
+    let team = super::teams::managed(app, caller, team_id).await?;
+    let (tz, range) = query_range(time_zone, start, end)?;
+    let (event_type, hosts) = match event_type {
+        Some(id) => {
+            let b = bookable(app, &EventTypeRef::Id(id)).await?;
+            match b.team {
+                Some(hosts) if b.event_type.team_id == Some(team.id) => (b.event_type, hosts),
+                _ => {
+                    return Err(AppError::invalid(
+                        "eventTypeId",
+                        format!(
+                            "event type {id} is not an event type of team `{}`",
+                            team.slug
+                        ),
+                    ));
+                }
+            }
+        }
+        None => {
+            let members = store::teams::members(&app.db, team.id).await?;
+            let hosts: Vec<Host> = members.iter().map(|m| Host::new(m.user_id)).collect();
+            let hosts = TeamHosts {
+                scheduling_type: SchedulingType::RoundRobin,
+                hosts: calendars(app, team.org_id, &hosts).await?,
+            };
+            (
+                super::event_types::sketch(team.org_id, caller.user_id),
+                hosts,
+            )
+        }
+    };
+    let rules = event_type.slot_rules(event_type.length_min);
+    let per_host = host_slots(app, &event_type, &hosts, &rules, None, range, now, tz).await?;
+    Ok(TeamAvailability {
+        time_zone: tz,
+        slots: team_slots::pooled(hosts.scheduling_type, &per_host),
+        hosts: hosts.hosts.into_iter().map(|h| h.user).collect(),
+    })
+}
+
+/// Who of a team is free when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamAvailability {
+    /// The zone the slots are to be shown in.
+    pub time_zone: Tz,
+    /// Each slot with the ids of the hosts free at it.
+    pub slots: Vec<PooledSlot>,
+    /// The hosts looked at.
+    pub hosts: Vec<User>,
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -53,10 +53,12 @@ pub struct CreateBookingInput {
     pub start: Option<String>,
     /// The event type by id…
     pub event_type_id: Option<i64>,
-    /// …or by slug with `username`.
+    /// …or by slug with `username` or `teamSlug`.
     pub event_type_slug: Option<String>,
     /// The host's username, with `eventTypeSlug`.
     pub username: Option<String>,
+    /// The team's slug, with `eventTypeSlug` (a team event type).
+    pub team_slug: Option<String>,
     /// One of the event type's lengths.
     pub length_in_minutes: Option<i64>,
     /// Who books.
@@ -89,8 +91,11 @@ pub struct RescheduleInput {
 pub struct BookingView {
     /// The booking.
     pub booking: Booking,
-    /// The host.
+    /// The host it is held by (a round-robin booking's chosen host).
     pub host: User,
+    /// Every host: `host` first, then a team booking's others (collective hosts,
+    /// fixed hosts of a round robin).
+    pub hosts: Vec<User>,
     /// The booked event type's slug.
     pub event_type_slug: String,
 }
@@ -257,14 +262,14 @@ fn location(event_type: &EventType, input: Option<&Value>) -> Result<Option<Stri
     }
 }
 
-fn slot_error(err: SlotError) -> AppError {
+pub(super) fn slot_error(err: SlotError) -> AppError {
     match err {
         SlotError::Taken => AppError::Conflict(err.to_string()),
         other => AppError::invalid("start", other.to_string()),
     }
 }
 
-fn store_error(err: StoreError) -> AppError {
+pub(super) fn store_error(err: StoreError) -> AppError {
     match err {
         StoreError::Overlap => slot_error(SlotError::Taken),
         other => other.into(),
@@ -348,6 +353,7 @@ async fn book(
     let reference = EventTypeRef::from_fields(
         input.event_type_id,
         input.username.clone(),
+        input.team_slug.clone(),
         input.event_type_slug.clone(),
     )?;
     let b = bookable(app, &reference).await?;
@@ -375,35 +381,22 @@ async fn book(
     if let Some(link) = link {
         super::scheduling_links::spend_use(&txn, link, now).await?;
     }
-    let (span, busy) = place(
-        &txn,
-        &b,
-        length_min,
-        invitee.start,
-        invitee.attendee.time_zone,
-        None,
-        now,
-    )
-    .await?;
-    let booking = Booking {
+    let make = |host: &User, span: Span, busy: Span| Booking {
         id: BookingId(0),
         uid: new_uid(),
         org_id: b.event_type.org_id,
         event_type_id: b.event_type.id,
-        host: b.host.id,
-        title: format!(
-            "{} between {} and {}",
-            b.event_type.title, b.host.name, invitee.attendee.name
-        ),
+        host: host.id,
+        title: title(&b.event_type, host, &invitee.attendee.name),
         description: b.event_type.description.clone(),
         status,
         span,
         busy,
-        attendees: vec![invitee.attendee],
-        guests: invitee.guests,
-        location,
-        metadata: invitee.metadata,
-        responses: invitee.responses,
+        attendees: vec![invitee.attendee.clone()],
+        guests: invitee.guests.clone(),
+        location: location.clone(),
+        metadata: invitee.metadata.clone(),
+        responses: invitee.responses.clone(),
         cancellation_reason: None,
         cancelled_by: None,
         rescheduling_reason: None,
@@ -412,9 +405,30 @@ async fn book(
         created_at: now,
         updated_at: now,
     };
-    let booking = store::bookings::insert(&txn, &booking)
-        .await
-        .map_err(store_error)?;
+    let booker_tz = invitee.attendee.time_zone;
+    let (booking, hosts) = match &b.team {
+        Some(team) => {
+            super::team_bookings::book(
+                &txn,
+                &b,
+                team,
+                length_min,
+                invitee.start,
+                booker_tz,
+                now,
+                make,
+            )
+            .await?
+        }
+        None => {
+            let (span, busy) =
+                place(&txn, &b, length_min, invitee.start, booker_tz, None, now).await?;
+            let booking = store::bookings::insert(&txn, &make(&b.host, span, busy))
+                .await
+                .map_err(store_error)?;
+            (booking, vec![b.host.clone()])
+        }
+    };
     super::customers::link_booking(&txn, &booking, now).await?;
     if let Some(customer) = link.and_then(|l| l.customer_id) {
         let stakeholder = link.and_then(|l| l.stakeholder_id);
@@ -427,13 +441,19 @@ async fn book(
     };
     let view = BookingView {
         booking,
-        host: b.host,
+        host: hosts[0].clone(),
+        hosts,
         event_type_slug: b.event_type.slug,
     };
     record(&txn, trigger, &view, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(booking.uid = %view.booking.uid, event_type.id = %view.booking.event_type_id, "booking created");
     Ok(view)
+}
+
+/// A booking's title: "{event type} between {host} and {invitee}".
+pub(super) fn title(event_type: &EventType, host: &User, invitee: &str) -> String {
+    format!("{} between {} and {}", event_type.title, host.name, invitee)
 }
 
 fn new_uid() -> String {
@@ -448,8 +468,13 @@ async fn find(app: &App, caller: Option<Caller>, uid: &str) -> Result<Booking> {
 }
 
 async fn view(app: &App, booking: Booking) -> Result<BookingView> {
+    view_in(&app.db, booking).await
+}
+
+/// [`view`] read through `db` (a transaction that wrote the booking).
+async fn view_in(db: &impl ConnectionTrait, booking: Booking) -> Result<BookingView> {
     let uid = booking.uid.clone();
-    views(app, vec![booking])
+    views_in(db, vec![booking])
         .await?
         .pop()
         .ok_or_else(|| AppError::NotFound(format!("booking `{uid}` does not exist")))
@@ -458,21 +483,36 @@ async fn view(app: &App, booking: Booking) -> Result<BookingView> {
 /// `bookings` with their hosts and event type slugs, in the same order; a booking
 /// whose host no longer exists is left out.
 pub(super) async fn views(app: &App, bookings: Vec<Booking>) -> Result<Vec<BookingView>> {
-    let mut hosts: HashMap<UserId, User> = HashMap::new();
-    for b in &bookings {
-        if !hosts.contains_key(&b.host)
-            && let Some(host) = store::users::find(&app.db, b.org_id, b.host).await?
-        {
-            hosts.insert(b.host, host);
-        }
-    }
-    let slugs =
-        store::event_types::slugs(&app.db, bookings.iter().map(|b| b.event_type_id)).await?;
+    views_in(&app.db, bookings).await
+}
+
+async fn views_in(db: &impl ConnectionTrait, bookings: Vec<Booking>) -> Result<Vec<BookingView>> {
+    let Some(org) = bookings.first().map(|b| b.org_id) else {
+        return Ok(Vec::new());
+    };
+    let refs: Vec<&Booking> = bookings.iter().collect();
+    let host_ids = store::booking_hosts::of_bookings(db, &refs).await?;
+    let mut all: Vec<UserId> = host_ids.values().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    let users: HashMap<UserId, User> = store::users::in_org(db, org, &all)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let slugs = store::event_types::slugs(db, bookings.iter().map(|b| b.event_type_id)).await?;
     Ok(bookings
         .into_iter()
         .filter_map(|booking| {
+            let hosts: Vec<User> = host_ids
+                .get(&booking.id)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| users.get(id).cloned())
+                .collect();
             Some(BookingView {
-                host: hosts.get(&booking.host)?.clone(),
+                host: users.get(&booking.host)?.clone(),
+                hosts,
                 event_type_slug: slugs
                     .get(&booking.event_type_id)
                     .cloned()
@@ -544,7 +584,7 @@ impl Cursor for StartAndId {
     }
 }
 
-fn changed_meanwhile(uid: &str) -> AppError {
+pub(super) fn changed_meanwhile(uid: &str) -> AppError {
     AppError::Conflict(format!(
         "booking `{uid}` was changed by another request; reload it and retry"
     ))
@@ -586,17 +626,21 @@ pub async fn reschedule(
     let by_host = caller.is_some_and(|c| c.user_id == old.host);
     let old_id = old.id;
 
+    let old_hosts = store::booking_hosts::of_bookings(&app.db, &[&old])
+        .await?
+        .remove(&old.id)
+        .unwrap_or_else(|| vec![old.host]);
     let txn = store::db::begin_write(&app.db).await?;
-    let (span, busy) = place(
-        &txn,
-        &b,
-        length_min,
-        start,
-        old.invitee_time_zone(),
-        Some(old.id),
-        now,
-    )
-    .await?;
+    let booker_tz = old.invitee_time_zone();
+    let (span, busy) = match &b.team {
+        Some(team) => {
+            super::team_bookings::check_all(
+                &txn, &b, team, &old_hosts, length_min, start, booker_tz, old.id, now,
+            )
+            .await?
+        }
+        None => place(&txn, &b, length_min, start, booker_tz, Some(old.id), now).await?,
+    };
     let new_uid = new_uid();
     let mut cancelled = old.clone();
     cancelled.status = BookingStatus::Cancelled;
@@ -637,12 +681,11 @@ pub async fn reschedule(
     let moved = store::bookings::insert(&txn, &moved)
         .await
         .map_err(store_error)?;
+    store::booking_hosts::add(&txn, &moved, &old_hosts[1..])
+        .await
+        .map_err(store_error)?;
     super::customers::link_moved_booking(&txn, old_id, &moved, now).await?;
-    let moved = BookingView {
-        booking: moved,
-        host: b.host,
-        event_type_slug: b.event_type.slug,
-    };
+    let moved = view_in(&txn, moved).await?;
     record(&txn, "BOOKING_RESCHEDULED", &moved, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(booking.uid = %moved.booking.uid, booking.rescheduled_from = %uid, "booking rescheduled");
@@ -827,4 +870,51 @@ pub async fn decline(
         now,
     )
     .await
+}
+
+/// Hands round-robin booking `uid` to the next host: the one the round-robin rule picks
+/// among the event type's other hosts free at that time, the current one left out.
+/// For the booking's host and the team's owners and admins (or the organization's).
+/// Fires `BOOKING_REASSIGNED`.
+pub async fn reassign(
+    app: &App,
+    caller: Caller,
+    uid: &str,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let booking = find(app, Some(caller), uid).await?;
+    ensure_live(&booking, "reassigned")?;
+    if booking.span.start <= now {
+        return Err(AppError::Conflict(format!(
+            "booking `{uid}` has begun; only future bookings can be reassigned"
+        )));
+    }
+    let b = bookable(app, &EventTypeRef::Id(booking.event_type_id)).await?;
+    let (Some(team), Some(team_id)) = (&b.team, b.event_type.team_id) else {
+        return Err(AppError::Conflict(format!(
+            "booking `{uid}` is not a team booking: there is no other host"
+        )));
+    };
+    if booking.host != caller.user_id {
+        super::teams::managed(app, caller, team_id).await?;
+    }
+    let txn = store::db::begin_write(&app.db).await?;
+    let host = super::team_bookings::reassign(&txn, &b, team, &booking, now).await?;
+    let from = booking.host;
+    let invitee = booking
+        .attendees
+        .first()
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
+    let reassigned = Booking {
+        host: host.id,
+        title: title(&b.event_type, &host, &invitee),
+        updated_at: now,
+        ..booking
+    };
+    let view = view_in(&txn, reassigned).await?;
+    record(&txn, "BOOKING_REASSIGNED", &view, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    tracing::info!(booking.uid = %uid, from = from.0, to = host.id.0, "booking reassigned");
+    Ok(view)
 }

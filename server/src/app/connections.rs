@@ -18,13 +18,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionSession, TransactionTrait};
 
 use super::auth::Caller;
-use super::{App, AppError, Result};
+use super::{App, AppError, Result, plugin_access, teams};
 use crate::auth::oauth::{self, FlowState, OAuthError, OAuthProvider, StateError, TokenKind};
 use crate::auth::secrets::OpenError;
 use crate::domain::connection::{
     ConnectionId, ConnectionKind, ConnectionOwner, ConnectionStatus, needs_refresh,
 };
-use crate::domain::ids::OrgId;
+use crate::domain::ids::{OrgId, TeamId};
 use crate::store::StoreError;
 use crate::store::connections::{
     self as stored, Connection, NewConnection, SealedConnection, SealedCredentials,
@@ -73,11 +73,15 @@ impl OAuthProviders {
     }
 }
 
-/// The OAuth provider of `plugin_id`.
-pub fn provider(app: &App, plugin_id: &str) -> Result<OAuthProvider> {
+/// The OAuth provider of `plugin_id` for `org`: the client its own installation brings,
+/// else one configured for the whole server.
+pub async fn provider(app: &App, org: OrgId, plugin_id: &str) -> Result<OAuthProvider> {
+    if let Some(provider) = plugin_access::oauth_provider(app, org, plugin_id).await? {
+        return Ok(provider);
+    }
     app.oauth_providers.get(plugin_id).ok_or_else(|| {
         AppError::NotFound(format!(
-            "plugin `{plugin_id}` is not installed or does not connect with OAuth"
+            "plugin `{plugin_id}` is not installed with an OAuth client, or does not connect with OAuth"
         ))
     })
 }
@@ -108,18 +112,15 @@ impl RefreshTurns {
     }
 }
 
-/// Whether `caller` may make, see and revoke `owner`'s connections: their own. Team
-/// connections wait for team memberships, which decide who manages a team's accounts.
-async fn check_owner(caller: Caller, owner: ConnectionOwner) -> Result<()> {
+/// Whether `caller` may make, see and revoke `owner`'s connections: a user's own, and a
+/// team's when they manage the team (its owners and admins, or the organization's).
+async fn check_owner(app: &App, caller: Caller, owner: ConnectionOwner) -> Result<()> {
     match owner {
         ConnectionOwner::User(user) if user == caller.user_id => Ok(()),
         ConnectionOwner::User(_) => Err(AppError::Forbidden(
             "only the user themselves can manage their connections".into(),
         )),
-        ConnectionOwner::Team(team) => Err(AppError::Forbidden(format!(
-            "team {team}'s connections can only be managed by its admins, and this server \
-             does not know team memberships yet"
-        ))),
+        ConnectionOwner::Team(team) => teams::managed(app, caller, TeamId(team)).await.map(|_| ()),
     }
 }
 
@@ -141,8 +142,8 @@ pub async fn start(
     owner: ConnectionOwner,
     redirect_uri: String,
 ) -> Result<Started> {
-    check_owner(caller, owner).await?;
-    let provider = provider(app, plugin_id)?;
+    check_owner(app, caller, owner).await?;
+    let provider = provider(app, caller.org_id, plugin_id).await?;
     let state = FlowState {
         org_id: caller.org_id,
         owner,
@@ -217,7 +218,7 @@ pub async fn finish(app: &App, plugin_id: &str, callback: Callback) -> Result<Co
         .code
         .filter(|c| !c.is_empty())
         .ok_or_else(|| AppError::invalid("code", "is required"))?;
-    let provider = provider(app, plugin_id)?;
+    let provider = provider(app, flow.org_id, plugin_id).await?;
     let tokens = oauth::exchange_code(
         &app.oauth_http,
         &provider,
@@ -242,7 +243,7 @@ pub async fn finish(app: &App, plugin_id: &str, callback: Callback) -> Result<Co
         credentials: seal(app, &provider, tokens, None, now),
         account_label: None,
     };
-    let connection = stored::connect(&app.db, &new, now).await?;
+    let connection = connected(app, &new, now).await?;
     tracing::info!(
         org.id = %connection.org_id, connection.id = %connection.id, plugin.id = plugin_id,
         "OAuth connection made"
@@ -284,7 +285,7 @@ pub async fn connect_api_key(
     api_key: &str,
     account_label: Option<&str>,
 ) -> Result<Connection> {
-    check_owner(caller, owner).await?;
+    check_owner(app, caller, owner).await?;
     let mut issues = Vec::new();
     if !valid_plugin_id(plugin_id) {
         issues.push(crate::domain::validate::FieldIssue::new(
@@ -315,7 +316,15 @@ pub async fn connect_api_key(
         },
         account_label: account_label.map(str::to_string),
     };
-    Ok(stored::connect(&app.db, &new, now).await?)
+    connected(app, &new, now).await
+}
+
+/// Stores a new connection, and has the organization's installations of its plugin
+/// pull now rather than at their next interval.
+async fn connected(app: &App, new: &NewConnection, now: DateTime<Utc>) -> Result<Connection> {
+    let connection = stored::connect(&app.db, new, now).await?;
+    crate::store::plugins::pull_now(&app.db, new.org_id, &new.plugin_id, now).await?;
+    Ok(connection)
 }
 
 fn valid_plugin_id(id: &str) -> bool {
@@ -390,7 +399,7 @@ async fn refresh_in_turn(
         break_connection(db, connection, "the provider gave no refresh token").await?;
         return Err(broken(connection));
     };
-    let provider = provider(app, &connection.plugin_id)?;
+    let provider = provider(app, org, &connection.plugin_id).await?;
     let plain_refresh = open(app, REFRESH_TOKEN, refresh_token)?;
     match oauth::refresh(&app.oauth_http, &provider, &plain_refresh).await {
         Ok(tokens) => {
@@ -508,10 +517,10 @@ pub async fn revoke(app: &App, caller: Caller, id: ConnectionId) -> Result<Conne
     let sealed = stored::find_sealed(&app.db, caller.org_id, id, false)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("connection `{id}` does not exist")))?;
-    check_owner(caller, sealed.connection.owner).await?;
+    check_owner(app, caller, sealed.connection.owner).await?;
     let connection = &sealed.connection;
     if connection.kind == ConnectionKind::OAuth
-        && let Some(provider) = app.oauth_providers.get(&connection.plugin_id)
+        && let Ok(provider) = provider(app, caller.org_id, &connection.plugin_id).await
     {
         let tokens = [
             (
@@ -551,7 +560,7 @@ pub async fn revoke(app: &App, caller: Caller, id: ConnectionId) -> Result<Conne
 
 /// `owner`'s connections, without their secrets.
 pub async fn list(app: &App, caller: Caller, owner: ConnectionOwner) -> Result<Vec<Connection>> {
-    check_owner(caller, owner).await?;
+    check_owner(app, caller, owner).await?;
     Ok(stored::list_for_owner(&app.db, caller.org_id, owner).await?)
 }
 

@@ -2,6 +2,7 @@
 //! a lunch break, and event types `demo/30min` and `demo/60min`. Seeding is idempotent.
 
 use crate::domain::schedule::WORKWEEK;
+use crate::domain::user::Role;
 
 use super::auth::{Caller, generate_key, hash_key, register_key};
 use super::event_types::EventTypeInput;
@@ -67,6 +68,7 @@ async fn create_demo(app: &App) -> Result<Caller> {
             email: "demo@convene.example",
             name: "Demo Host",
             time_zone: chrono_tz::Europe::Berlin,
+            org_role: Role::Owner,
         },
     )
     .await?;

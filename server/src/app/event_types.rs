@@ -9,7 +9,7 @@ use super::input::{self, Issues};
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::event_type::{BookingField, EventType, Location};
-use crate::domain::ids::{EventTypeId, ScheduleId};
+use crate::domain::ids::{EventTypeId, OrgId, ScheduleId, UserId};
 use crate::domain::rules::{BookingWindow, PeriodLimits};
 use crate::domain::user::User;
 use crate::domain::validate::{self, FieldIssue};
@@ -313,22 +313,15 @@ fn slug_taken(slug: &str) -> impl FnOnce(store::StoreError) -> AppError + '_ {
     }
 }
 
-/// Creates an event type owned by the caller.
-pub async fn create(app: &App, caller: Caller, input: EventTypeInput) -> Result<EventType> {
-    let mut issues = Issues::default();
-    issues.require(input.title.is_some(), "title", "is required");
-    issues.require(input.slug.is_some(), "slug", "is required");
-    issues.require(
-        input.length_in_minutes.is_some(),
-        "lengthInMinutes",
-        "is required",
-    );
-    issues.finish()?;
+/// A 30-minute event type of `owner` with every option at its default: what a new
+/// event type starts from.
+pub(super) fn sketch(org: OrgId, owner: UserId) -> EventType {
     let now = Utc::now();
-    let mut e = EventType {
+    EventType {
         id: EventTypeId(0),
-        org_id: caller.org_id,
-        owner: caller.user_id,
+        org_id: org,
+        owner,
+        team_id: None,
         slug: String::new(),
         title: String::new(),
         description: String::new(),
@@ -347,19 +340,39 @@ pub async fn create(app: &App, caller: Caller, input: EventTypeInput) -> Result<
         schedule_id: None,
         created_at: now,
         updated_at: now,
-    };
-    apply(&mut e, &input)?;
+    }
+}
+
+/// A new event type of the caller from `input`, checked but not saved.
+pub(super) fn draft(caller: Caller, input: &EventTypeInput) -> Result<EventType> {
+    let mut issues = Issues::default();
+    issues.require(input.title.is_some(), "title", "is required");
+    issues.require(input.slug.is_some(), "slug", "is required");
+    issues.require(
+        input.length_in_minutes.is_some(),
+        "lengthInMinutes",
+        "is required",
+    );
+    issues.finish()?;
+    let mut e = sketch(caller.org_id, caller.user_id);
+    apply(&mut e, input)?;
+    Ok(e)
+}
+
+/// Creates an event type owned by the caller.
+pub async fn create(app: &App, caller: Caller, input: EventTypeInput) -> Result<EventType> {
+    let mut e = draft(caller, &input)?;
     check_schedule(app, caller, &mut e, input.schedule_id).await?;
     store::event_types::insert(&app.db, &e)
         .await
         .map_err(slug_taken(&e.slug))
 }
 
-/// The caller's event type `id`.
+/// The caller's personal event type `id`.
 pub async fn get(app: &App, caller: Caller, id: EventTypeId) -> Result<EventType> {
     store::event_types::find(&app.db, caller.org_id, id)
         .await?
-        .filter(|e| e.owner == caller.user_id)
+        .filter(|e| e.owner == caller.user_id && e.team_id.is_none())
         .ok_or_else(|| AppError::NotFound(format!("event type {id} does not exist")))
 }
 

@@ -1,19 +1,18 @@
 //! Inbound provider webhooks: kept raw the moment they arrive (the answer is a 202
 //! within milliseconds), then read by the installation's plugin, which verifies the
 //! provider's signature, and applied to the bookings they concern. A failed event is
-//! retried three times, then kept as dead for replay and the installation's owner is
-//! told. A provider delivery repeated is applied once.
+//! retried three times, then kept as dead for replay and the organization's admins
+//! are told. A provider delivery repeated is applied once.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use super::auth::Caller;
-use super::bookings::{self, RescheduleInput};
-use super::{App, AppError, Result, plugins};
-use crate::domain::booking::{Booking, BookingStatus};
+use super::page::{Page, PageRequest};
+use super::{App, AppError, Result, plugin_access, plugins, provider_changes};
 use crate::plugins::{CallError, wit};
-use crate::store::inbound::{self as repo, InboundEvent, NewInbound};
+use crate::store::inbound::{self as repo, InboundEvent, InboundStatus, NewInbound};
 use crate::store::notifications::{self, Notification};
 use crate::store::{self, plugins as installations};
 
@@ -53,6 +52,7 @@ pub async fn receive(
     )
     .await?;
     metrics::counter!("inbound_webhooks_total", "plugin" => found.plugin_id).increment(1);
+    app.inbound_arrived.notify_one();
     Ok(id)
 }
 
@@ -131,7 +131,7 @@ async fn read_and_apply(
         });
     }
     let plugin = plugins::loaded(app, installation.package_id).await?;
-    let context = plugins::context(app, &installation, &plugin).await?;
+    let context = plugin_access::context(app, &installation, &plugin).await?;
     let request = wit::WebhookRequest {
         method: event.method.clone(),
         path: event.path.clone(),
@@ -144,7 +144,9 @@ async fn read_and_apply(
     let delivery = read.value;
     let mut done = Vec::new();
     for change in &delivery.changes {
-        done.push(apply(app, event, change, now).await?);
+        done.push(
+            provider_changes::apply(app, event.org_id, event.installation_id, change, now).await?,
+        );
     }
     let outcome = if done.is_empty() {
         "no changes".to_string()
@@ -185,108 +187,6 @@ async fn read_and_apply(
     Ok(())
 }
 
-/// Applies one change; what it did, in words. Applying is idempotent: a change
-/// already in place does nothing, so a retry after a crash never applies it twice.
-async fn apply(
-    app: &App,
-    event: &InboundEvent,
-    change: &wit::Change,
-    now: DateTime<Utc>,
-) -> Result<String> {
-    let (external_id, what) = match change {
-        wit::Change::BookingMoved(m) => (&m.external_id, Some((m.start_ms, false))),
-        wit::Change::BookingCancelled(c) => (&c.external_id, None),
-        wit::Change::BookingUpserted(b) => (
-            &b.external_id,
-            (b.status != wit::BookingStatus::Cancelled).then_some((b.start_ms, true)),
-        ),
-        other => return Ok(format!("{} not applied yet", kind(other))),
-    };
-    let Some(booking) = linked_booking(app, event, external_id).await? else {
-        return Ok(format!(
-            "{} for `{external_id}`, which is no Convene booking: skipped",
-            kind(change)
-        ));
-    };
-    let host = Caller {
-        org_id: booking.org_id,
-        user_id: booking.host,
-    };
-    match what {
-        None if booking.status == BookingStatus::Cancelled => {
-            Ok(format!("booking {} was already cancelled", booking.uid))
-        }
-        None => {
-            let reason = match change {
-                wit::Change::BookingCancelled(c) => c.reason.clone(),
-                _ => None,
-            };
-            bookings::cancel(app, Some(host), &booking.uid, reason, now).await?;
-            Ok(format!("cancelled booking {}", booking.uid))
-        }
-        Some((start_ms, _)) if booking.span.start.timestamp_millis() == start_ms => {
-            Ok(format!("booking {} already at that time", booking.uid))
-        }
-        Some((start_ms, _)) => {
-            let start = DateTime::from_timestamp_millis(start_ms)
-                .ok_or_else(|| AppError::invalid("start", "out of range"))?;
-            let input = RescheduleInput {
-                start: Some(start.to_rfc3339()),
-                rescheduling_reason: Some("moved at the provider".into()),
-                rescheduled_by: None,
-            };
-            let moved = bookings::reschedule(app, Some(host), &booking.uid, input, now).await?;
-            repo::link(
-                &app.db,
-                booking.org_id,
-                event.installation_id,
-                external_id,
-                moved.booking.id,
-                None,
-                now,
-            )
-            .await?;
-            Ok(format!(
-                "moved booking {} to {}",
-                booking.uid, moved.booking.uid
-            ))
-        }
-    }
-}
-
-/// The live booking a provider object stands for: a booking rescheduled since is
-/// followed to the one that replaced it.
-async fn linked_booking(
-    app: &App,
-    event: &InboundEvent,
-    external_id: &str,
-) -> Result<Option<Booking>> {
-    let Some(id) = repo::booking_of(&app.db, event.installation_id, external_id).await? else {
-        return Ok(None);
-    };
-    let mut booking = store::bookings::by_ids(&app.db, event.org_id, &[id])
-        .await?
-        .pop();
-    while let Some(next) = booking.as_ref().and_then(|b| b.rescheduled_to_uid.clone()) {
-        booking = store::bookings::find_by_uid(&app.db, Some(event.org_id), &next).await?;
-    }
-    Ok(booking)
-}
-
-fn kind(change: &wit::Change) -> &'static str {
-    match change {
-        wit::Change::BookingUpserted(_) => "booking upserted",
-        wit::Change::BookingMoved(_) => "booking moved",
-        wit::Change::BookingCancelled(_) => "booking cancelled",
-        wit::Change::BookingTitleChanged(_) => "title changed",
-        wit::Change::BookingNoShow(_) => "no-show",
-        wit::Change::MeetingStarted(_) => "meeting started",
-        wit::Change::MeetingEnded(_) => "meeting ended",
-        wit::Change::PaymentSucceeded(_) => "payment succeeded",
-        wit::Change::PaymentRefunded(_) => "payment refunded",
-    }
-}
-
 /// Records a failed attempt: due again after a delay, or dead after the last attempt
 /// (or at once when retrying cannot help), telling the installation's owner.
 async fn fail(
@@ -303,51 +203,73 @@ async fn fail(
         now + chrono::Duration::from_std(delay.max(failure.wait.unwrap_or_default()))
             .unwrap_or_default()
     });
-    repo::mark_failed(&app.db, event.id, &failure.message, retry_at, now).await?;
+    // Dead and noticed together: whoever sees it dead finds the notice too.
+    let txn = store::db::begin_write(&app.db).await?;
+    repo::mark_failed(&txn, event.id, &failure.message, retry_at, now).await?;
+    if !retry {
+        notify_dead(&txn, event, &failure.message, now).await?;
+    }
+    txn.commit().await.map_err(store::StoreError::from)?;
     metrics::counter!("inbound_webhook_failures_total").increment(1);
     tracing::warn!(inbound = event.id, installation = event.installation_id, attempt, error = %failure.message, dead = !retry, "inbound webhook failed");
-    if !retry {
-        notify_dead(app, event, &failure.message, now).await?;
-    }
     Ok(())
 }
 
+/// Tells the organization's owners and admins, and the installation's owner, that an
+/// event is dead.
 async fn notify_dead(
-    app: &App,
+    db: &impl sea_orm::ConnectionTrait,
     event: &InboundEvent,
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let installation = installations::installation(&app.db, None, event.installation_id).await?;
-    let owner = match installation.and_then(|i| i.owner) {
-        Some(owner) => Some(owner),
-        None => store::users::first_of_org(&app.db, event.org_id).await?,
-    };
-    let Some(user_id) = owner else {
-        return Ok(());
-    };
-    notifications::insert(
-        &app.db,
-        &Notification {
-            id: 0,
-            org_id: event.org_id,
-            user_id,
-            kind: "INBOUND_WEBHOOK_FAILED".into(),
-            subject: format!("inbound_event:{}", event.id),
-            message: format!(
-                "A webhook from plugin installation {} could not be applied ({error}); it is kept and can be replayed.",
-                event.installation_id
-            ),
-            created_at: now,
-            read_at: None,
-        },
-    )
-    .await?;
+    let installation = installations::installation(db, None, event.installation_id).await?;
+    let mut recipients = store::users::org_admins(db, event.org_id).await?;
+    if let Some(owner) = installation.and_then(|i| i.owner)
+        && !recipients.contains(&owner)
+    {
+        recipients.push(owner);
+    }
+    for user_id in recipients {
+        notifications::insert(
+            db,
+            &Notification {
+                id: 0,
+                org_id: event.org_id,
+                user_id,
+                kind: "INBOUND_WEBHOOK_FAILED".into(),
+                subject: format!("inbound_event:{}", event.id),
+                message: format!(
+                    "A webhook from plugin installation {} could not be applied ({error}); it is kept and can be replayed.",
+                    event.installation_id
+                ),
+                created_at: now,
+                read_at: None,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 
-/// Makes an event of `caller`'s organization due again.
+/// One page of the inbound events of `caller`'s organization, newest first: of one
+/// installation and in one status when asked. For org admins.
+pub async fn list(
+    app: &App,
+    caller: Caller,
+    installation: Option<i64>,
+    status: Option<InboundStatus>,
+    page: PageRequest,
+) -> Result<Page<InboundEvent>> {
+    plugins::managed_org(app, caller).await?;
+    let keyset = page.keyset()?;
+    let rows = repo::list(&app.db, caller.org_id, installation, status, keyset).await?;
+    Ok(Page::from_rows(rows, &keyset, |e| e.id))
+}
+
+/// Makes an event of `caller`'s organization due again. For org admins.
 pub async fn replay(app: &App, caller: Caller, id: i64) -> Result<InboundEvent> {
+    plugins::managed_org(app, caller).await?;
     if !repo::replay(&app.db, caller.org_id, id, Utc::now()).await? {
         return Err(AppError::NotFound(format!("inbound event {id}")));
     }

@@ -21,9 +21,15 @@ mod input;
 pub mod notifications;
 pub mod page;
 pub mod personal_data;
+pub mod plugin_access;
 pub mod plugins;
+pub mod provider_changes;
+pub mod pull_sync;
 pub mod schedules;
 pub mod scheduling_links;
+mod team_bookings;
+pub mod team_event_types;
+pub mod teams;
 pub mod users;
 pub mod webhooks;
 
@@ -50,10 +56,13 @@ pub struct App {
     pub plugins: Arc<plugins::Runtime>,
     /// The client for OAuth token, refresh and revocation calls (no redirects).
     pub oauth_http: reqwest::Client,
-    /// The OAuth providers of installed plugins, by plugin id.
+    /// OAuth providers configured server-wide, by plugin id (an organization's own
+    /// installation bringing a client takes precedence).
     pub oauth_providers: Arc<connections::OAuthProviders>,
     /// Turns per connection for refreshing its tokens in this process.
     pub refresh_turns: Arc<connections::RefreshTurns>,
+    /// Rung when an inbound webhook is kept, so this process's worker reads it at once.
+    pub inbound_arrived: Arc<tokio::sync::Notify>,
 }
 
 /// Operator settings that shape behaviour rather than data.
@@ -82,6 +91,8 @@ pub struct Settings {
     pub token_refresh_skew: Duration,
     /// How long an OAuth provider may take to answer.
     pub oauth_timeout: Duration,
+    /// How often each installation whose plugin pulls asks its provider for changes.
+    pub pull_interval: Duration,
 }
 
 impl Default for Settings {
@@ -96,6 +107,7 @@ impl Default for Settings {
             secret_key: SecretKey::generate(),
             token_refresh_skew: Duration::from_secs(60),
             oauth_timeout: Duration::from_secs(10),
+            pull_interval: Duration::from_secs(300),
         }
     }
 }
@@ -119,6 +131,7 @@ impl App {
             oauth_http,
             oauth_providers: Arc::default(),
             refresh_turns: Arc::default(),
+            inbound_arrived: Arc::default(),
         }
     }
 }

@@ -7,13 +7,12 @@ use std::sync::{Mutex, OnceLock};
 
 use chrono::Utc;
 
-use super::{App, AppError, Result};
+use super::auth::Caller;
+use super::{App, AppError, Result, users};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::validate::FieldIssue;
-use crate::plugins::manifest::{BASE_URL_SETTING, parse_version};
-use crate::plugins::{
-    Allowlist, CallContext, HostSettings, LoadError, Manifest, Plugin, PluginHost,
-};
+use crate::plugins::manifest::{BASE_URL_SETTING, OAUTH_BASE_URL_SETTING, parse_version};
+use crate::plugins::{HostSettings, LoadError, Manifest, Plugin, PluginHost};
 use crate::store::plugins::{self as repo, Installation, InstallationChange, Package};
 
 /// This process's plugin host, made on first use (most requests never need it), and
@@ -60,7 +59,48 @@ pub struct InstallationView {
 /// What a secret setting shows as.
 pub const HIDDEN: &str = "********";
 
-fn manifest_of(package: &Package) -> Result<Manifest> {
+/// The purpose label bound into sealed secret settings.
+const SECRET_SETTING: &str = "plugin.config";
+
+/// `config` as stored: the settings `manifest` marks secret sealed with the server's key.
+fn sealed(
+    app: &App,
+    manifest: &Manifest,
+    mut config: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    for field in manifest.config.iter().filter(|f| f.secret) {
+        if let Some(value) = config.get_mut(&field.key) {
+            *value = app.settings.secret_key.seal(SECRET_SETTING, value);
+        }
+    }
+    config
+}
+
+/// An installation's settings in the clear, as its plugin reads them.
+pub fn opened(
+    app: &App,
+    manifest: &Manifest,
+    installation: &Installation,
+) -> Result<BTreeMap<String, String>> {
+    let mut config = installation.config.clone();
+    for field in manifest.config.iter().filter(|f| f.secret) {
+        if let Some(value) = config.get_mut(&field.key) {
+            *value = app
+                .settings
+                .secret_key
+                .open(SECRET_SETTING, value)
+                .map_err(|e| {
+                    AppError::Internal(crate::store::StoreError::Corrupt {
+                        what: "secret plugin setting",
+                        detail: format!("{}: {e}", field.key),
+                    })
+                })?;
+        }
+    }
+    Ok(config)
+}
+
+pub(super) fn manifest_of(package: &Package) -> Result<Manifest> {
     serde_json::from_str(&package.manifest).map_err(|e| {
         AppError::Internal(crate::store::StoreError::Corrupt {
             what: "plugin manifest",
@@ -82,6 +122,13 @@ fn view(installation: Installation, package: &Package) -> Result<InstallationVie
         version: package.version.clone(),
         manifest,
     })
+}
+
+/// The organization whose plugins `caller` manages: their own, if they are one of its
+/// owners or admins (plugins act for the whole organization).
+pub async fn managed_org(app: &App, caller: Caller) -> Result<OrgId> {
+    users::require_org_admin(app, caller).await?;
+    Ok(caller.org_id)
 }
 
 /// Checks and stores a component; the same bytes twice are one package.
@@ -166,13 +213,15 @@ fn check_config(
             "this setting is required",
         ));
     }
-    if let Some(base) = config.get(BASE_URL_SETTING)
-        && !(base.starts_with("https://") || base.starts_with("http://"))
-    {
-        issues.push(FieldIssue::new(
-            format!("config.{BASE_URL_SETTING}"),
-            "must be an http(s) URL",
-        ));
+    for key in [BASE_URL_SETTING, OAUTH_BASE_URL_SETTING] {
+        if let Some(base) = config.get(key)
+            && !(base.starts_with("https://") || base.starts_with("http://"))
+        {
+            issues.push(FieldIssue::new(
+                format!("config.{key}"),
+                "must be an http(s) URL",
+            ));
+        }
     }
     AppError::check(issues)
 }
@@ -185,9 +234,20 @@ pub async fn install(
     plugin_id: &str,
     mut config: BTreeMap<String, String>,
 ) -> Result<InstallationView> {
+    if let Some(owner) = owner
+        && crate::store::users::find(&app.db, org, owner)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::invalid(
+            "ownerId",
+            format!("user {} is not in this organization", owner.0),
+        ));
+    }
     let package = newest_package(app, plugin_id).await?;
     let manifest = manifest_of(&package)?;
     check_config(&manifest, &mut config, None)?;
+    let config = sealed(app, &manifest, config);
     let installation =
         repo::insert_installation(&app.db, org, owner, &package, &config, Utc::now()).await?;
     tracing::info!(
@@ -218,6 +278,23 @@ pub async fn installations(app: &App, org: Option<OrgId>) -> Result<Vec<Installa
         .collect()
 }
 
+/// One installation of `org` (any organization's for `None`).
+pub async fn installation(app: &App, org: Option<OrgId>, id: i64) -> Result<InstallationView> {
+    let (installation, package) = stored(app, org, id).await?;
+    view(installation, &package)
+}
+
+/// Installation `id` of `org` and the package it runs.
+async fn stored(app: &App, org: Option<OrgId>, id: i64) -> Result<(Installation, Package)> {
+    let installation = repo::installation(&app.db, org, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("plugin installation {id}")))?;
+    let package = repo::package(&app.db, installation.package_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("package {}", installation.package_id)))?;
+    Ok((installation, package))
+}
+
 /// What may change on an installation.
 #[derive(Debug, Clone, Default)]
 pub struct Update {
@@ -234,23 +311,20 @@ pub async fn update(
     id: i64,
     update: Update,
 ) -> Result<InstallationView> {
-    let current = repo::installation(&app.db, org, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("plugin installation {id}")))?;
+    let (current, current_package) = stored(app, org, id).await?;
     let package = if update.upgrade {
         newest_package(app, &current.plugin_id).await?
     } else {
-        repo::package(&app.db, current.package_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("package {}", current.package_id)))?
+        current_package.clone()
     };
     let manifest = manifest_of(&package)?;
-    let mut config = update.config.unwrap_or_else(|| current.config.clone());
-    check_config(&manifest, &mut config, Some(&current.config))?;
+    let previous = opened(app, &manifest_of(&current_package)?, &current)?;
+    let mut config = update.config.unwrap_or_else(|| previous.clone());
+    check_config(&manifest, &mut config, Some(&previous))?;
     let change = InstallationChange {
         enabled: update.enabled,
         package_id: Some(package.id),
-        config: Some(config),
+        config: Some(sealed(app, &manifest, config)),
     };
     let updated = repo::update_installation(&app.db, org, id, change, Utc::now())
         .await?
@@ -291,26 +365,4 @@ pub async fn loaded(app: &App, package_id: i64) -> Result<Plugin> {
         .expect("loaded plugins lock")
         .insert(package_id, plugin.clone());
     Ok(plugin)
-}
-
-/// What one call of `installation` runs with: its settings, kv and allowed hosts.
-pub async fn context(
-    app: &App,
-    installation: &Installation,
-    plugin: &Plugin,
-) -> Result<CallContext> {
-    Ok(CallContext {
-        installation_id: installation.id,
-        plugin_id: installation.plugin_id.clone(),
-        allowlist: Allowlist::new(
-            plugin.manifest.allowed_hosts.clone(),
-            installation
-                .config
-                .get(BASE_URL_SETTING)
-                .map(String::as_str),
-        ),
-        config: installation.config.clone(),
-        kv: repo::kv(&app.db, installation.id).await?,
-        credentials: None,
-    })
 }

@@ -6,7 +6,6 @@
 //! delivery not yet sent stays due, and a delivery sent twice carries the same delivery
 //! id for the receiver to de-duplicate.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -20,12 +19,12 @@ use super::notifications;
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result, Settings};
 use crate::domain::booking::Booking;
+use crate::domain::destination::host_allowed;
 use crate::domain::ids::{EventTypeId, UserId};
 use crate::domain::user::User;
 use crate::domain::validate::FieldIssue;
 use crate::domain::webhook::{
-    DISABLE_AFTER_FAILURES, Trigger, address_allowed, host_allowed, parse_subscriber_url,
-    render_template, retry_delay, signature,
+    DISABLE_AFTER_FAILURES, Trigger, parse_subscriber_url, render_template, retry_delay, signature,
 };
 use crate::store::webhook_deliveries::{self, AttemptOutcome, Delivery};
 use crate::store::webhooks::Subscription;
@@ -536,38 +535,12 @@ fn elapsed_ms(started: Instant) -> u32 {
     u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX)
 }
 
-/// The HTTP client for webhooks: a timeout, no redirects (a redirect could lead anywhere),
-/// and a resolver that drops refused addresses, so a public name that resolves to a
-/// private address is refused too.
+/// The HTTP client for webhooks: a timeout, and the egress guard (no redirects, no
+/// private addresses unless the operator allows them).
 pub fn client(settings: &Settings) -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::egress::guarded_client(settings.allow_private_webhook_targets)
         .timeout(settings.webhook_timeout)
-        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Convene-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(std::sync::Arc::new(GuardedResolver {
-            allow_private: settings.allow_private_webhook_targets,
-        }))
         .build()
         .expect("a client with these options always builds")
-}
-
-struct GuardedResolver {
-    allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
-        Box::pin(async move {
-            let host = name.as_str().to_string();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|a| address_allowed(a.ip(), allow_private))
-                .collect();
-            if addrs.is_empty() {
-                return Err(format!("`{host}` resolves only to refused addresses").into());
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
 }

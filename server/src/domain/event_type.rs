@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{EventTypeId, OrgId, ScheduleId, UserId};
+use super::ids::{EventTypeId, OrgId, ScheduleId, TeamId, UserId};
 use super::rules::{BookingWindow, PeriodLimits, SlotRules};
 use super::validate::FieldIssue;
 
@@ -14,8 +14,10 @@ pub struct EventType {
     pub id: EventTypeId,
     /// The tenant.
     pub org_id: OrgId,
-    /// The host whose time it books.
+    /// The host whose time it books; for a team event type, who created it.
     pub owner: UserId,
+    /// The team whose hosts it books (`None`: a personal event type of `owner`).
+    pub team_id: Option<TeamId>,
     /// URL slug, unique per owner (`/{username}/{slug}`).
     pub slug: String,
     /// Title shown to invitees and on calendars.

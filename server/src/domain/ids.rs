@@ -34,4 +34,6 @@ id_type!(
     StakeholderId,
     /// A scheduling link a CSM sent; the public handle is its token.
     SchedulingLinkId,
+    /// A team inside an organization: hosts who share event types.
+    TeamId,
 );

@@ -3,8 +3,10 @@
 //! the domain types every other layer speaks (bookings, event types, users, ids), the
 //! input checks that need no I/O, connections to outside providers (owner, kind, status,
 //! when a token is due for refresh), the customer-success rules (`crm`: attendee
-//! linking, engagement, health), single-use scheduling links, the scrubbing of an
-//! erased person's data, and the chat command grammar (`chat`).
+//! linking, engagement, health), single-use scheduling links, teams (`team`: hosts,
+//! weights, priorities; `round_robin`: which host gets a booking; `team_slots`: a
+//! team's slots from its hosts'), the scrubbing of an erased person's data, where
+//! outbound requests may go (`destination`), and the chat command grammar (`chat`).
 //!
 //! Nothing here does I/O, async, database access (no sea-orm entities) or logging,
 //! and nothing reads a clock: "now" is always a parameter. That keeps every rule
@@ -18,15 +20,20 @@ pub mod chat;
 pub mod connection;
 pub mod crm;
 pub mod customer;
+pub mod destination;
 pub mod erasure;
 pub mod event_type;
 pub mod ids;
+pub mod round_robin;
 pub mod rules;
 pub mod saved_schedule;
 pub mod schedule;
 pub mod scheduling_link;
 pub mod slots;
 pub mod span;
+pub mod sync_rules;
+pub mod team;
+pub mod team_slots;
 pub mod user;
 pub mod validate;
 pub mod webhook;

@@ -1,5 +1,6 @@
 //! Background work: the outbox dispatcher and webhook deliveries, inbound provider
-//! webhooks read by their plugins, and keeping customer health snapshots fresh.
+//! webhooks read by their plugins, pull sync with providers, and keeping customer
+//! health snapshots fresh.
 //!
 //! `convene serve` runs it beside the HTTP server; `convene worker` runs it alone, and
 //! several processes may share one PostgreSQL database. The rows in `store/` are the
@@ -19,10 +20,15 @@
 mod dispatcher;
 mod health_refresher;
 mod inbound;
+mod leased;
+mod pull;
 
 use std::time::Duration;
 
 use crate::app::App;
+
+/// How often installations are checked for a due pull (pulls are minutes apart).
+const PULL_POLL: Duration = Duration::from_secs(1);
 
 /// How this process runs background work.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,9 +66,14 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
             let _ = stop.send(());
         },
         dispatcher::run(app.clone(), options.clone(), stopped(stopping.clone())),
-        inbound::run(
+        leased::run::<inbound::InboundWebhooks>(
             app.clone(),
             options.poll_interval,
+            stopped(stopping.clone())
+        ),
+        leased::run::<pull::PullSync>(
+            app.clone(),
+            PULL_POLL.max(options.poll_interval),
             stopped(stopping.clone())
         ),
         health_refresher::run(app, stopped(stopping)),

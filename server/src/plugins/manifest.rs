@@ -49,6 +49,17 @@ pub struct Manifest {
 /// (a regional endpoint, or a local fake in tests); its host joins the allowlist.
 pub const BASE_URL_SETTING: &str = "base_url";
 
+/// The setting through which an installation points the OAuth endpoints of the
+/// manifest at another origin (an on-premise identity server, a local fake in tests):
+/// their paths are kept, their scheme, host and port replaced.
+pub const OAUTH_BASE_URL_SETTING: &str = "oauth_base_url";
+
+/// The settings through which an installation brings the OAuth client registered at the
+/// provider; a plugin with OAuth endpoints declares them, the secret one as secret.
+pub const CLIENT_ID_SETTING: &str = "client_id";
+/// See [`CLIENT_ID_SETTING`].
+pub const CLIENT_SECRET_SETTING: &str = "client_secret";
+
 impl Manifest {
     /// Checks what the plugin declared, naming the first thing wrong.
     pub fn from_wit(declared: wit::PluginManifest) -> Result<Manifest, String> {

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -14,6 +13,7 @@ use reqwest::Url;
 
 use super::bindings::wit::{HttpError, HttpRequest, HttpResponse};
 use super::limits::Limits;
+use crate::domain::destination::host_allowed;
 
 /// An installation's credentials, as the host sees them: a bearer token on demand.
 /// Refresh tokens stay behind this trait, so no plugin ever holds one.
@@ -92,8 +92,7 @@ impl Outbound {
     /// `allow_private` lets plugins reach loopback and private addresses (tests with
     /// local fakes); off in production, so an installation cannot probe the host's network.
     pub fn new(limits: &Limits, rate: RateLimit, allow_private: bool) -> Outbound {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let client = crate::egress::guarded_client(allow_private)
             .timeout(limits.http_timeout)
             .build()
             .expect("building the plugin HTTP client");
@@ -124,7 +123,7 @@ impl Outbound {
             );
             return Err(HttpError::Denied(host));
         }
-        if !self.allow_private && is_private(&url) {
+        if !host_allowed(url.host_str().unwrap_or_default(), self.allow_private) {
             tracing::warn!(installation, url = %url, "plugin request denied: private address");
             return Err(HttpError::Denied(url.host_str().unwrap_or_default().into()));
         }
@@ -256,41 +255,6 @@ fn retry_after(response: &HttpResponse) -> Option<u32> {
         .and_then(|(_, v)| v.trim().parse().ok())
 }
 
-/// Whether `url` names the local machine or a private network by address or as
-/// `localhost`. (Names that resolve to such addresses are not caught here.)
-fn is_private(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => {
-            name.eq_ignore_ascii_case("localhost") || name.ends_with(".localhost")
-        }
-        Some(url::Host::Ipv4(ip)) => private_ip(IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => private_ip(IpAddr::V6(ip)),
-        None => true,
-    }
-}
-
-fn private_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| private_ip(IpAddr::V4(v4)))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,26 +289,23 @@ mod tests {
         );
     }
 
-    #[test]
-    fn private_addresses_are_recognised() {
-        for private in [
-            "http://127.0.0.1/",
-            "http://10.1.2.3/",
-            "http://192.168.0.1/",
-            "http://169.254.169.254/latest/meta-data",
-            "http://[::1]/",
-            "http://[fd00::1]/",
-            "http://localhost:8080/",
-            "http://100.64.0.1/",
-        ] {
-            assert!(is_private(&url(private)), "{private}");
-        }
-        for public in [
-            "https://api.zoom.us/",
-            "http://8.8.8.8/",
-            "http://[2001:4860::8888]/",
-        ] {
-            assert!(!is_private(&url(public)), "{public}");
+    #[tokio::test]
+    async fn a_private_address_is_refused_even_when_the_base_url_names_it() {
+        let outbound = Outbound::new(&Limits::default(), RateLimit::default(), false);
+        let list = Allowlist::new(Vec::new(), Some("http://127.0.0.1:9/"));
+        for target in ["http://127.0.0.1:9/x", "http://localhost:9/x"] {
+            let request = HttpRequest {
+                method: "GET".into(),
+                url: target.into(),
+                headers: Vec::new(),
+                body: Vec::new(),
+                auth: false,
+            };
+            let refused = outbound.send(1, &list, None, request, 1024).await;
+            assert!(
+                matches!(refused, Err(HttpError::Denied(_))),
+                "{target}: {refused:?}"
+            );
         }
     }
 

@@ -32,43 +32,21 @@ pub struct HeldTime {
     pub busy: Span,
 }
 
-/// The live bookings of `host` whose buffered time overlaps `window`.
+/// The live bookings of `host` whose buffered time overlaps `window`, whichever
+/// booking holds them (their own, or a team booking they are one of the hosts of).
 pub async fn held_times(
     db: &impl ConnectionTrait,
     host: UserId,
     window: Span,
 ) -> Result<Vec<HeldTime>> {
-    let rows: Vec<(i64, i64, i64, i64, i64, i64)> = bookings::Entity::find()
-        .select_only()
-        .columns([
-            bookings::Column::Id,
-            bookings::Column::EventTypeId,
-            bookings::Column::StartMs,
-            bookings::Column::EndMs,
-            bookings::Column::BusyStartMs,
-            bookings::Column::BusyEndMs,
-        ])
-        .filter(bookings::Column::HostUserId.eq(host.0))
-        .filter(bookings::Column::BusyStartMs.lt(to_ms(window.end)))
-        .filter(bookings::Column::BusyEndMs.gt(to_ms(window.start)))
-        .filter(bookings::Column::Status.is_in(live_statuses()))
-        .order_by_asc(bookings::Column::BusyStartMs)
-        .into_tuple()
-        .all(db)
-        .await?;
-    rows.into_iter()
-        .map(|(id, event_type, start, end, busy_start, busy_end)| {
-            Ok(HeldTime {
-                id: BookingId(id),
-                event_type_id: EventTypeId(event_type),
-                span: span(start, end)?,
-                busy: span(busy_start, busy_end)?,
-            })
-        })
-        .collect()
+    Ok(super::booking_hosts::held_times(db, &[host], window)
+        .await?
+        .into_iter()
+        .map(|(_, held)| held)
+        .collect())
 }
 
-fn live_statuses() -> [&'static str; 2] {
+pub(super) fn live_statuses() -> [&'static str; 2] {
     [
         BookingStatus::Accepted.as_str(),
         BookingStatus::Pending.as_str(),
@@ -127,7 +105,7 @@ pub async fn insert(db: &impl ConnectionTrait, booking: &Booking) -> Result<Book
     Ok(saved)
 }
 
-fn overlap_or_db(err: sea_orm::DbErr) -> StoreError {
+pub(super) fn overlap_or_db(err: sea_orm::DbErr) -> StoreError {
     if is_overlap(&err) {
         StoreError::Overlap
     } else {
@@ -165,6 +143,29 @@ pub async fn update_lifecycle(
         )
         .filter(bookings::Column::Id.eq(booking.id.0))
         .filter(bookings::Column::Status.eq(expected.as_str()))
+        .exec(db)
+        .await
+        .map_err(overlap_or_db)?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Hands live `booking` from its host to `to`, with its new `title`, if nobody changed
+/// it meanwhile (`false` then). Fails with [`StoreError::Overlap`] when `to` is held
+/// at that time.
+pub async fn reassign(
+    db: &impl ConnectionTrait,
+    booking: &Booking,
+    to: UserId,
+    title: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let result = bookings::Entity::update_many()
+        .col_expr(bookings::Column::HostUserId, Expr::value(to.0))
+        .col_expr(bookings::Column::Title, Expr::value(title))
+        .col_expr(bookings::Column::UpdatedMs, Expr::value(to_ms(now)))
+        .filter(bookings::Column::Id.eq(booking.id.0))
+        .filter(bookings::Column::HostUserId.eq(booking.host.0))
+        .filter(bookings::Column::Status.eq(booking.status.as_str()))
         .exec(db)
         .await
         .map_err(overlap_or_db)?;

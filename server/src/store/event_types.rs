@@ -15,7 +15,7 @@ use super::entities::event_types;
 use super::keyset::{self, Keyset};
 use super::{Result, StoreError, duplicate_or_db};
 use crate::domain::event_type::EventType;
-use crate::domain::ids::{EventTypeId, OrgId, ScheduleId, UserId};
+use crate::domain::ids::{EventTypeId, OrgId, ScheduleId, TeamId, UserId};
 use crate::domain::rules::{BookingWindow, PeriodLimits};
 
 #[derive(Serialize, Deserialize)]
@@ -90,6 +90,7 @@ fn to_event_type(m: event_types::Model) -> Result<EventType> {
         id: EventTypeId(m.id),
         org_id: OrgId(m.org_id),
         owner: UserId(m.owner_user_id),
+        team_id: m.team_id.map(TeamId),
         length_min: minutes("length", m.length_min)?,
         length_options: from_json("length options", &m.length_options)?,
         slot_interval_min: m
@@ -138,17 +139,19 @@ fn to_active(e: &EventType) -> event_types::ActiveModel {
         created_ms: Set(to_ms(e.created_at)),
         updated_ms: Set(to_ms(e.updated_at)),
         deleted_ms: NotSet,
+        team_id: Set(e.team_id.map(|t| t.0)),
+        scheduling_type: NotSet,
+        assign_all_team_members: NotSet,
     }
 }
 
 /// Saves a new event type (its `id` is ignored) and returns it with its id.
+/// A team event type gets its scheduling type and hosts from `teams::save_setup`.
 pub async fn insert(db: &impl ConnectionTrait, event_type: &EventType) -> Result<EventType> {
-    to_event_type(
-        to_active(event_type)
-            .insert(db)
-            .await
-            .map_err(duplicate_or_db)?,
-    )
+    let mut active = to_active(event_type);
+    active.scheduling_type = Set(None);
+    active.assign_all_team_members = Set(false);
+    to_event_type(active.insert(db).await.map_err(duplicate_or_db)?)
 }
 
 /// Replaces every field of an existing event type.
@@ -185,7 +188,7 @@ pub async fn find_public(db: &impl ConnectionTrait, id: EventTypeId) -> Result<O
         .transpose()
 }
 
-/// The event type `slug` of host `owner`.
+/// The personal event type `slug` of host `owner`.
 pub async fn find_by_slug(
     db: &impl ConnectionTrait,
     owner: UserId,
@@ -193,6 +196,7 @@ pub async fn find_by_slug(
 ) -> Result<Option<EventType>> {
     live()
         .filter(event_types::Column::OwnerUserId.eq(owner.0))
+        .filter(event_types::Column::TeamId.is_null())
         .filter(event_types::Column::Slug.eq(slug))
         .one(db)
         .await?
@@ -200,7 +204,22 @@ pub async fn find_by_slug(
         .transpose()
 }
 
-/// One page of host `owner`'s event types, oldest first, with one row past the limit.
+/// The event type `slug` of `team`.
+pub async fn find_by_team_slug(
+    db: &impl ConnectionTrait,
+    team: TeamId,
+    slug: &str,
+) -> Result<Option<EventType>> {
+    live()
+        .filter(event_types::Column::TeamId.eq(team.0))
+        .filter(event_types::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .map(to_event_type)
+        .transpose()
+}
+
+/// One page of host `owner`'s personal event types, oldest first, with one row past the limit.
 pub async fn list_for_owner(
     db: &impl ConnectionTrait,
     org: OrgId,
@@ -209,7 +228,8 @@ pub async fn list_for_owner(
 ) -> Result<Vec<EventType>> {
     let query = live()
         .filter(event_types::Column::OrgId.eq(org.0))
-        .filter(event_types::Column::OwnerUserId.eq(owner.0));
+        .filter(event_types::Column::OwnerUserId.eq(owner.0))
+        .filter(event_types::Column::TeamId.is_null());
     keyset::oldest_first(query, event_types::Column::Id, page)
         .all(db)
         .await?

@@ -6,14 +6,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, NotSet,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
 };
 
 use super::Result;
 use super::codec::{from_json, from_ms, to_json, to_ms};
 use super::entities::{applied_provider_events, external_refs, inbound_events};
+use super::keyset::{self, Keyset};
 use crate::domain::ids::{BookingId, OrgId};
+use crate::domain::sync_rules::LinkState;
 
 /// Where an inbound event stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,8 @@ pub struct InboundEvent {
     pub last_error: Option<String>,
     /// What processing did, in words (`applied 1 change`, `repeat of e1`).
     pub outcome: Option<String>,
+    /// When it is tried next, while it is still received.
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 fn to_event(m: inbound_events::Model) -> Result<InboundEvent> {
@@ -72,6 +75,7 @@ fn to_event(m: inbound_events::Model) -> Result<InboundEvent> {
         installation_id: m.installation_id,
         headers: from_json("inbound headers", &m.headers)?,
         received_at: from_ms(m.received_ms)?,
+        next_attempt_at: from_ms(m.next_attempt_ms)?,
         status: super::codec::word("inbound status", &m.status, InboundStatus::parse)?,
         attempts: u32::try_from(m.attempts).unwrap_or(0),
         method: m.method,
@@ -127,37 +131,18 @@ pub async fn lease_due(
     lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<i64>> {
-    let now_ms = to_ms(now);
-    let mut query = inbound_events::Entity::find()
-        .select_only()
-        .column(inbound_events::Column::Id)
+    let due = inbound_events::Entity::find()
         .filter(inbound_events::Column::Status.eq(InboundStatus::Received.as_str()))
-        .filter(inbound_events::Column::NextAttemptMs.lte(now_ms))
-        .filter(
-            sea_orm::Condition::any()
-                .add(inbound_events::Column::LeaseUntilMs.is_null())
-                .add(inbound_events::Column::LeaseUntilMs.lt(now_ms)),
-        )
-        .order_by_asc(inbound_events::Column::Id)
-        .limit(limit);
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        query = query.lock_with_behavior(
-            sea_orm::sea_query::LockType::Update,
-            sea_orm::sea_query::LockBehavior::SkipLocked,
-        );
-    }
-    let due: Vec<i64> = query.into_tuple().all(db).await?;
-    if !due.is_empty() {
-        inbound_events::Entity::update_many()
-            .col_expr(
-                inbound_events::Column::LeaseUntilMs,
-                Expr::value(to_ms(lease_until)),
-            )
-            .filter(inbound_events::Column::Id.is_in(due.iter().copied()))
-            .exec(db)
-            .await?;
-    }
-    Ok(due)
+        .filter(inbound_events::Column::NextAttemptMs.lte(to_ms(now)));
+    super::lease::take(
+        db,
+        due,
+        inbound_events::Column::Id,
+        inbound_events::Column::LeaseUntilMs,
+        (to_ms(now), to_ms(lease_until)),
+        limit,
+    )
+    .await
 }
 
 /// One event (`org`: only that organization's).
@@ -173,16 +158,23 @@ pub async fn find(
     query.one(db).await?.map(to_event).transpose()
 }
 
-/// An installation's events, newest first.
-pub async fn of_installation(
+/// One page of `org`'s events, newest first, of one installation and in one status
+/// when asked, with one row past the limit.
+pub async fn list(
     db: &impl ConnectionTrait,
-    installation: i64,
-    limit: u64,
+    org: OrgId,
+    installation: Option<i64>,
+    status: Option<InboundStatus>,
+    page: Keyset<i64>,
 ) -> Result<Vec<InboundEvent>> {
-    inbound_events::Entity::find()
-        .filter(inbound_events::Column::InstallationId.eq(installation))
-        .order_by_desc(inbound_events::Column::Id)
-        .limit(limit)
+    let mut query = inbound_events::Entity::find().filter(inbound_events::Column::OrgId.eq(org.0));
+    if let Some(installation) = installation {
+        query = query.filter(inbound_events::Column::InstallationId.eq(installation));
+    }
+    if let Some(status) = status {
+        query = query.filter(inbound_events::Column::Status.eq(status.as_str()));
+    }
+    keyset::newest_first(query, inbound_events::Column::Id, page)
         .all(db)
         .await?
         .into_iter()
@@ -320,18 +312,58 @@ pub async fn first_application(
     Ok(inserted == 1)
 }
 
-/// The Convene booking a provider object stands for.
-pub async fn booking_of(
+/// The booking provider object `external_id` of `installation` is linked to, and what
+/// the sync rules remember of the changes applied to it.
+pub async fn linked(
     db: &impl ConnectionTrait,
     installation: i64,
     external_id: &str,
-) -> Result<Option<BookingId>> {
-    Ok(external_refs::Entity::find()
+) -> Result<Option<(BookingId, LinkState)>> {
+    external_refs::Entity::find()
         .filter(external_refs::Column::InstallationId.eq(installation))
         .filter(external_refs::Column::ExternalId.eq(external_id))
         .one(db)
         .await?
-        .map(|m| BookingId(m.booking_id)))
+        .map(|m| {
+            Ok((
+                BookingId(m.booking_id),
+                LinkState {
+                    provider_updated: m.provider_updated_ms.map(from_ms).transpose()?,
+                    window_start: m.window_start_ms.map(from_ms).transpose()?,
+                    updates_in_window: u32::try_from(m.updates_in_window).unwrap_or(0),
+                },
+            ))
+        })
+        .transpose()
+}
+
+/// Keeps what the sync rules remember after a change to `external_id` was applied.
+pub async fn record_applied(
+    db: &impl ConnectionTrait,
+    installation: i64,
+    external_id: &str,
+    state: &LinkState,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    external_refs::Entity::update_many()
+        .col_expr(
+            external_refs::Column::ProviderUpdatedMs,
+            Expr::value(state.provider_updated.map(to_ms)),
+        )
+        .col_expr(
+            external_refs::Column::WindowStartMs,
+            Expr::value(state.window_start.map(to_ms)),
+        )
+        .col_expr(
+            external_refs::Column::UpdatesInWindow,
+            Expr::value(i32::try_from(state.updates_in_window).unwrap_or(i32::MAX)),
+        )
+        .col_expr(external_refs::Column::UpdatedMs, Expr::value(to_ms(now)))
+        .filter(external_refs::Column::InstallationId.eq(installation))
+        .filter(external_refs::Column::ExternalId.eq(external_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Links a provider object to a booking (re-pointing an existing link).
@@ -371,6 +403,8 @@ pub async fn link(
                 provider_updated_ms: Set(None),
                 created_ms: Set(to_ms(now)),
                 updated_ms: Set(to_ms(now)),
+                window_start_ms: Set(None),
+                updates_in_window: Set(0),
             }
             .insert(db)
             .await?;

@@ -5,6 +5,7 @@
 //! Every query on tenant data takes the `OrgId` as a parameter, so none can forget it.
 
 pub mod api_keys;
+pub mod booking_hosts;
 pub mod bookings;
 mod codec;
 pub mod connections;
@@ -16,6 +17,7 @@ pub mod event_types;
 pub mod idempotency;
 pub mod inbound;
 mod keyset;
+mod lease;
 pub mod meeting_categories;
 pub mod meeting_links;
 pub mod notifications;
@@ -25,6 +27,7 @@ pub mod plugins;
 pub mod schedules;
 pub mod scheduling_links;
 pub mod stakeholders;
+pub mod teams;
 pub mod users;
 pub mod webhook_deliveries;
 pub mod webhooks;

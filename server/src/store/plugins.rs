@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -152,7 +153,11 @@ pub struct Installation {
     pub package_id: i64,
     pub config: BTreeMap<String, String>,
     pub enabled: bool,
+    /// Where the next pull continues; `None` starts from the beginning (a full sync).
     pub pull_cursor: Option<String>,
+    /// When the next pull is due; `None` when the plugin does not pull.
+    pub next_pull_at: Option<DateTime<Utc>>,
+    /// What went wrong in the last pull, if it failed.
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -170,6 +175,7 @@ fn to_installation(m: plugin_installations::Model) -> Result<Installation> {
         package_id: m.package_id,
         enabled: m.enabled,
         pull_cursor: m.pull_cursor,
+        next_pull_at: m.next_pull_ms.map(from_ms).transpose()?,
         last_error: m.last_error,
     })
 }
@@ -267,6 +273,116 @@ pub async fn update_installation(
     }
     row.update(db).await?;
     installation(db, org, id).await
+}
+
+/// Takes up to `limit` enabled installations whose pull is due, leased until `lease_until`.
+pub async fn lease_due_pulls(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<i64>> {
+    let due = plugin_installations::Entity::find()
+        .filter(plugin_installations::Column::Enabled.eq(true))
+        .filter(plugin_installations::Column::NextPullMs.lte(to_ms(now)));
+    super::lease::take(
+        db,
+        due,
+        plugin_installations::Column::Id,
+        plugin_installations::Column::PullLeaseMs,
+        (to_ms(now), to_ms(lease_until)),
+        limit,
+    )
+    .await
+}
+
+/// Keeps where a pull got to: the cursor after a page whose changes are applied.
+pub async fn set_pull_cursor(
+    db: &impl ConnectionTrait,
+    id: i64,
+    cursor: Option<&str>,
+) -> Result<()> {
+    plugin_installations::Entity::update_many()
+        .col_expr(
+            plugin_installations::Column::PullCursor,
+            Expr::value(cursor.map(str::to_string)),
+        )
+        .filter(plugin_installations::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends a pull run: the next is due at `next` (`None`: never), `error` is kept (or
+/// cleared), and the lease is given back.
+pub async fn finish_pull(
+    db: &impl ConnectionTrait,
+    id: i64,
+    next: Option<DateTime<Utc>>,
+    error: Option<&str>,
+) -> Result<()> {
+    plugin_installations::Entity::update_many()
+        .col_expr(
+            plugin_installations::Column::NextPullMs,
+            Expr::value(next.map(to_ms)),
+        )
+        .col_expr(
+            plugin_installations::Column::LastError,
+            Expr::value(error.map(str::to_string)),
+        )
+        .col_expr(
+            plugin_installations::Column::PullLeaseMs,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(plugin_installations::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Starts a full sync of installation `id` of `org`: the cursor forgotten, a pull due
+/// now. `false` when there is no such installation.
+pub async fn request_resync(
+    db: &impl ConnectionTrait,
+    org: Option<OrgId>,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut update = plugin_installations::Entity::update_many()
+        .col_expr(
+            plugin_installations::Column::PullCursor,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            plugin_installations::Column::NextPullMs,
+            Expr::value(to_ms(now)),
+        )
+        .filter(plugin_installations::Column::Id.eq(id));
+    if let Some(org) = org {
+        update = update.filter(plugin_installations::Column::OrgId.eq(org.0));
+    }
+    Ok(update.exec(db).await?.rows_affected > 0)
+}
+
+/// Makes `org`'s pulling installations of `plugin_id` due now: an account was just
+/// connected, and its owner expects the sync to start rather than wait for the interval.
+pub async fn pull_now(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    plugin_id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    plugin_installations::Entity::update_many()
+        .col_expr(
+            plugin_installations::Column::NextPullMs,
+            Expr::value(to_ms(now)),
+        )
+        .filter(plugin_installations::Column::OrgId.eq(org.0))
+        .filter(plugin_installations::Column::PluginId.eq(plugin_id))
+        .filter(plugin_installations::Column::NextPullMs.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Removes an installation with its kv; `false` when there was none.

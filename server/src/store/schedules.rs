@@ -1,6 +1,8 @@
 //! Schedules. Weekly rules and overrides are kept as JSON text: a schedule is always
 //! read and written whole.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc, Weekday};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
@@ -142,6 +144,25 @@ pub async fn find(
         .await?
         .map(to_saved)
         .transpose()
+}
+
+/// The schedules `ids` of `org` that exist, by id: every host of a team in one query.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    ids: &[ScheduleId],
+) -> Result<HashMap<ScheduleId, SavedSchedule>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    schedules::Entity::find()
+        .filter(schedules::Column::OrgId.eq(org.0))
+        .filter(schedules::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| to_saved(m).map(|s| (s.id, s)))
+        .collect()
 }
 
 /// One page of the schedules of `user`, oldest first, with one row past the limit.

@@ -2,15 +2,16 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Func},
 };
 
 use super::Result;
-use super::codec::{to_ms, tz};
+use super::codec::{to_ms, tz, word};
 use super::entities::users;
 use crate::domain::ids::{OrgId, ScheduleId, UserId};
-use crate::domain::user::User;
+use crate::domain::user::{Role, User};
 
 /// What it takes to add a user.
 pub struct NewUser<'a> {
@@ -22,6 +23,8 @@ pub struct NewUser<'a> {
     pub name: &'a str,
     /// Home zone.
     pub time_zone: chrono_tz::Tz,
+    /// What they may manage: an organization's first user is its `Owner`.
+    pub org_role: Role,
 }
 
 fn to_user(m: users::Model) -> Result<User> {
@@ -33,6 +36,7 @@ fn to_user(m: users::Model) -> Result<User> {
         email: m.email,
         name: m.name,
         default_schedule_id: m.default_schedule_id.map(ScheduleId),
+        org_role: word("organization role", &m.org_role, Role::parse)?,
     })
 }
 
@@ -56,15 +60,45 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Resu
         .transpose()
 }
 
-/// The organization's first user (its founder): who hears about problems nobody else
-/// owns, until organizations have admin roles.
-pub async fn first_of_org(db: &impl ConnectionTrait, org: OrgId) -> Result<Option<UserId>> {
-    Ok(users::Entity::find()
+/// The users `ids` of `org` that exist, in no particular order.
+pub async fn in_org(db: &impl ConnectionTrait, org: OrgId, ids: &[UserId]) -> Result<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::Entity::find()
         .filter(users::Column::OrgId.eq(org.0))
-        .order_by_asc(users::Column::Id)
+        .filter(users::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_user)
+        .collect()
+}
+
+/// Whether some user, in any organization, already has `email` (any case).
+pub async fn email_taken(db: &impl ConnectionTrait, email: &str) -> Result<bool> {
+    Ok(users::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(users::Column::Email))).eq(email.to_lowercase()))
         .one(db)
         .await?
-        .map(|m| UserId(m.id)))
+        .is_some())
+}
+
+/// The organization's owners and admins, oldest first: who hears about problems
+/// nobody else owns.
+pub async fn org_admins(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<UserId>> {
+    Ok(users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::OrgId.eq(org.0))
+        .filter(users::Column::OrgRole.is_in([Role::Owner.as_str(), Role::Admin.as_str()]))
+        .order_by_asc(users::Column::Id)
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(UserId)
+        .collect())
 }
 
 /// Adds a user to `org`.
@@ -76,11 +110,13 @@ pub async fn insert(db: &impl ConnectionTrait, org: OrgId, new: NewUser<'_>) -> 
         name: Set(new.name.to_string()),
         time_zone: Set(new.time_zone.name().to_string()),
         default_schedule_id: Set(None),
+        org_role: Set(new.org_role.as_str().to_string()),
         created_ms: Set(to_ms(Utc::now())),
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(super::duplicate_or_db)?;
     to_user(model)
 }
 

@@ -18,14 +18,50 @@ use serde_json::{Value, json};
 pub struct ExampleState {
     /// Bookings served by `GET /bookings`, in order.
     pub bookings: Vec<Value>,
-    /// The only bearer token accepted.
-    pub token: String,
+    /// The bearer tokens accepted.
+    pub tokens: Accepted,
     /// Requests answered with 429 before serving again, and the `Retry-After` sent.
     pub throttle: Option<(u32, u32)>,
     /// Every request: method, path and query, and its `Authorization` header.
     pub requests: Vec<(String, Option<String>)>,
     /// Events created through `POST /events`, by id.
     pub events: Vec<(String, Value)>,
+}
+
+/// Which bearer tokens the fake accepts.
+#[derive(Clone)]
+pub enum Accepted {
+    /// Exactly this one (a test can change it to make the current one stale).
+    Only(String),
+    /// Whatever the provider's authorization server vouches for.
+    IssuedBy(Arc<dyn Fn(&str) -> bool + Send + Sync>),
+}
+
+impl Default for Accepted {
+    fn default() -> Accepted {
+        Accepted::Only(String::new())
+    }
+}
+
+impl std::fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Accepted::Only(token) => f.debug_tuple("Only").field(token).finish(),
+            Accepted::IssuedBy(_) => f.write_str("IssuedBy(..)"),
+        }
+    }
+}
+
+impl Accepted {
+    fn accepts(&self, authorization: Option<&str>) -> bool {
+        let Some(token) = authorization.and_then(|a| a.strip_prefix("Bearer ")) else {
+            return false;
+        };
+        match self {
+            Accepted::Only(only) => token == only,
+            Accepted::IssuedBy(check) => check(token),
+        }
+    }
 }
 
 /// A running fake.
@@ -44,8 +80,13 @@ const PAGE: usize = 2;
 impl ExampleProvider {
     /// Starts the fake on a random loopback port, accepting bearer `token`.
     pub async fn start(token: &str) -> ExampleProvider {
+        ExampleProvider::start_accepting(Accepted::Only(token.into())).await
+    }
+
+    /// Starts the fake on a random loopback port, accepting `tokens`.
+    pub async fn start_accepting(tokens: Accepted) -> ExampleProvider {
         let state: Shared = Arc::new(Mutex::new(ExampleState {
-            token: token.into(),
+            tokens,
             ..ExampleState::default()
         }));
         let app = Router::new()
@@ -85,7 +126,7 @@ fn refusal(state: &Shared, headers: &HeaderMap, what: String) -> Option<Response
                 .into_response(),
         );
     }
-    if auth.as_deref() != Some(&format!("Bearer {}", s.token)) {
+    if !s.tokens.accepts(auth.as_deref()) {
         return Some(
             (
                 StatusCode::UNAUTHORIZED,

@@ -88,7 +88,23 @@ struct Refresh {
     used: bool,
 }
 
+impl Server {
+    /// Whether `token` is an access token issued here, unexpired and not revoked.
+    fn accepts(&self, token: &str) -> bool {
+        let grants = self.grants.lock().unwrap();
+        grants.access.get(token).is_some_and(|access| {
+            access.expires > Instant::now() && !grants.revoked_grants.contains(&access.grant)
+        })
+    }
+}
+
 impl FakeOAuth {
+    /// How a resource server of this provider checks bearers: the same check as `/me`.
+    pub fn token_check(&self) -> impl Fn(&str) -> bool + Send + Sync + 'static {
+        let server = self.state.clone();
+        move |token| server.accepts(token)
+    }
+
     /// Starts a fake that accepts `redirect_uri` as the client's only registered one.
     pub async fn start(redirect_uri: &str) -> FakeOAuth {
         let state = Arc::new(Server {
@@ -488,11 +504,7 @@ async fn me(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let grants = server.grants.lock().unwrap();
-    let valid = grants.access.get(token).is_some_and(|access| {
-        access.expires > Instant::now() && !grants.revoked_grants.contains(&access.grant)
-    });
-    if !valid {
+    if !server.accepts(token) {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],

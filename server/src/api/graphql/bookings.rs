@@ -105,7 +105,7 @@ pub struct Booking {
     pub title: String,
     /// The event type's description.
     pub description: String,
-    /// The host (one, until teams arrive).
+    /// Every host: the one it is held by first, then a team booking's others.
     pub hosts: Vec<BookingHost>,
     /// Where it is in its lifecycle.
     pub status: BookingStatus,
@@ -157,13 +157,17 @@ impl From<BookingView> for Booking {
             uid: b.uid,
             title: b.title,
             description: b.description,
-            hosts: vec![BookingHost {
-                id: to_id(view.host.id.0),
-                name: view.host.name,
-                email: view.host.email,
-                username: view.host.username,
-                time_zone: view.host.time_zone.name().to_string(),
-            }],
+            hosts: view
+                .hosts
+                .into_iter()
+                .map(|h| BookingHost {
+                    id: to_id(h.id.0),
+                    name: h.name,
+                    email: h.email,
+                    username: h.username,
+                    time_zone: h.time_zone.name().to_string(),
+                })
+                .collect(),
             status: b.status.into(),
             cancellation_reason: b.cancellation_reason,
             rescheduling_reason: b.rescheduling_reason,
@@ -246,10 +250,12 @@ pub struct CreateBookingInput {
     pub start: Option<String>,
     /// The event type by id…
     pub event_type_id: Option<ID>,
-    /// …or by slug, with `username`.
+    /// …or by slug, with `username` or `teamSlug`.
     pub event_type_slug: Option<String>,
     /// The host's username, with `eventTypeSlug`.
     pub username: Option<String>,
+    /// The team's slug, with `eventTypeSlug` (a team event type).
+    pub team_slug: Option<String>,
     /// One of the event type's lengths (default: its length).
     pub length_in_minutes: Option<i32>,
     /// Who books.
@@ -285,6 +291,7 @@ impl CreateBookingInput {
                 .transpose()?,
             event_type_slug: self.event_type_slug,
             username: self.username,
+            team_slug: self.team_slug,
             length_in_minutes: self.length_in_minutes.map(i64::from),
             attendee: self.attendee.map(|a| AppAttendeeInput {
                 name: a.name,

@@ -247,7 +247,7 @@ pub struct EventTypeInput {
 
 impl EventTypeInput {
     /// The use case's input.
-    fn into_app(self) -> Result<event_types::EventTypeInput, AppError> {
+    pub(super) fn into_app(self) -> Result<event_types::EventTypeInput, AppError> {
         let json_list = |list: Option<Vec<Json<Value>>>| {
             list.map(|values| values.into_iter().map(|v| v.0).collect())
         };

@@ -23,10 +23,12 @@ mod me;
 mod notifications;
 mod page;
 mod personal_data;
+mod plugins;
 mod scalars;
 mod schedules;
 mod scheduling_links;
 mod slots;
+mod teams;
 mod webhooks;
 
 use async_graphql::http::GraphiQLSource;
@@ -61,6 +63,8 @@ pub struct Query(
     scheduling_links::SchedulingLinkQuery,
     personal_data::PersonalDataQuery,
     connections::ConnectionQuery,
+    plugins::PluginQuery,
+    teams::TeamQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
@@ -77,6 +81,8 @@ pub struct Mutation(
     personal_data::PersonalDataMutation,
     chat::ChatMutation,
     connections::ConnectionMutation,
+    plugins::PluginMutation,
+    teams::TeamMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -313,16 +319,22 @@ mod tests {
                 "eventTypes(cursor: String,limit: Int): EventTypePage!",
                 "exportStakeholderData(id: ID!): JSON!",
                 "healthWeights: HealthWeights!",
+                "inboundEvents(installationId: ID,status: InboundStatus,cursor: String,\
+                 limit: Int): InboundEventPage!",
                 "me: User!",
                 "myAccounts(band: String,cursor: String,limit: Int): CustomerPage!",
                 "notifications(cursor: String,limit: Int): NotificationPage!",
+                "pluginInstallations: [PluginInstallation!]!",
+                "pluginPackages: [PluginPackage!]!",
                 "publicEventType(username: String!,slug: String!): EventType!",
                 "schedule(id: ID!): Schedule!",
                 "schedules(cursor: String,limit: Int): SchedulePage!",
                 "schedulingLinks(customerId: ID,cursor: String,limit: Int): SchedulingLinkPage!",
-                "slots(eventTypeId: ID,username: String,eventTypeSlug: String,start: String!,\
-                 end: String!,timeZone: String,duration: Int,bookingUidToReschedule: String\
-                 ): [SlotDay!]!",
+                "slots(eventTypeId: ID,username: String,eventTypeSlug: String,teamSlug: String,\
+                 start: String!,end: String!,timeZone: String,duration: Int,\
+                 bookingUidToReschedule: String): [SlotDay!]!",
+                "teamAvailability(teamId: ID!,start: String!,end: String!,eventTypeId: ID,\
+                 timeZone: String): [PooledSlot!]!",
                 "webhook(id: ID!): Webhook!",
                 "webhookDeliveries(id: ID!,cursor: String,limit: Int): WebhookDeliveryPage!",
                 "webhooks(cursor: String,limit: Int): WebhookPage!",
@@ -333,7 +345,9 @@ mod tests {
             mutation,
             [
                 "addStakeholder(customerId: ID!,input: StakeholderInput!): Stakeholder!",
+                "addTeamMember(teamId: ID!,userId: ID!,role: String): TeamMembership!",
                 "cancelBooking(uid: String!,cancellationReason: String): Booking!",
+                "configurePlugin(id: ID!, settings: [PluginSettingInput!]!): PluginInstallation!",
                 "confirmBooking(uid: String!): Booking!",
                 "connectApiKey(plugin: String!,apiKey: String!,accountLabel: String): Connection!",
                 "createBooking(input: CreateBookingInput!): Booking!",
@@ -341,6 +355,9 @@ mod tests {
                 "createEventType(input: EventTypeInput!): EventType!",
                 "createSchedule(input: ScheduleInput!): Schedule!",
                 "createSchedulingLink(input: SchedulingLinkInput!): SchedulingLink!",
+                "createTeam(input: TeamInput!): Team!",
+                "createTeamEventType(teamId: ID!,input: EventTypeInput!,schedulingType: String!,\
+                 hosts: [TeamHostInput!],assignAllTeamMembers: Boolean): EventType!",
                 "createWebhook(input: WebhookInput!): Webhook!",
                 "declineBooking(uid: String!,reason: String): Booking!",
                 "deleteCustomer(id: ID!): ID!",
@@ -348,25 +365,33 @@ mod tests {
                 "deleteSchedule(id: ID!): ID!",
                 "deleteWebhook(id: ID!): ID!",
                 "eraseStakeholder(id: ID!): StakeholderErasure!",
+                "installPlugin(plugin: String!,settings: [PluginSettingInput!]! = [],ownerId: ID\
+                 ): PluginInstallation!",
                 "linkMeeting(bookingUid: String!,customerId: ID!,stakeholderId: ID,\
                  attendeeEmail: String): [MeetingLink!]!",
                 "markAbsent(uid: String!,attendees: [PresenceInput!]!): Booking!",
                 "markNotificationRead(id: ID!): Notification!",
                 "pingWebhook(id: ID!): WebhookPing!",
+                "reassignBooking(uid: String!): Booking!",
                 "removeStakeholder(id: ID!): ID!",
+                "replayInboundEvent(id: ID!): InboundEvent!",
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
+                "resyncPlugin(id: ID!): PluginInstallation!",
                 "revokeConnection(id: ID!): Connection!",
                 "revokeSchedulingLink(id: ID!): SchedulingLink!",
                 "runCommand(text: String!): CommandAnswer!",
                 "setAutoCreateStakeholders(on: Boolean!): Boolean!",
                 "setHealthWeights(input: HealthWeightsInput!): HealthWeights!",
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",
+                "setPluginEnabled(id: ID!, enabled: Boolean!): PluginInstallation!",
+                "uninstallPlugin(id: ID!): ID!",
                 "updateCustomer(id: ID!,input: CustomerInput!): Customer!",
                 "updateEventType(id: ID!,input: EventTypeInput!): EventType!",
                 "updateSchedule(id: ID!,input: ScheduleInput!): Schedule!",
                 "updateStakeholder(id: ID!,input: StakeholderInput!): Stakeholder!",
                 "updateWebhook(id: ID!,input: WebhookInput!): Webhook!",
+                "upgradePlugin(id: ID!): PluginInstallation!",
             ]
         );
         assert!(

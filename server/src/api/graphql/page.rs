@@ -7,6 +7,7 @@ use super::bookings::Booking;
 use super::customers::{Customer, Meeting};
 use super::event_types::EventType;
 use super::notifications::Notification;
+use super::plugins::InboundEvent;
 use super::schedules::Schedule;
 use super::scheduling_links::SchedulingLink;
 use super::webhooks::{Webhook, WebhookDelivery};
@@ -18,6 +19,7 @@ use crate::app::page::{self, PageRequest};
     concrete(name = "BookingPage", params(Booking)),
     concrete(name = "CustomerPage", params(Customer)),
     concrete(name = "EventTypePage", params(EventType)),
+    concrete(name = "InboundEventPage", params(InboundEvent)),
     concrete(name = "MeetingPage", params(Meeting)),
     concrete(name = "NotificationPage", params(Notification)),
     concrete(name = "SchedulePage", params(Schedule)),

@@ -64,9 +64,10 @@ impl SlotQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The event type's id.")] event_type_id: Option<ID>,
         #[graphql(desc = "The host's username, with `eventTypeSlug`.")] username: Option<String>,
-        #[graphql(desc = "The event type's slug, with `username`.")] event_type_slug: Option<
-            String,
-        >,
+        #[graphql(desc = "The event type's slug, with `username` or `teamSlug`.")]
+        event_type_slug: Option<String>,
+        #[graphql(desc = "The team's slug, with `eventTypeSlug` (a team event type).")]
+        team_slug: Option<String>,
         #[graphql(
             desc = "An ISO 8601 instant, or a date `YYYY-MM-DD` meaning the start of that day in `timeZone`."
         )]
@@ -88,7 +89,7 @@ impl SlotQuery {
             .map(|id| field_id("eventTypeId", id))
             .transpose()?;
         let input = SlotsInput {
-            event_type: EventTypeRef::from_fields(id, username, event_type_slug)?,
+            event_type: EventTypeRef::from_fields(id, username, team_slug, event_type_slug)?,
             start,
             end,
             time_zone,

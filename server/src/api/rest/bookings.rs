@@ -27,6 +27,7 @@ pub fn router() -> Router<App> {
         .route("/bookings/{uid}/confirm", post(confirm))
         .route("/bookings/{uid}/decline", post(decline))
         .route("/bookings/{uid}/mark-absent", post(mark_absent))
+        .route("/bookings/{uid}/reassign", post(reassign))
 }
 
 /// A booking as Cal.com API v2 answers it.
@@ -41,13 +42,13 @@ pub fn booking_json(view: &BookingView) -> Value {
         "uid": b.uid,
         "title": b.title,
         "description": b.description,
-        "hosts": [{
-            "id": view.host.id.0,
-            "name": view.host.name,
-            "email": view.host.email,
-            "username": view.host.username,
-            "timeZone": view.host.time_zone.name(),
-        }],
+        "hosts": view.hosts.iter().map(|h| json!({
+            "id": h.id.0,
+            "name": h.name,
+            "email": h.email,
+            "username": h.username,
+            "timeZone": h.time_zone.name(),
+        })).collect::<Vec<_>>(),
         "status": b.status.as_str(),
         "cancellationReason": b.cancellation_reason,
         "cancelledBy": b.cancelled_by.map(|c| c.as_str()),
@@ -164,6 +165,16 @@ async fn cancel(
     Body(body): Body<CancelBody>,
 ) -> Result<Response, ApiError> {
     let view = bookings::cancel(&app, caller, &uid, body.cancellation_reason, Utc::now()).await?;
+    Ok(ok(booking_json(&view)))
+}
+
+/// `POST /v2/bookings/{uid}/reassign`: a round-robin booking goes to the next host.
+async fn reassign(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path(uid): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = bookings::reassign(&app, caller, &uid, Utc::now()).await?;
     Ok(ok(booking_json(&view)))
 }
 

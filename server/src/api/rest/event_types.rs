@@ -46,7 +46,7 @@ fn window_json(w: &BookingWindow) -> Value {
 }
 
 /// An event type as Cal.com API v2 answers it.
-fn event_type_json(e: &EventType) -> Value {
+pub(super) fn event_type_json(e: &EventType) -> Value {
     json!({
         "id": e.id.0,
         "ownerId": e.owner.0,

@@ -15,6 +15,7 @@ use super::page::{page_request, page_response};
 use crate::api::ApiError;
 use crate::api::format::utc;
 use crate::app::{App, notifications, users};
+use crate::domain::user::User;
 use crate::store::notifications::Notification;
 
 pub fn router() -> Router<App> {
@@ -25,16 +26,21 @@ pub fn router() -> Router<App> {
 }
 
 async fn me(State(app): State<App>, Auth(caller): Auth) -> Result<Response, ApiError> {
-    let user = users::me(&app, caller).await?;
-    Ok(ok(json!({
+    Ok(ok(user_json(&users::me(&app, caller).await?)))
+}
+
+/// A user as `GET /v2/me` answers it.
+pub(super) fn user_json(user: &User) -> Value {
+    json!({
         "id": user.id.0,
         "username": user.username,
         "email": user.email,
         "name": user.name,
         "timeZone": user.time_zone.name(),
         "organizationId": user.org_id.0,
+        "organizationRole": user.org_role.as_str(),
         "defaultScheduleId": user.default_schedule_id.map(|s| s.0),
-    })))
+    })
 }
 
 fn notification_json(n: &Notification) -> Value {

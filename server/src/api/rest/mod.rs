@@ -7,11 +7,13 @@ mod customers;
 mod event_types;
 pub(super) mod extract;
 mod me;
+mod organizations;
 mod page;
 mod schedules;
 mod scheduling_links;
 mod slots;
 mod stakeholders;
+mod teams;
 mod webhooks;
 
 use axum::http::StatusCode;
@@ -32,10 +34,12 @@ pub fn router(app: App) -> Router {
         .merge(event_types::router())
         .merge(schedules::router())
         .merge(me::router())
+        .merge(organizations::router())
         .merge(webhooks::router())
         .merge(scheduling_links::router())
         .merge(customers::router())
         .merge(stakeholders::router())
+        .merge(teams::router())
         .merge(chat::router())
         .with_state(app)
 }

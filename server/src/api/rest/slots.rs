@@ -33,6 +33,7 @@ async fn slots(State(app): State<App>, params: Params) -> Result<Response, ApiEr
         event_type: EventTypeRef::from_fields(
             params.int("eventTypeId")?,
             params.get("username"),
+            params.get("teamSlug"),
             params.get("eventTypeSlug"),
         )?,
         start: params.required("start")?,

@@ -28,6 +28,9 @@ pub struct Model {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub deleted_ms: Option<i64>,
+    pub team_id: Option<i64>,
+    pub scheduling_type: Option<String>,
+    pub assign_all_team_members: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,8 @@ pub struct Model {
     pub provider_updated_ms: Option<i64>,
     pub created_ms: i64,
     pub updated_ms: i64,
+    pub window_start_ms: Option<i64>,
+    pub updates_in_window: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

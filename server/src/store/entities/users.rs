@@ -14,6 +14,7 @@ pub struct Model {
     pub time_zone: String,
     pub default_schedule_id: Option<i64>,
     pub created_ms: i64,
+    pub org_role: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

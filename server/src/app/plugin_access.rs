@@ -1,0 +1,193 @@
+//! What a plugin call acts with: its installation's settings opened, the allowlist they
+//! widen, its owner's connection as the bearer the host attaches, and the OAuth client
+//! the installation brings for connecting to its provider.
+//!
+//! The plugin sees none of the secrets behind a bearer: the host asks [`connections`]
+//! for a token per request, which refreshes it when expired or just rejected.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use url::Url;
+
+use super::connections::{self, Refresh};
+use super::{App, Result, plugins};
+use crate::auth::oauth::{ClientAuth, OAuthProvider};
+use crate::domain::connection::{ConnectionId, ConnectionOwner, ConnectionStatus};
+use crate::domain::ids::OrgId;
+use crate::plugins::manifest::{
+    BASE_URL_SETTING, CLIENT_ID_SETTING, CLIENT_SECRET_SETTING, OAUTH_BASE_URL_SETTING,
+};
+use crate::plugins::{Allowlist, CallContext, Credentials, Plugin};
+use crate::store::connections as stored;
+use crate::store::plugins::{self as repo, Installation};
+
+/// What one call of `installation` runs with.
+pub async fn context(
+    app: &App,
+    installation: &Installation,
+    plugin: &Plugin,
+) -> Result<CallContext> {
+    let config = plugins::opened(app, &plugin.manifest, installation)?;
+    let credentials = owner_connection(app, installation)
+        .await?
+        .map(|connection| {
+            Arc::new(ConnectionBearer {
+                app: app.clone(),
+                org: installation.org_id,
+                connection,
+                last: Mutex::new(None),
+            }) as Arc<dyn Credentials>
+        });
+    Ok(CallContext {
+        installation_id: installation.id,
+        plugin_id: installation.plugin_id.clone(),
+        allowlist: Allowlist::new(
+            plugin.manifest.allowed_hosts.clone(),
+            config.get(BASE_URL_SETTING).map(String::as_str),
+        ),
+        kv: repo::kv(&app.db, installation.id).await?,
+        config,
+        credentials,
+    })
+}
+
+/// The active connection of the installation's owner to the plugin's provider.
+async fn owner_connection(app: &App, installation: &Installation) -> Result<Option<ConnectionId>> {
+    let Some(owner) = installation.owner else {
+        return Ok(None);
+    };
+    Ok(
+        stored::list_for_owner(&app.db, installation.org_id, ConnectionOwner::User(owner))
+            .await?
+            .into_iter()
+            .find(|c| c.plugin_id == installation.plugin_id && c.status == ConnectionStatus::Active)
+            .map(|c| c.id),
+    )
+}
+
+/// Hands the host a connection's bearer, remembering the last one given so that a 401
+/// to it asks for a refresh of exactly that token.
+struct ConnectionBearer {
+    app: App,
+    org: OrgId,
+    connection: ConnectionId,
+    last: Mutex<Option<String>>,
+}
+
+impl Credentials for ConnectionBearer {
+    fn bearer(&self, refresh: bool) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>> {
+        Box::pin(async move {
+            let last = self
+                .last
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            let when = match (&last, refresh) {
+                (Some(rejected), true) => Refresh::Rejected(rejected),
+                _ => Refresh::WhenExpired,
+            };
+            match connections::bearer(&self.app, self.org, self.connection, when).await {
+                Ok(token) => {
+                    *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
+                    Some(token)
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        org.id = %self.org, connection.id = %self.connection, %error,
+                        "no bearer for a plugin request"
+                    );
+                    None
+                }
+            }
+        })
+    }
+}
+
+/// The OAuth client `org`'s enabled installation of `plugin_id` brings: the manifest's
+/// endpoints (moved to `oauth_base_url` when set) with the installation's client id and
+/// secret. `None` when no installation brings one.
+pub async fn oauth_provider(
+    app: &App,
+    org: OrgId,
+    plugin_id: &str,
+) -> Result<Option<OAuthProvider>> {
+    for installation in repo::installations(&app.db, Some(org)).await? {
+        if installation.plugin_id != plugin_id || !installation.enabled {
+            continue;
+        }
+        let Some(package) = repo::package(&app.db, installation.package_id).await? else {
+            continue;
+        };
+        let manifest = plugins::manifest_of(&package)?;
+        let Some(endpoints) = &manifest.oauth else {
+            return Ok(None);
+        };
+        let config = plugins::opened(app, &manifest, &installation)?;
+        let Some(client_id) = config.get(CLIENT_ID_SETTING).filter(|id| !id.is_empty()) else {
+            continue;
+        };
+        let origin = config.get(OAUTH_BASE_URL_SETTING);
+        let at = |url: &str| rebased(url, origin.map(String::as_str));
+        return Ok(Some(OAuthProvider {
+            plugin_id: plugin_id.to_string(),
+            authorize_url: at(&endpoints.authorize_url),
+            token_url: at(&endpoints.token_url),
+            revoke_url: endpoints.revoke_url.as_deref().map(at),
+            scopes: endpoints.scopes.clone(),
+            client_id: client_id.clone(),
+            client_secret: config
+                .get(CLIENT_SECRET_SETTING)
+                .filter(|s| !s.is_empty())
+                .cloned(),
+            client_auth: ClientAuth::Basic,
+        }));
+    }
+    Ok(None)
+}
+
+/// `url` with its scheme, host and port taken from `origin` (when given and both parse).
+fn rebased(url: &str, origin: Option<&str>) -> String {
+    let (Some(origin), Ok(mut url)) = (origin, Url::parse(url)) else {
+        return url.to_string();
+    };
+    let Ok(origin) = Url::parse(origin) else {
+        return url.to_string();
+    };
+    let path = format!("{}{}", origin.path().trim_end_matches('/'), url.path());
+    let _ = url.set_scheme(origin.scheme());
+    let _ = url.set_host(origin.host_str());
+    let _ = url.set_port(origin.port());
+    url.set_path(&path);
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rebased;
+
+    #[test]
+    fn oauth_endpoints_move_to_the_configured_origin_keeping_their_paths() {
+        let cases = [
+            (
+                "https://auth.example.test/oauth/token",
+                Some("http://127.0.0.1:4000"),
+                "http://127.0.0.1:4000/oauth/token",
+            ),
+            (
+                "https://auth.example.test/oauth/token?x=1",
+                Some("https://idp.corp.test/tenant/"),
+                "https://idp.corp.test/tenant/oauth/token?x=1",
+            ),
+            (
+                "https://auth.example.test/oauth/token",
+                None,
+                "https://auth.example.test/oauth/token",
+            ),
+        ];
+        for (url, origin, expected) in cases {
+            assert_eq!(rebased(url, origin), expected, "{url} at {origin:?}");
+        }
+    }
+}

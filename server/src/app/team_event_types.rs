@@ -1,0 +1,178 @@
+//! Team event types: an event type of a team, scheduled COLLECTIVE or ROUND_ROBIN
+//! over hosts with weights and priorities (`POST /v2/teams/{teamId}/event-types`).
+
+use serde::Deserialize;
+
+use super::auth::Caller;
+use super::event_types::EventTypeInput;
+use super::{App, AppError, Result};
+use crate::domain::event_type::EventType;
+use crate::domain::ids::{EventTypeId, TeamId, UserId};
+use crate::domain::team::{
+    Host, HostSpec, Membership, SchedulingType, Standing, Team, all_members_as_hosts, check_hosts,
+};
+use crate::store::{self, StoreError, teams::TeamSetup};
+
+/// One host as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostInput {
+    /// A member of the team.
+    pub user_id: Option<i64>,
+    /// A fixed host, in every booking.
+    pub mandatory: Option<bool>,
+    /// `lowest`, `low`, `medium` (default), `high`, `highest`.
+    pub priority: Option<String>,
+    /// Round-robin share, at least 1 (default 1).
+    pub weight: Option<i64>,
+}
+
+/// A team event type to create: the event type's own fields plus how it uses hosts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamEventTypeInput {
+    /// Title, slug, length, buffers, … as for a personal event type.
+    #[serde(flatten)]
+    pub event_type: EventTypeInput,
+    /// `ROUND_ROBIN` or `COLLECTIVE`.
+    pub scheduling_type: Option<String>,
+    /// The hosts; with `assignAllTeamMembers`, settings for some members.
+    pub hosts: Option<Vec<HostInput>>,
+    /// Every team member hosts, now and as the team changes.
+    pub assign_all_team_members: Option<bool>,
+}
+
+/// A team event type with its team and the hosts it has now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamEventType {
+    /// The event type itself.
+    pub event_type: EventType,
+    /// Its team.
+    pub team: Team,
+    /// How it schedules.
+    pub setup: TeamSetup,
+    /// Its hosts today (every member when it takes them all).
+    pub hosts: Vec<Host>,
+}
+
+/// The hosts a team event type has with the team's current `members`.
+pub(super) fn hosts_now(setup: &TeamSetup, members: &[Membership]) -> Vec<Host> {
+    if setup.assign_all_members {
+        let ids: Vec<UserId> = members.iter().map(|m| m.user_id).collect();
+        all_members_as_hosts(&ids, &setup.hosts)
+    } else {
+        setup.hosts.clone()
+    }
+}
+
+/// Creates an event type of team `team_id` (its owners and admins, or the
+/// organization's). Every bad field is a 422 naming it, hosts included.
+pub async fn create(
+    app: &App,
+    caller: Caller,
+    team_id: TeamId,
+    input: TeamEventTypeInput,
+) -> Result<TeamEventType> {
+    let team = super::teams::managed(app, caller, team_id).await?;
+    if input.event_type.schedule_id.is_some() {
+        return Err(AppError::invalid(
+            "scheduleId",
+            "a team event type uses each host's default schedule",
+        ));
+    }
+    let scheduling_type = match input.scheduling_type.as_deref() {
+        None => return Err(AppError::invalid("schedulingType", "is required")),
+        Some(text) => SchedulingType::parse(text).ok_or_else(|| {
+            AppError::invalid(
+                "schedulingType",
+                format!("`{text}` is not one of ROUND_ROBIN, COLLECTIVE"),
+            )
+        })?,
+    };
+    let mut event_type = super::event_types::draft(caller, &input.event_type)?;
+    event_type.team_id = Some(team.id);
+    let members = store::teams::members(&app.db, team.id).await?;
+    let specs: Vec<HostSpec> = input
+        .hosts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| HostSpec {
+            user_id: h.user_id,
+            mandatory: h.mandatory,
+            priority: h.priority,
+            weight: h.weight,
+        })
+        .collect();
+    let named: Vec<UserId> = specs.iter().filter_map(|s| s.user_id.map(UserId)).collect();
+    let in_org = store::users::in_org(&app.db, caller.org_id, &named).await?;
+    let hosts = check_hosts(&specs, |user| {
+        if members.iter().any(|m| m.user_id == user) {
+            Standing::Member
+        } else if in_org.iter().any(|u| u.id == user) {
+            Standing::Outsider
+        } else {
+            Standing::Unknown
+        }
+    })
+    .map_err(AppError::Validation)?;
+    let assign_all_members = input.assign_all_team_members.unwrap_or(false);
+    if hosts.is_empty() && !assign_all_members {
+        return Err(AppError::invalid(
+            "hosts",
+            "name at least one host, or set assignAllTeamMembers",
+        ));
+    }
+    let setup = TeamSetup {
+        scheduling_type,
+        assign_all_members,
+        hosts,
+    };
+    let txn = store::db::begin_write(&app.db).await?;
+    let event_type = store::event_types::insert(&txn, &event_type)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate => AppError::Conflict(format!(
+                "team `{}` already has an event type with slug `{}`",
+                team.slug, event_type.slug
+            )),
+            other => other.into(),
+        })?;
+    store::teams::save_setup(&txn, caller.org_id, event_type.id, &setup).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    tracing::info!(
+        event_type.id = event_type.id.0,
+        team.id = team.id.0,
+        scheduling_type = scheduling_type.as_str(),
+        "team event type created"
+    );
+    let hosts = hosts_now(&setup, &members);
+    Ok(TeamEventType {
+        event_type,
+        team,
+        setup,
+        hosts,
+    })
+}
+
+/// The team event type `id` of the caller's organization.
+pub async fn get(app: &App, caller: Caller, id: EventTypeId) -> Result<TeamEventType> {
+    let not_found = || AppError::NotFound(format!("team event type {id} does not exist"));
+    let event_type = store::event_types::find(&app.db, caller.org_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let team_id = event_type.team_id.ok_or_else(not_found)?;
+    let team = store::teams::find(&app.db, caller.org_id, team_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let setup = store::teams::setup(&app.db, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let members = store::teams::members(&app.db, team.id).await?;
+    let hosts = hosts_now(&setup, &members);
+    Ok(TeamEventType {
+        event_type,
+        team,
+        setup,
+        hosts,
+    })
+}
