@@ -79,3 +79,33 @@ pub fn retry_after(response: &HttpResponse) -> Option<u32> {
         .parse()
         .ok()
 }
+
+/// `value` percent-encoded for one URL path segment or query value: everything but
+/// RFC 3986's unreserved characters, so ids such as `en.usa#holiday@group.v.calendar.google.com`
+/// reach the provider intact.
+pub fn encode_component(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_keep_only_unreserved_characters() {
+        assert_eq!(encode_component("primary"), "primary");
+        assert_eq!(
+            encode_component("en.usa#holiday@group"),
+            "en.usa%23holiday%40group"
+        );
+        assert_eq!(encode_component("a b/c"), "a%20b%2Fc");
+    }
+}

@@ -298,6 +298,9 @@ async fn effects_and_busy_times_reach_the_provider() {
         }],
         location: None,
         external_id: None,
+        calendar_id: None,
+        reschedule_url: None,
+        cancel_url: None,
     };
     let outcome = host
         .apply(
@@ -329,6 +332,7 @@ async fn effects_and_busy_times_reach_the_provider() {
                 start_ms: 0,
                 end_ms: 86_400_000,
             },
+            Vec::new(),
         )
         .await
         .unwrap()
@@ -344,8 +348,8 @@ async fn a_component_for_another_world_version_is_refused_by_name() {
     let LoadError::Incompatible(message) = &refused else {
         panic!("expected a version refusal, got {refused:?}");
     };
+    assert!(message.contains("convene:plugin@1.0.0"), "{message}");
     assert!(message.contains("convene:plugin@0.2.0"), "{message}");
-    assert!(message.contains("convene:plugin@0.1.0"), "{message}");
 
     let garbage = host.load(b"\0asm not really".to_vec()).await.unwrap_err();
     assert!(

@@ -15,10 +15,10 @@
 use convene_plugin_sdk::http::{get_json, send_json};
 use convene_plugin_sdk::signature::verify_hmac_sha256_hex;
 use convene_plugin_sdk::{
-    Attendee, BookingCancelled, BookingInfo, BookingMoved, BookingStatus, Busy, Capability, Change,
-    ConfigField, Delivery, Effect, ExternalBooking, Guest, OauthEndpoints, Outcome, Page,
-    PluginError, PluginManifest, TimeRange, UpstreamStatus, WebhookRequest, config, export, header,
-    kv, required_config,
+    Attendee, BookingCancelled, BookingInfo, BookingMoved, BookingStatus, Busy, Calendar,
+    Capability, Change, ConfigField, Delivery, Effect, ExternalBooking, Guest, OauthEndpoints,
+    Outcome, Page, PluginError, PluginManifest, TimeRange, UpstreamStatus, WebhookRequest, config,
+    export, header, kv, required_config,
 };
 use serde::{Deserialize, Serialize};
 
@@ -235,7 +235,8 @@ impl Guest for Example {
         })
     }
 
-    fn busy_times(range: TimeRange) -> Result<Vec<Busy>, PluginError> {
+    /// Example Calendar has one calendar per account, so `_calendars` is always it.
+    fn busy_times(range: TimeRange, _calendars: Vec<String>) -> Result<Vec<Busy>, PluginError> {
         let url = format!(
             "{}/busy?start={}&end={}",
             base_url(),
@@ -250,6 +251,10 @@ impl Guest for Example {
                 end_ms: b.end,
             })
             .collect())
+    }
+
+    fn calendars() -> Result<Vec<Calendar>, PluginError> {
+        Err(PluginError::Unsupported)
     }
 
     fn apply(effect: Effect) -> Result<Outcome, PluginError> {

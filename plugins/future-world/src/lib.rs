@@ -1,8 +1,8 @@
-//! Built against `convene:plugin@0.2.0`, a world version this host does not speak.
+//! Built against `convene:plugin@1.0.0`, a world version this host does not speak.
 
 wit_bindgen::generate!({
     inline: r#"
-        package convene:plugin@0.2.0;
+        package convene:plugin@1.0.0;
         interface guest {
             manifest-json: func() -> string;
         }

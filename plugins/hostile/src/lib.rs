@@ -10,9 +10,9 @@
 //! - anything else: behaves, answering one empty delivery.
 
 use convene_plugin_sdk::{
-    BookingStatus, Busy, Capability, Change, ConfigField, Delivery, Effect, ExternalBooking, Guest,
-    HttpRequest, Outcome, Page, PluginError, PluginManifest, TimeRange, WebhookRequest, config,
-    export,
+    BookingStatus, Busy, Calendar, Capability, Change, ConfigField, Delivery, Effect,
+    ExternalBooking, Guest, HttpRequest, Outcome, Page, PluginError, PluginManifest, TimeRange,
+    WebhookRequest, config, export,
 };
 
 struct Hostile;
@@ -122,7 +122,11 @@ impl Guest for Hostile {
         })
     }
 
-    fn busy_times(_range: TimeRange) -> Result<Vec<Busy>, PluginError> {
+    fn busy_times(_range: TimeRange, _calendars: Vec<String>) -> Result<Vec<Busy>, PluginError> {
+        Err(PluginError::Unsupported)
+    }
+
+    fn calendars() -> Result<Vec<Calendar>, PluginError> {
         Err(PluginError::Unsupported)
     }
 

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use super::calendars::CalendarBusy;
 use super::input::{self, Issues};
 use super::{App, AppError, Result};
 use crate::domain::event_type::EventType;
@@ -94,6 +95,9 @@ pub struct SlotsView {
     pub time_zone: Tz,
     /// Each slot's meeting span, sorted.
     pub slots: Vec<Span>,
+    /// Connected calendars whose busy times were not fresh (their provider was down or
+    /// slow): the slots were computed with the last known ones.
+    pub warnings: Vec<String>,
 }
 
 /// An event type with what its slots depend on. For a team event type, `host` and
@@ -289,6 +293,29 @@ pub(super) fn existing<'a>(
         .collect()
 }
 
+/// `existing` plus a host's calendar busy times. A busy span equal to one of the host's
+/// bookings is that booking's own calendar event: it is counted already, and a booking
+/// being moved must not block itself.
+pub(super) fn with_calendar<'a>(
+    mut existing: Vec<ExistingBooking>,
+    calendar: &[Span],
+    held: impl IntoIterator<Item = &'a HeldTime>,
+) -> Vec<ExistingBooking> {
+    let own: Vec<Span> = held.into_iter().map(|h| h.span).collect();
+    existing.extend(
+        calendar
+            .iter()
+            .filter(|busy| !own.contains(busy))
+            .map(|busy| ExistingBooking {
+                span: *busy,
+                buffer_before_min: 0,
+                buffer_after_min: 0,
+                same_event_type: false,
+            }),
+    );
+    existing
+}
+
 fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
     u32::try_from((to - from).num_minutes()).unwrap_or(0)
 }
@@ -353,23 +380,42 @@ pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<S
         None => None,
     };
     let rules = b.event_type.slot_rules(length);
+    let hosts: Vec<UserId> = match &b.team {
+        Some(team) => team.hosts.iter().map(|h| h.user.id).collect(),
+        None => vec![b.host.id],
+    };
+    let calendar = super::calendars::busy(app, b.event_type.org_id, &hosts, range, now).await?;
     let slots = match &b.team {
         Some(team) => {
-            let per_host =
-                host_slots(app, &b.event_type, team, &rules, exclude, range, now, tz).await?;
+            let per_host = host_slots(
+                app,
+                &b.event_type,
+                team,
+                (&rules, &calendar),
+                exclude,
+                range,
+                now,
+                tz,
+            )
+            .await?;
             team_slots::offered(team.scheduling_type, &per_host)
         }
         None => {
             let held =
                 store::bookings::held_times(&app.db, b.host.id, context_window(&rules, range))
                     .await?;
-            let existing = existing(&held, b.event_type.id, exclude);
+            let existing = with_calendar(
+                existing(&held, b.event_type.id, exclude),
+                calendar.of(b.host.id),
+                &held,
+            );
             compute_slots(&b.schedule, &rules, &existing, range, now, tz)
         }
     };
     Ok(SlotsView {
         time_zone: tz,
         slots,
+        warnings: calendar.warnings,
     })
 }
 
@@ -382,7 +428,7 @@ async fn host_slots(
     app: &App,
     event_type: &EventType,
     team: &TeamHosts,
-    rules: &SlotRules,
+    (rules, calendar): (&SlotRules, &CalendarBusy),
     exclude: Option<BookingId>,
     range: Span,
     now: DateTime<Utc>,
@@ -397,10 +443,11 @@ async fn host_slots(
         .map(|h| {
             let first = held.partition_point(|(u, _)| *u < h.user.id);
             let last = held.partition_point(|(u, _)| *u <= h.user.id);
-            let existing = existing(
-                held[first..last].iter().map(|(_, t)| t),
-                event_type.id,
-                exclude,
+            let mine = || held[first..last].iter().map(|(_, t)| t);
+            let existing = with_calendar(
+                existing(mine(), event_type.id, exclude),
+                calendar.of(h.user.id),
+                mine(),
             );
             HostSlots {
                 host: h.user.id,
@@ -457,7 +504,19 @@ pub async fn team_availability(
         }
     };
     let rules = event_type.slot_rules(event_type.length_min);
-    let per_host = host_slots(app, &event_type, &hosts, &rules, None, range, now, tz).await?;
+    let ids: Vec<UserId> = hosts.hosts.iter().map(|h| h.user.id).collect();
+    let calendar = super::calendars::busy(app, team.org_id, &ids, range, now).await?;
+    let per_host = host_slots(
+        app,
+        &event_type,
+        &hosts,
+        (&rules, &calendar),
+        None,
+        range,
+        now,
+        tz,
+    )
+    .await?;
     Ok(TeamAvailability {
         time_zone: tz,
         slots: team_slots::pooled(hosts.scheduling_type, &per_host),

@@ -13,7 +13,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::auth::Caller;
-use super::availability::{Bookable, EventTypeRef, bookable, context_window, existing, length};
+use super::availability::{
+    Bookable, EventTypeRef, bookable, context_window, existing, length, with_calendar,
+};
+use super::calendars::CalendarBusy;
 use super::input::{self, Issues};
 use super::page::{Cursor, Page, PageRequest};
 use super::{App, AppError, Result};
@@ -276,11 +279,35 @@ pub(super) fn store_error(err: StoreError) -> AppError {
     }
 }
 
+/// The host's calendar busy times around `start`, read before the booking's write
+/// transaction opens (a provider is never waited on while holding it).
+async fn calendar_near(
+    app: &App,
+    b: &Bookable,
+    length_min: u32,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<CalendarBusy> {
+    if b.team.is_some() {
+        return Ok(CalendarBusy::default());
+    }
+    let span = Span::new(
+        start,
+        start + chrono::Duration::minutes(i64::from(length_min)),
+    );
+    super::calendars::busy(app, b.event_type.org_id, &[b.host.id], span, now).await
+}
+
 /// Inside a write transaction: re-checks `start` (serialized on the host when limits apply) against the
-/// host's bookings (minus `exclude`), and returns the meeting and its buffered span.
+/// host's bookings (minus `exclude`) and calendar, and returns the meeting and its buffered span.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the slot check's inputs, all needed"
+)]
 async fn place(
     txn: &DatabaseTransaction,
     b: &Bookable,
+    calendar: &CalendarBusy,
     length_min: u32,
     start: DateTime<Utc>,
     booker_tz: Tz,
@@ -296,7 +323,11 @@ async fn place(
         start + chrono::Duration::minutes(i64::from(length_min)),
     );
     let held = store::bookings::held_times(txn, b.host.id, context_window(&rules, probe)).await?;
-    let existing = existing(&held, b.event_type.id, exclude);
+    let existing = with_calendar(
+        existing(&held, b.event_type.id, exclude),
+        calendar.of(b.host.id),
+        &held,
+    );
     let span =
         check_slot(&b.schedule, &rules, &existing, start, now, booker_tz).map_err(slot_error)?;
     let busy = Span::new(
@@ -376,6 +407,7 @@ async fn book(
     } else {
         BookingStatus::Accepted
     };
+    let calendar = calendar_near(app, &b, length_min, invitee.start, now).await?;
 
     let txn = store::db::begin_write(&app.db).await?;
     if let Some(link) = link {
@@ -421,8 +453,17 @@ async fn book(
             .await?
         }
         None => {
-            let (span, busy) =
-                place(&txn, &b, length_min, invitee.start, booker_tz, None, now).await?;
+            let (span, busy) = place(
+                &txn,
+                &b,
+                &calendar,
+                length_min,
+                invitee.start,
+                booker_tz,
+                None,
+                now,
+            )
+            .await?;
             let booking = store::bookings::insert(&txn, &make(&b.host, span, busy))
                 .await
                 .map_err(store_error)?;
@@ -630,6 +671,7 @@ pub async fn reschedule(
         .await?
         .remove(&old.id)
         .unwrap_or_else(|| vec![old.host]);
+    let calendar = calendar_near(app, &b, length_min, start, now).await?;
     let txn = store::db::begin_write(&app.db).await?;
     let booker_tz = old.invitee_time_zone();
     let (span, busy) = match &b.team {
@@ -639,7 +681,19 @@ pub async fn reschedule(
             )
             .await?
         }
-        None => place(&txn, &b, length_min, start, booker_tz, Some(old.id), now).await?,
+        None => {
+            place(
+                &txn,
+                &b,
+                &calendar,
+                length_min,
+                start,
+                booker_tz,
+                Some(old.id),
+                now,
+            )
+            .await?
+        }
     };
     let new_uid = new_uid();
     let mut cancelled = old.clone();

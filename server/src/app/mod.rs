@@ -7,6 +7,8 @@
 pub mod auth;
 pub mod availability;
 pub mod bookings;
+pub mod calendar_sync;
+pub mod calendars;
 pub mod chat;
 pub mod connections;
 pub mod customer_health;

@@ -335,7 +335,8 @@ pub async fn backlog(app: &App, now: DateTime<Utc>) -> Result<Backlog> {
 }
 
 /// Turns up to `limit` outbox events into deliveries for the subscriptions that want
-/// them, in one transaction that also marks the events dispatched; returns how many events.
+/// them and into calendar syncs for their bookings, in one transaction that also marks
+/// the events dispatched; returns how many events.
 pub async fn fan_out(app: &App, limit: u64, now: DateTime<Utc>) -> Result<usize> {
     let txn = store::db::begin_write(&app.db).await?;
     let events = store::outbox::claim_undispatched(&txn, limit).await?;
@@ -369,6 +370,7 @@ pub async fn fan_out(app: &App, limit: u64, now: DateTime<Utc>) -> Result<usize>
             .await?;
         }
     }
+    super::calendar_sync::plan(&txn, &events, now).await?;
     store::outbox::mark_dispatched(&txn, events.iter().map(|e| e.id), now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     Ok(events.len())

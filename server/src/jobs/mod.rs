@@ -1,4 +1,5 @@
-//! Background work: the outbox dispatcher and webhook deliveries, inbound provider
+//! Background work: the outbox dispatcher and webhook deliveries, bookings' calendar
+//! events, inbound provider
 //! webhooks read by their plugins, pull sync with providers, and keeping customer
 //! health snapshots fresh.
 //!
@@ -17,6 +18,7 @@
 //! would (due time, attempts, lease), so leasing them directly is one table fewer, and
 //! pickup takes milliseconds.
 
+mod calendar_sync;
 mod dispatcher;
 mod health_refresher;
 mod inbound;
@@ -74,6 +76,11 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
         leased::run::<pull::PullSync>(
             app.clone(),
             PULL_POLL.max(options.poll_interval),
+            stopped(stopping.clone())
+        ),
+        leased::run::<calendar_sync::CalendarSyncs>(
+            app.clone(),
+            options.poll_interval,
             stopped(stopping.clone())
         ),
         health_refresher::run(app, stopped(stopping)),

@@ -13,6 +13,7 @@ pub enum Capability {
     Pull,
     BusyTimes,
     Apply,
+    Calendars,
 }
 
 /// Where a provider's OAuth lives, so the host (not the plugin) runs the flow.
@@ -75,6 +76,7 @@ impl Manifest {
                     wit::Capability::Pull => Capability::Pull,
                     wit::Capability::BusyTimes => Capability::BusyTimes,
                     wit::Capability::Apply => Capability::Apply,
+                    wit::Capability::Calendars => Capability::Calendars,
                 })
                 .collect(),
             allowed_hosts: declared.allowed_hosts,

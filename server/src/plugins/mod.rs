@@ -192,20 +192,35 @@ impl PluginHost {
         }))
     }
 
-    /// Asks the plugin for the busy times in `range`.
+    /// Asks the plugin for the busy times in `range` of the account's `calendars`.
     pub async fn busy_times(
         &self,
         plugin: &Plugin,
         context: CallContext,
         range: wit::TimeRange,
+        calendars: Vec<String>,
     ) -> Result<Finished<Vec<wit::Busy>>, CallError> {
         self.require(plugin, Capability::BusyTimes, "busy times")?;
         let finished = self
-            .call(&plugin.pre, context, Request::BusyTimes(range))
+            .call(&plugin.pre, context, Request::BusyTimes(range, calendars))
             .await?;
         Ok(finished.map(|answer| match answer {
             Answer::Busy(busy) => busy,
             _ => unreachable!("a busy-times call answers busy times"),
+        }))
+    }
+
+    /// Asks the plugin for the connected account's calendars.
+    pub async fn calendars(
+        &self,
+        plugin: &Plugin,
+        context: CallContext,
+    ) -> Result<Finished<Vec<wit::Calendar>>, CallError> {
+        self.require(plugin, Capability::Calendars, "calendars")?;
+        let finished = self.call(&plugin.pre, context, Request::Calendars).await?;
+        Ok(finished.map(|answer| match answer {
+            Answer::Calendars(calendars) => calendars,
+            _ => unreachable!("a calendars call answers calendars"),
         }))
     }
 
@@ -260,10 +275,14 @@ impl PluginHost {
                     .call_pull(&mut store, cursor.as_deref())
                     .await?
                     .map(Answer::Page),
-                Request::BusyTimes(range) => guest
-                    .call_busy_times(&mut store, range)
+                Request::BusyTimes(range, calendars) => guest
+                    .call_busy_times(&mut store, range, &calendars)
                     .await?
                     .map(Answer::Busy),
+                Request::Calendars => guest
+                    .call_calendars(&mut store)
+                    .await?
+                    .map(Answer::Calendars),
                 Request::Apply(effect) => guest
                     .call_apply(&mut store, &effect)
                     .await?
@@ -292,7 +311,8 @@ enum Request {
     Manifest,
     Webhook(wit::WebhookRequest),
     Pull(Option<String>),
-    BusyTimes(wit::TimeRange),
+    BusyTimes(wit::TimeRange, Vec<String>),
+    Calendars,
     Apply(wit::Effect),
 }
 
@@ -302,5 +322,6 @@ enum Answer {
     Delivery(wit::Delivery),
     Page(wit::Page),
     Busy(Vec<wit::Busy>),
+    Calendars(Vec<wit::Calendar>),
     Outcome(wit::Outcome),
 }

@@ -405,6 +405,7 @@ pub async fn link(
                 updated_ms: Set(to_ms(now)),
                 window_start_ms: Set(None),
                 updates_in_window: Set(0),
+                calendar_id: Set(None),
             }
             .insert(db)
             .await?;

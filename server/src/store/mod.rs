@@ -7,6 +7,7 @@
 pub mod api_keys;
 pub mod booking_hosts;
 pub mod bookings;
+pub mod calendars;
 mod codec;
 pub mod connections;
 pub mod customer_health;

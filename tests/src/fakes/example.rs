@@ -53,7 +53,8 @@ impl std::fmt::Debug for Accepted {
 }
 
 impl Accepted {
-    fn accepts(&self, authorization: Option<&str>) -> bool {
+    /// Whether the `Authorization` header value carries an accepted bearer.
+    pub fn accepts(&self, authorization: Option<&str>) -> bool {
         let Some(token) = authorization.and_then(|a| a.strip_prefix("Bearer ")) else {
             return false;
         };

@@ -3,4 +3,5 @@
 //! real client code over real HTTP. Part of the test suite, not of the product.
 
 pub mod example;
+pub mod google;
 pub mod oauth;

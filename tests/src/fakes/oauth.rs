@@ -121,6 +121,8 @@ impl FakeOAuth {
         });
         let router = Router::new()
             .route("/authorize", get(authorize))
+            // Google's authorization endpoint path, for plugins whose manifest names it.
+            .route("/o/oauth2/v2/auth", get(authorize))
             .route("/token", post(token))
             .route("/revoke", post(revoke))
             .route("/me", get(me))

@@ -13,6 +13,7 @@
 //! (`UPDATE_SCHEMA=1 cargo test -p convene api::graphql` rewrites it).
 
 mod bookings;
+mod calendars;
 mod chat;
 mod connections;
 mod customers;
@@ -65,6 +66,7 @@ pub struct Query(
     connections::ConnectionQuery,
     plugins::PluginQuery,
     teams::TeamQuery,
+    calendars::CalendarQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
@@ -83,6 +85,7 @@ pub struct Mutation(
     connections::ConnectionMutation,
     plugins::PluginMutation,
     teams::TeamMutation,
+    calendars::CalendarMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -308,6 +311,7 @@ mod tests {
                 "bookings(status: [BookingStatusFilter!],attendeeEmail: String,eventTypeId: ID,\
                  afterStart: String,beforeEnd: String,sortStart: SortOrder,cursor: String,\
                  limit: Int): BookingPage!",
+                "connectedCalendars(installationId: ID!): [ConnectedCalendar!]!",
                 "connections: [Connection!]!",
                 "csmEngagement(userId: ID,windowDays: Int! = 90): CsmEngagement!",
                 "customer(id: ID!): Customer!",
@@ -347,6 +351,8 @@ mod tests {
                 "addStakeholder(customerId: ID!,input: StakeholderInput!): Stakeholder!",
                 "addTeamMember(teamId: ID!,userId: ID!,role: String): TeamMembership!",
                 "cancelBooking(uid: String!,cancellationReason: String): Booking!",
+                "chooseCalendars(installationId: ID!, checked: [String!]!, destination: String): \
+                 [ConnectedCalendar!]!",
                 "configurePlugin(id: ID!, settings: [PluginSettingInput!]!): PluginInstallation!",
                 "confirmBooking(uid: String!): Booking!",
                 "connectApiKey(plugin: String!,apiKey: String!,accountLabel: String): Connection!",

@@ -1,7 +1,8 @@
 //! `GET /v2/slots`: slots keyed by date in the invitee's zone (`cal-api-version: 2024-09-04`).
 
+use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
@@ -43,7 +44,16 @@ async fn slots(State(app): State<App>, params: Params) -> Result<Response, ApiEr
         booking_uid_to_reschedule: params.get("bookingUidToReschedule"),
     };
     let view = availability::slots(&app, input, Utc::now()).await?;
-    Ok(ok(by_date(&view, range)))
+    if view.warnings.is_empty() {
+        return Ok(ok(by_date(&view, range)));
+    }
+    // Slots computed with a connected calendar's last known busy times say so.
+    Ok(Json(json!({
+        "status": "success",
+        "data": by_date(&view, range),
+        "warnings": view.warnings,
+    }))
+    .into_response())
 }
 
 /// `{ "2026-11-20": [{"start": …}], … }`; a day without slots has no key.

@@ -17,6 +17,7 @@ pub struct Model {
     pub updated_ms: i64,
     pub window_start_ms: Option<i64>,
     pub updates_in_window: i32,
+    pub calendar_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

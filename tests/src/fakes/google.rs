@@ -1,0 +1,525 @@
+//! Google Calendar API v3 on 127.0.0.1, as its reference documents it (see
+//! `shared/PROVIDERS.md` §1), for the `google-calendar` plugin:
+//!
+//! - `GET /users/me/calendarList`: the account's calendars, paged by `pageToken`
+//!   (`maxResults`, default 100 here as at Google);
+//! - `POST /freeBusy {timeMin, timeMax, items:[{id}]}`: busy periods of each calendar
+//!   from its confirmed, opaque events; an unknown calendar answers
+//!   `errors: [{domain: "global", reason: "notFound"}]` inside a 200;
+//! - `POST /calendars/{cal}/events`: an event with a client-chosen `id` (5–1024
+//!   characters of base32hex, else 400 `invalidResourceId`; taken → 409 `duplicate`),
+//!   `conferenceData.createRequest` honoured only with `conferenceDataVersion=1` (a Meet
+//!   link in `hangoutLink`), silently dropped otherwise;
+//! - `GET`/`PATCH`/`DELETE /calendars/{cal}/events/{id}`: a patch changes only the
+//!   fields sent (an array replaces the whole array); a delete answers 204, then 410
+//!   `deleted`; an unknown event is 404 `notFound`;
+//! - every error in Google's envelope `{"error": {code, message, errors: [{domain,
+//!   reason, message}]}}`; requests need a bearer the provider's authorization server
+//!   issued (401 `authError` otherwise).
+//!
+//! Knobs: answer the next requests with `403 rateLimitExceeded` (Google's usual way,
+//! without `Retry-After`) or `503 backendError`, delay every answer, and read what was
+//! asked.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::example::Accepted;
+
+/// A calendar of the fake account.
+#[derive(Debug, Clone)]
+pub struct FakeCalendar {
+    pub id: String,
+    pub summary: String,
+    pub primary: bool,
+    /// `owner`, `writer`, `reader` or `freeBusyReader`.
+    pub access_role: String,
+    /// Its events by id, as Google would answer them.
+    pub events: BTreeMap<String, Value>,
+}
+
+/// A failure the fake answers with for a number of requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// `403 rateLimitExceeded`, no `Retry-After`.
+    RateLimited,
+    /// `503 backendError`.
+    Down,
+}
+
+/// What the fake holds and has seen.
+#[derive(Debug, Default)]
+pub struct GoogleState {
+    pub calendars: Vec<FakeCalendar>,
+    /// Every request: method and path with query.
+    pub requests: Vec<String>,
+    /// Requests still to be refused, and how.
+    pub outage: Option<(usize, Outage)>,
+    /// How long each answer waits.
+    pub delay: Duration,
+    next_id: usize,
+}
+
+impl GoogleState {
+    /// Calendar `id`.
+    pub fn calendar(&self, id: &str) -> Option<&FakeCalendar> {
+        self.calendars.iter().find(|c| c.id == id)
+    }
+
+    /// Every event of calendar `id`.
+    pub fn events(&self, id: &str) -> Vec<Value> {
+        self.calendar(id)
+            .map(|c| c.events.values().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A running fake.
+#[derive(Clone)]
+pub struct GoogleCalendar {
+    /// `http://127.0.0.1:PORT`: an installation's `base_url`.
+    pub base: String,
+    pub state: Arc<Mutex<GoogleState>>,
+    tokens: Arc<Accepted>,
+}
+
+type Shared = (Arc<Mutex<GoogleState>>, Arc<Accepted>);
+
+/// The primary calendar's id: the account's address, as at Google.
+pub const PRIMARY: &str = "ada@provider.example";
+
+impl GoogleCalendar {
+    /// Starts the fake with a primary calendar (`PRIMARY`), a writable team calendar
+    /// (`team@group.calendar.google.com`) and a read-only holiday calendar.
+    pub async fn start(tokens: Accepted) -> GoogleCalendar {
+        let calendar = |id: &str, summary: &str, primary, role: &str| FakeCalendar {
+            id: id.into(),
+            summary: summary.into(),
+            primary,
+            access_role: role.into(),
+            events: BTreeMap::new(),
+        };
+        let state = Arc::new(Mutex::new(GoogleState {
+            calendars: vec![
+                calendar(PRIMARY, "Ada Lovelace", true, "owner"),
+                calendar("team@group.calendar.google.com", "Team", false, "writer"),
+                calendar(
+                    "en.usa#holiday@group.v.calendar.google.com",
+                    "Holidays in United States",
+                    false,
+                    "reader",
+                ),
+            ],
+            ..GoogleState::default()
+        }));
+        let tokens = Arc::new(tokens);
+        let app = Router::new()
+            .route("/users/me/calendarList", get(calendar_list))
+            .route("/freeBusy", post(free_busy))
+            .route("/calendars/{cal}/events", post(insert_event))
+            .route(
+                "/calendars/{cal}/events/{id}",
+                get(get_event).patch(patch_event).delete(delete_event),
+            )
+            .with_state((state.clone(), tokens.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake");
+        let base = format!("http://{}", listener.local_addr().expect("its address"));
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("the fake serves") });
+        GoogleCalendar {
+            base,
+            state,
+            tokens,
+        }
+    }
+
+    /// Puts a busy event of the host's own (not Convene's) in calendar `calendar`.
+    pub fn add_busy(&self, calendar: &str, start: DateTime<Utc>, end: DateTime<Utc>) {
+        let mut s = self.state.lock().unwrap();
+        s.next_id += 1;
+        let id = format!("own{}", s.next_id);
+        let event = json!({
+            "kind": "calendar#event", "id": id, "status": "confirmed",
+            "summary": "Busy", "start": {"dateTime": start.to_rfc3339()},
+            "end": {"dateTime": end.to_rfc3339()},
+        });
+        s.calendars
+            .iter_mut()
+            .find(|c| c.id == calendar)
+            .expect("a known calendar")
+            .events
+            .insert(id, event);
+    }
+
+    /// Refuses the next `requests` requests with `outage`.
+    pub fn fail_next(&self, requests: usize, outage: Outage) {
+        self.state.lock().unwrap().outage = Some((requests, outage));
+    }
+
+    /// How many requests reached the fake, counting those whose path starts with `prefix`.
+    pub fn requests_to(&self, prefix: &str) -> usize {
+        let s = self.state.lock().unwrap();
+        s.requests.iter().filter(|r| r.contains(prefix)).count()
+    }
+
+    /// Whether the fake accepts `token`: for tests that check what the host sent.
+    pub fn accepts(&self, token: &str) -> bool {
+        self.tokens.accepts(Some(&format!("Bearer {token}")))
+    }
+}
+
+/// Google's error envelope.
+fn error(status: StatusCode, reason: &str, message: &str) -> Response {
+    let domain = if reason.contains("RateLimit") || reason.contains("rateLimit") {
+        "usageLimits"
+    } else {
+        "global"
+    };
+    (
+        status,
+        Json(json!({"error": {
+            "code": status.as_u16(),
+            "message": message,
+            "errors": [{"domain": domain, "reason": reason, "message": message}],
+        }})),
+    )
+        .into_response()
+}
+
+/// Records the request, waits the configured delay, then checks outages and the bearer.
+async fn admit(shared: &Shared, headers: &HeaderMap, what: String) -> Option<Response> {
+    let (state, tokens) = shared;
+    let delay = {
+        let mut s = state.lock().unwrap();
+        s.requests.push(what);
+        s.delay
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut s = state.lock().unwrap();
+    if let Some((left, outage)) = s.outage {
+        s.outage = (left > 1).then_some((left - 1, outage));
+        return Some(match outage {
+            Outage::RateLimited => error(
+                StatusCode::FORBIDDEN,
+                "rateLimitExceeded",
+                "Rate Limit Exceeded",
+            ),
+            Outage::Down => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "backendError",
+                "Backend Error",
+            ),
+        });
+    }
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if !tokens.accepts(auth) {
+        return Some(error(
+            StatusCode::UNAUTHORIZED,
+            "authError",
+            "Invalid Credentials",
+        ));
+    }
+    None
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    page_token: Option<String>,
+    max_results: Option<usize>,
+}
+
+async fn calendar_list(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    if let Some(refused) = admit(&shared, &headers, "GET /users/me/calendarList".into()).await {
+        return refused;
+    }
+    let s = shared.0.lock().unwrap();
+    let size = q.max_results.unwrap_or(100).clamp(1, 250);
+    let start = match q.page_token.as_deref().map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(n)) if n <= s.calendars.len() => n,
+        Some(_) => return error(StatusCode::BAD_REQUEST, "invalid", "Invalid page token"),
+    };
+    let end = (start + size).min(s.calendars.len());
+    let items: Vec<Value> = s.calendars[start..end]
+        .iter()
+        .map(|c| {
+            json!({"kind": "calendar#calendarListEntry", "id": c.id, "summary": c.summary,
+                   "primary": c.primary, "accessRole": c.access_role, "timeZone": "Europe/London"})
+        })
+        .collect();
+    let mut answer = json!({"kind": "calendar#calendarList", "items": items});
+    if end < s.calendars.len() {
+        answer["nextPageToken"] = json!(end.to_string());
+    }
+    Json(answer).into_response()
+}
+
+fn time_of(value: &Value) -> Option<DateTime<Utc>> {
+    value["dateTime"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+async fn free_busy(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Json(query): Json<Value>,
+) -> Response {
+    if let Some(refused) = admit(&shared, &headers, "POST /freeBusy".into()).await {
+        return refused;
+    }
+    let bound = |key: &str| {
+        query[key]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (Some(from), Some(to)) = (bound("timeMin"), bound("timeMax")) else {
+        return error(StatusCode::BAD_REQUEST, "badRequest", "Bad Request");
+    };
+    if from >= to {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "timeRangeEmpty",
+            "The specified time range is empty.",
+        );
+    }
+    let s = shared.0.lock().unwrap();
+    let mut calendars = serde_json::Map::new();
+    for item in query["items"].as_array().into_iter().flatten() {
+        let id = item["id"].as_str().unwrap_or_default();
+        let id = if id == "primary" { PRIMARY } else { id };
+        let answer = match s.calendar(id) {
+            None => json!({"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}),
+            Some(calendar) => {
+                let mut busy: Vec<(DateTime<Utc>, DateTime<Utc>)> = calendar
+                    .events
+                    .values()
+                    .filter(|e| e["status"] != "cancelled" && e["transparency"] != "transparent")
+                    .filter_map(|e| Some((time_of(&e["start"])?, time_of(&e["end"])?)))
+                    .filter(|(start, end)| *start < to && *end > from)
+                    .collect();
+                busy.sort();
+                json!({"busy": busy.iter()
+                    .map(|(start, end)| json!({"start": start.to_rfc3339(), "end": end.to_rfc3339()}))
+                    .collect::<Vec<_>>()})
+            }
+        };
+        calendars.insert(item["id"].as_str().unwrap_or_default().into(), answer);
+    }
+    Json(
+        json!({"kind": "calendar#freeBusy", "timeMin": query["timeMin"],
+                "timeMax": query["timeMax"], "calendars": calendars}),
+    )
+    .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WriteQuery {
+    conference_data_version: Option<u8>,
+}
+
+fn base32hex(id: &str) -> bool {
+    (5..=1024).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'v').contains(&b))
+}
+
+/// Applies `conferenceData.createRequest` as Google does with `conferenceDataVersion=1`
+/// (a Meet link), or drops it without.
+fn conference(event: &mut Value, version: Option<u8>) {
+    let Some(request) = event.get("conferenceData").cloned() else {
+        return;
+    };
+    let Some(object) = event.as_object_mut() else {
+        return;
+    };
+    if version != Some(1) {
+        object.remove("conferenceData");
+        return;
+    }
+    if request["createRequest"]["conferenceSolutionKey"]["type"] == "hangoutsMeet" {
+        let code = format!("abc-{}-xyz", &event["id"].as_str().unwrap_or("meet")[..4]);
+        let link = format!("https://meet.google.com/{code}");
+        event["hangoutLink"] = json!(link);
+        event["conferenceData"] = json!({
+            "createRequest": {"requestId": request["createRequest"]["requestId"],
+                              "status": {"statusCode": "success"}},
+            "entryPoints": [{"entryPointType": "video", "uri": link}],
+            "conferenceId": code,
+        });
+    }
+}
+
+fn calendar_id(cal: &str) -> &str {
+    if cal == "primary" { PRIMARY } else { cal }
+}
+
+async fn insert_event(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(cal): Path<String>,
+    Query(q): Query<WriteQuery>,
+    Json(mut event): Json<Value>,
+) -> Response {
+    if let Some(refused) = admit(&shared, &headers, format!("POST /calendars/{cal}/events")).await {
+        return refused;
+    }
+    let mut s = shared.0.lock().unwrap();
+    s.next_id += 1;
+    let generated = format!("gen{:08}", s.next_id);
+    let Some(calendar) = s.calendars.iter_mut().find(|c| c.id == calendar_id(&cal)) else {
+        return error(StatusCode::NOT_FOUND, "notFound", "Not Found");
+    };
+    if !matches!(calendar.access_role.as_str(), "owner" | "writer") {
+        return error(
+            StatusCode::FORBIDDEN,
+            "requiredAccessLevel",
+            "You need to have writer access to this calendar.",
+        );
+    }
+    let id = match event["id"].as_str() {
+        Some(id) if !base32hex(id) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalidResourceId",
+                "Invalid resource id value.",
+            );
+        }
+        Some(id) => id.to_string(),
+        None => generated,
+    };
+    if calendar
+        .events
+        .get(&id)
+        .is_some_and(|e| e["status"] != "cancelled")
+    {
+        return error(
+            StatusCode::CONFLICT,
+            "duplicate",
+            "The requested identifier already exists.",
+        );
+    }
+    event["id"] = json!(id);
+    event["kind"] = json!("calendar#event");
+    event["status"] = json!("confirmed");
+    event["htmlLink"] = json!(format!("https://www.google.com/calendar/event?eid={id}"));
+    event["updated"] = json!(Utc::now().to_rfc3339());
+    conference(&mut event, q.conference_data_version);
+    calendar.events.insert(id, event.clone());
+    Json(event).into_response()
+}
+
+async fn get_event(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path((cal, id)): Path<(String, String)>,
+) -> Response {
+    if let Some(refused) = admit(
+        &shared,
+        &headers,
+        format!("GET /calendars/{cal}/events/{id}"),
+    )
+    .await
+    {
+        return refused;
+    }
+    let s = shared.0.lock().unwrap();
+    match s
+        .calendar(calendar_id(&cal))
+        .and_then(|c| c.events.get(&id))
+    {
+        Some(event) => Json(event.clone()).into_response(),
+        None => error(StatusCode::NOT_FOUND, "notFound", "Not Found"),
+    }
+}
+
+async fn patch_event(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path((cal, id)): Path<(String, String)>,
+    Query(q): Query<WriteQuery>,
+    Json(changes): Json<Value>,
+) -> Response {
+    if let Some(refused) = admit(
+        &shared,
+        &headers,
+        format!("PATCH /calendars/{cal}/events/{id}"),
+    )
+    .await
+    {
+        return refused;
+    }
+    let mut s = shared.0.lock().unwrap();
+    let Some(event) = s
+        .calendars
+        .iter_mut()
+        .find(|c| c.id == calendar_id(&cal))
+        .and_then(|c| c.events.get_mut(&id))
+    else {
+        return error(StatusCode::NOT_FOUND, "notFound", "Not Found");
+    };
+    if event["status"] == "cancelled" {
+        return error(StatusCode::GONE, "deleted", "Resource has been deleted");
+    }
+    if let (Some(target), Some(changes)) = (event.as_object_mut(), changes.as_object()) {
+        for (key, value) in changes {
+            target.insert(key.clone(), value.clone());
+        }
+    }
+    event["updated"] = json!(Utc::now().to_rfc3339());
+    conference(event, q.conference_data_version);
+    Json(event.clone()).into_response()
+}
+
+async fn delete_event(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path((cal, id)): Path<(String, String)>,
+) -> Response {
+    if let Some(refused) = admit(
+        &shared,
+        &headers,
+        format!("DELETE /calendars/{cal}/events/{id}"),
+    )
+    .await
+    {
+        return refused;
+    }
+    let mut s = shared.0.lock().unwrap();
+    let Some(event) = s
+        .calendars
+        .iter_mut()
+        .find(|c| c.id == calendar_id(&cal))
+        .and_then(|c| c.events.get_mut(&id))
+    else {
+        return error(StatusCode::NOT_FOUND, "notFound", "Not Found");
+    };
+    if event["status"] == "cancelled" {
+        return error(StatusCode::GONE, "deleted", "Resource has been deleted");
+    }
+    // Google keeps a deleted event as `cancelled` (incremental sync reports it so).
+    *event = json!({"kind": "calendar#event", "id": id, "status": "cancelled"});
+    StatusCode::NO_CONTENT.into_response()
+}
