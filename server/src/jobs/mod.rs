@@ -1,6 +1,6 @@
 //! Background work: the outbox dispatcher and webhook deliveries, inbound provider
-//! webhooks read by their plugins, pull sync with providers, and keeping customer
-//! health snapshots fresh.
+//! webhooks read by their plugins, pull sync with providers, keeping customer
+//! health snapshots fresh, and rejecting pending bookings left unconfirmed at their start.
 //!
 //! `convene serve` runs it beside the HTTP server; `convene worker` runs it alone, and
 //! several processes may share one PostgreSQL database. The rows in `store/` are the
@@ -18,6 +18,7 @@
 //! pickup takes milliseconds.
 
 mod dispatcher;
+mod expiry;
 mod health_refresher;
 mod inbound;
 mod leased;
@@ -29,6 +30,8 @@ use crate::app::App;
 
 /// How often installations are checked for a due pull (pulls are minutes apart).
 const PULL_POLL: Duration = Duration::from_secs(1);
+/// How often started, still pending bookings are looked for.
+const EXPIRY_POLL: Duration = Duration::from_secs(1);
 
 /// How this process runs background work.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +55,7 @@ impl Default for WorkerOptions {
     }
 }
 
-/// Runs the dispatcher and the health refresher until `shutdown` completes, then lets
+/// Runs every background job until `shutdown` completes, then lets
 /// running deliveries finish.
 pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output = ()> + Send) {
     let (stop, stopping) = tokio::sync::watch::channel(());
@@ -74,6 +77,11 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
         leased::run::<pull::PullSync>(
             app.clone(),
             PULL_POLL.max(options.poll_interval),
+            stopped(stopping.clone())
+        ),
+        leased::run::<expiry::UnconfirmedExpiry>(
+            app.clone(),
+            EXPIRY_POLL.max(options.poll_interval),
             stopped(stopping.clone())
         ),
         health_refresher::run(app, stopped(stopping)),

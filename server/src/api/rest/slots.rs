@@ -1,13 +1,13 @@
 //! `GET /v2/slots`: slots keyed by date in the invitee's zone (`cal-api-version: 2024-09-04`).
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::Json;
+use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 
 use super::extract::Params;
-use super::ok;
 use crate::api::format::local;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::App;
@@ -43,13 +43,21 @@ async fn slots(State(app): State<App>, params: Params) -> Result<Response, ApiEr
         booking_uid_to_reschedule: params.get("bookingUidToReschedule"),
     };
     let view = availability::slots(&app, input, Utc::now()).await?;
-    Ok(ok(by_date(&view, range)))
+    // Beside `data`, so Cal.com clients reading only `data` see its usual shape.
+    let body = json!({
+        "status": "success",
+        "data": by_date(&view, range),
+        "timeZone": view.time_zone.name(),
+        "timeZoneLocked": view.time_zone_locked,
+    });
+    Ok(Json(body).into_response())
 }
 
 /// `{ "2026-11-20": [{"start": …}], … }`; a day without slots has no key.
 fn by_date(view: &SlotsView, range: bool) -> Value {
     let mut days = Map::new();
-    for slot in &view.slots {
+    for offered in &view.slots {
+        let slot = offered.span;
         let date = slot
             .start
             .with_timezone(&view.time_zone)
@@ -58,6 +66,11 @@ fn by_date(view: &SlotsView, range: bool) -> Value {
         let mut entry = json!({ "start": local(slot.start, view.time_zone) });
         if range {
             entry["end"] = json!(local(slot.end, view.time_zone));
+        }
+        if let Some(seats) = offered.seats {
+            entry["seatsBooked"] = json!(seats.booked);
+            entry["seatsRemaining"] = json!(seats.remaining());
+            entry["seatsTotal"] = json!(seats.total);
         }
         if let Value::Array(list) = days.entry(date).or_insert_with(|| json!([])) {
             list.push(entry);

@@ -1,0 +1,77 @@
+//! Seated event types: invitees of one slot share one booking, each holding a seat.
+//!
+//! Taking a seat runs inside the booking's write transaction under the host's lock:
+//! the first invitee of a slot makes the booking, later ones join it. The seat count
+//! is raised by a conditional update, so racing invitees can never overfill a slot.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sea_orm::DatabaseTransaction;
+
+use super::availability::Bookable;
+use super::{AppError, Result};
+use crate::domain::booking::{Attendee, Booking};
+use crate::domain::seats::Seats;
+use crate::domain::span::Span;
+use crate::store;
+
+/// What taking a seat did.
+pub(super) struct Seated {
+    /// The booking as it is now, every seat included.
+    pub booking: Booking,
+    /// Whether the invitee joined a booking others already held.
+    pub joined: bool,
+}
+
+/// Seats `attendee` (who carries a fresh seat uid) at `start`: joins the live seated
+/// booking there if it has a free seat, or makes a new one with `make` after the slot
+/// checks `place` runs. A full slot is a conflict.
+#[expect(clippy::too_many_arguments, reason = "the booking's inputs, all needed")]
+pub(super) async fn take(
+    txn: &DatabaseTransaction,
+    b: &Bookable,
+    seats: Seats,
+    length_min: u32,
+    start: DateTime<Utc>,
+    booker_tz: Tz,
+    attendee: &Attendee,
+    make: impl FnOnce(Span, Span) -> Booking,
+    now: DateTime<Utc>,
+) -> Result<Seated> {
+    store::db::lock_host(txn, b.host.id).await?;
+    let open = store::bookings::seated_at(txn, b.event_type.id, b.host.id, start).await?;
+    let Some(open) = open else {
+        let (span, busy) =
+            super::bookings::place(txn, b, length_min, start, booker_tz, None, now).await?;
+        let booking = store::bookings::insert(txn, &make(span, busy))
+            .await
+            .map_err(super::bookings::store_error)?;
+        return Ok(Seated {
+            booking,
+            joined: false,
+        });
+    };
+    if open.span.minutes() != i64::from(length_min) {
+        return Err(AppError::invalid(
+            "lengthInMinutes",
+            format!(
+                "this slot is booked for {} minutes; seats join it at that length",
+                open.span.minutes()
+            ),
+        ));
+    }
+    super::bookings::place(txn, b, length_min, start, booker_tz, Some(open.id), now).await?;
+    if !store::bookings::take_seat(txn, open.id, seats.per_time_slot, attendee, now).await? {
+        return Err(AppError::Conflict(format!(
+            "every one of the {} seats at this time is taken",
+            seats.per_time_slot
+        )));
+    }
+    let mut booking = open;
+    booking.attendees.push(attendee.clone());
+    booking.updated_at = now;
+    Ok(Seated {
+        booking,
+        joined: true,
+    })
+}
