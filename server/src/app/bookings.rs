@@ -558,10 +558,10 @@ async fn book(
                 now,
             )
             .await?;
-            let mut own = seated.booking.clone();
+            let mut own = seated.clone();
             own.attendees = vec![invitee.attendee.clone()];
             seat_view = Some(own);
-            (seated.booking, vec![b.host.clone()])
+            (seated, vec![b.host.clone()])
         }
         (None, None) => {
             let (span, busy) =

@@ -15,17 +15,10 @@ use crate::domain::seats::Seats;
 use crate::domain::span::Span;
 use crate::store;
 
-/// What taking a seat did.
-pub(super) struct Seated {
-    /// The booking as it is now, every seat included.
-    pub booking: Booking,
-    /// Whether the invitee joined a booking others already held.
-    pub joined: bool,
-}
-
 /// Seats `attendee` (who carries a fresh seat uid) at `start`: joins the live seated
 /// booking there if it has a free seat, or makes a new one with `make` after the slot
-/// checks `place` runs. A full slot is a conflict.
+/// checks `place` runs; answers the booking as it is now, every seat included. A full
+/// slot is a conflict.
 #[expect(clippy::too_many_arguments, reason = "the booking's inputs, all needed")]
 pub(super) async fn take(
     txn: &DatabaseTransaction,
@@ -37,19 +30,15 @@ pub(super) async fn take(
     attendee: &Attendee,
     make: impl FnOnce(Span, Span) -> Booking,
     now: DateTime<Utc>,
-) -> Result<Seated> {
+) -> Result<Booking> {
     store::db::lock_host(txn, b.host.id).await?;
     let open = store::bookings::seated_at(txn, b.event_type.id, b.host.id, start).await?;
     let Some(open) = open else {
         let (span, busy) =
             super::bookings::place(txn, b, length_min, start, booker_tz, None, now).await?;
-        let booking = store::bookings::insert(txn, &make(span, busy))
+        return store::bookings::insert(txn, &make(span, busy))
             .await
-            .map_err(super::bookings::store_error)?;
-        return Ok(Seated {
-            booking,
-            joined: false,
-        });
+            .map_err(super::bookings::store_error);
     };
     if open.span.minutes() != i64::from(length_min) {
         return Err(AppError::invalid(
@@ -70,8 +59,5 @@ pub(super) async fn take(
     let mut booking = open;
     booking.attendees.push(attendee.clone());
     booking.updated_at = now;
-    Ok(Seated {
-        booking,
-        joined: true,
-    })
+    Ok(booking)
 }
