@@ -59,7 +59,7 @@ on_both_databases_with_jobs! {
             b.status = BookingStatus::Pending;
             b
         };
-        let receiver = super::webhooks::Receiver::start(vec![]).await;
+        let receiver = crate::webhooks::Receiver::start(vec![]).await;
         let hook = app.post("/v2/webhooks", json!({"subscriberUrl": receiver.url, "triggers": ["BOOKING_REJECTED"]})).await;
         assert_eq!(hook.status, 201, "{:?}", hook.body);
         let started = convene::store::bookings::insert(&app.db, &pending(now - Duration::minutes(10))).await.unwrap();
