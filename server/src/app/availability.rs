@@ -436,7 +436,8 @@ impl SeatedSlots<'_> {
                 .await?
                 .into_iter()
                 .filter(|(id, span, _)| {
-                    Some(*id) != self.exclude && span.minutes() == i64::from(self.rules.duration_min)
+                    Some(*id) != self.exclude
+                        && span.minutes() == i64::from(self.rules.duration_min)
                 })
                 .map(|(id, span, booked)| (id, OpenSeats { span, booked }))
                 .collect();

@@ -345,7 +345,7 @@ async fn record(
 #[derive(Debug, Clone)]
 pub enum Booked {
     /// One booking (or one seat of a seated booking).
-    One(BookingView),
+    One(Box<BookingView>),
     /// Every occurrence of a recurring series, by start.
     Series(Vec<BookingView>),
 }
@@ -354,7 +354,7 @@ impl Booked {
     /// The bookings made, by start.
     pub fn into_views(self) -> Vec<BookingView> {
         match self {
-            Booked::One(view) => vec![view],
+            Booked::One(view) => vec![*view],
             Booked::Series(views) => views,
         }
     }
@@ -587,7 +587,7 @@ async fn book(
     record(&txn, trigger, &view, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(booking.uid = %view.booking.uid, event_type.id = %view.booking.event_type_id, "booking created");
-    Ok(Booked::One(view))
+    Ok(Booked::One(Box::new(view)))
 }
 
 /// A booking's title: "{event type} between {host} and {invitee}".
@@ -1039,7 +1039,8 @@ async fn cancel_seat(
         return Err(changed_meanwhile(&uid));
     };
     let mut rest = booking.clone();
-    rest.attendees.retain(|a| a.seat_uid.as_deref() != Some(seat));
+    rest.attendees
+        .retain(|a| a.seat_uid.as_deref() != Some(seat));
     rest.updated_at = now;
     if left == 0 {
         rest.status = BookingStatus::Cancelled;

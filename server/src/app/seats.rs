@@ -19,7 +19,10 @@ use crate::store;
 /// booking there if it has a free seat, or makes a new one with `make` after the slot
 /// checks `place` runs; answers the booking as it is now, every seat included. A full
 /// slot is a conflict.
-#[expect(clippy::too_many_arguments, reason = "the booking's inputs, all needed")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the booking's inputs, all needed"
+)]
 pub(super) async fn take(
     txn: &DatabaseTransaction,
     b: &Bookable,

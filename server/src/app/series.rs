@@ -44,16 +44,9 @@ impl Occurrences {
         let mut refused: Vec<String> = Vec::new();
         let mut made = Vec::with_capacity(starts.len());
         for start in starts {
-            let placed = super::bookings::place(
-                txn,
-                b,
-                self.length_min,
-                start,
-                self.booker_tz,
-                None,
-                now,
-            )
-            .await;
+            let placed =
+                super::bookings::place(txn, b, self.length_min, start, self.booker_tz, None, now)
+                    .await;
             match placed {
                 Ok((span, busy)) if refused.is_empty() => made.push(
                     store::bookings::insert(txn, &make(span, busy))

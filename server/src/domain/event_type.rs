@@ -5,8 +5,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{EventTypeId, OrgId, ScheduleId, TeamId, UserId};
-use super::rules::{BookingWindow, PeriodLimits, SlotRules};
 use super::recurrence::Recurrence;
+use super::rules::{BookingWindow, PeriodLimits, SlotRules};
 use super::seats::Seats;
 use super::validate::FieldIssue;
 
@@ -446,11 +446,41 @@ mod tests {
         let cases = [
             ("not required", false, None, hours(1), false),
             ("always required", true, None, hours(1000), true),
-            ("threshold 24 h, booked 2 h ahead", true, Some(24 * 60), hours(2), true),
-            ("threshold 24 h, booked 23 h ahead", true, Some(24 * 60), hours(23), true),
-            ("threshold 24 h, booked exactly 24 h ahead", true, Some(24 * 60), hours(24), false),
-            ("threshold 24 h, booked 3 days ahead", true, Some(24 * 60), hours(72), false),
-            ("threshold without the flag", false, Some(24 * 60), hours(2), false),
+            (
+                "threshold 24 h, booked 2 h ahead",
+                true,
+                Some(24 * 60),
+                hours(2),
+                true,
+            ),
+            (
+                "threshold 24 h, booked 23 h ahead",
+                true,
+                Some(24 * 60),
+                hours(23),
+                true,
+            ),
+            (
+                "threshold 24 h, booked exactly 24 h ahead",
+                true,
+                Some(24 * 60),
+                hours(24),
+                false,
+            ),
+            (
+                "threshold 24 h, booked 3 days ahead",
+                true,
+                Some(24 * 60),
+                hours(72),
+                false,
+            ),
+            (
+                "threshold without the flag",
+                false,
+                Some(24 * 60),
+                hours(2),
+                false,
+            ),
         ];
         for (name, requires, threshold, start, expected) in cases {
             assert_eq!(
@@ -469,7 +499,11 @@ mod tests {
             ("locked: the type's zone", Some(London), New_York, London),
         ];
         for (name, locked, requested, expected) in cases {
-            assert_eq!(event_type(false, None, locked).slot_zone(requested), expected, "{name}");
+            assert_eq!(
+                event_type(false, None, locked).slot_zone(requested),
+                expected,
+                "{name}"
+            );
         }
     }
 

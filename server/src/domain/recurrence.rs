@@ -65,7 +65,9 @@ impl Recurrence {
                 format!("`{frequency}` is not one of weekly, monthly"),
             ));
         }
-        let interval = u32::try_from(interval).ok().filter(|n| (1..=52).contains(n));
+        let interval = u32::try_from(interval)
+            .ok()
+            .filter(|n| (1..=52).contains(n));
         if interval.is_none() {
             issues.push(FieldIssue::new(
                 format!("{field}.interval"),
@@ -164,16 +166,30 @@ mod tests {
         }
     }
 
+    /// Name, rule, host zone, first start, count, expected starts.
+    type Case = (
+        &'static str,
+        Recurrence,
+        Tz,
+        &'static str,
+        u32,
+        &'static [&'static str],
+    );
+
     #[test]
     fn occurrences_keep_the_local_time_across_dst() {
-        let cases: [(&str, Recurrence, Tz, &str, u32, &[&str]); 5] = [
+        let cases: [Case; 5] = [
             (
                 "weekly in London across the March change: 10:00 GMT, then 10:00 BST",
                 rule(Frequency::Weekly, 1),
                 London,
                 "2027-03-22T10:00:00Z",
                 3,
-                &["2027-03-22T10:00:00Z", "2027-03-29T09:00:00Z", "2027-04-05T09:00:00Z"],
+                &[
+                    "2027-03-22T10:00:00Z",
+                    "2027-03-29T09:00:00Z",
+                    "2027-04-05T09:00:00Z",
+                ],
             ),
             (
                 "every two weeks in New York across the November change",
@@ -181,7 +197,11 @@ mod tests {
                 New_York,
                 "2027-10-25T13:30:00Z",
                 3,
-                &["2027-10-25T13:30:00Z", "2027-11-08T14:30:00Z", "2027-11-22T14:30:00Z"],
+                &[
+                    "2027-10-25T13:30:00Z",
+                    "2027-11-08T14:30:00Z",
+                    "2027-11-22T14:30:00Z",
+                ],
             ),
             (
                 "monthly on the 31st clamps to each month's last day",
@@ -223,7 +243,10 @@ mod tests {
     #[test]
     fn a_time_in_the_spring_gap_moves_to_its_end() {
         // 01:30 London exists on 21 March 2027 but not on 28 March (01:00 → 02:00).
-        let first = London.with_ymd_and_hms(2027, 3, 21, 1, 30, 0).unwrap().to_utc();
+        let first = London
+            .with_ymd_and_hms(2027, 3, 21, 1, 30, 0)
+            .unwrap()
+            .to_utc();
         let got = rule(Frequency::Weekly, 1).occurrences(first, London, 2);
         assert_eq!(got[1], utc("2027-03-28T01:00:00Z"));
     }
@@ -240,17 +263,35 @@ mod tests {
                 "yearly",
                 -1,
                 10_000,
-                vec!["recurrence.frequency", "recurrence.interval", "recurrence.occurrences"],
+                vec![
+                    "recurrence.frequency",
+                    "recurrence.interval",
+                    "recurrence.occurrences",
+                ],
             ),
         ];
         for (frequency, interval, max, fields) in cases {
             let got = Recurrence::new("recurrence", frequency, interval, max);
-            let named: Vec<String> = got.err().unwrap_or_default().into_iter().map(|i| i.field).collect();
+            let named: Vec<String> = got
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| i.field)
+                .collect();
             assert_eq!(named, fields, "{frequency} {interval} {max}");
         }
         let weekly = Some(rule(Frequency::Weekly, 1));
-        for (seated, team, issues) in [(false, false, 0), (true, false, 1), (false, true, 1), (true, true, 2)] {
-            assert_eq!(check_options(weekly, seated, team).len(), issues, "seated {seated}, team {team}");
+        for (seated, team, issues) in [
+            (false, false, 0),
+            (true, false, 1),
+            (false, true, 1),
+            (true, true, 2),
+        ] {
+            assert_eq!(
+                check_options(weekly, seated, team).len(),
+                issues,
+                "seated {seated}, team {team}"
+            );
             assert!(check_options(None, seated, team).is_empty());
         }
         let r = rule(Frequency::Weekly, 1);

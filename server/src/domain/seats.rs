@@ -155,7 +155,8 @@ pub fn visible_attendees(
     if !is_seated(attendees) || viewer == Viewer::Host {
         return attendees.to_vec();
     }
-    let own = |a: &Attendee| matches!(viewer, Viewer::Seat(uid) if a.seat_uid.as_deref() == Some(uid));
+    let own =
+        |a: &Attendee| matches!(viewer, Viewer::Seat(uid) if a.seat_uid.as_deref() == Some(uid));
     attendees
         .iter()
         .filter(|a| show_attendees || own(a))
@@ -221,26 +222,43 @@ mod tests {
         }
     }
 
+    /// Name, free slots, seated bookings, expected (start hour, seats booked).
+    type Case = (&'static str, Vec<Span>, Vec<OpenSeats>, Vec<(u32, u32)>);
+
     #[test]
     fn seated_slots_are_offered_until_full() {
-        let cases: [(&str, Vec<Span>, Vec<OpenSeats>, Vec<(u32, u32)>); 4] = [
-            ("free slots only", vec![at(9), at(10)], vec![], vec![(9, 0), (10, 0)]),
+        let cases: [Case; 4] = [
+            (
+                "free slots only",
+                vec![at(9), at(10)],
+                vec![],
+                vec![(9, 0), (10, 0)],
+            ),
             (
                 "a booking with seats left joins the free ones in order",
                 vec![at(9), at(11)],
-                vec![OpenSeats { span: at(10), booked: 2 }],
+                vec![OpenSeats {
+                    span: at(10),
+                    booked: 2,
+                }],
                 vec![(9, 0), (10, 2), (11, 0)],
             ),
             (
                 "a full booking is not offered",
                 vec![at(9)],
-                vec![OpenSeats { span: at(10), booked: 3 }],
+                vec![OpenSeats {
+                    span: at(10),
+                    booked: 3,
+                }],
                 vec![(9, 0)],
             ),
             (
                 "a booking no longer bookable (past, notice) is not offered",
                 vec![at(9)],
-                vec![OpenSeats { span: at(8), booked: 1 }],
+                vec![OpenSeats {
+                    span: at(8),
+                    booked: 1,
+                }],
                 vec![(9, 0)],
             ),
         ];
@@ -264,12 +282,48 @@ mod tests {
         let seated = [attendee("ann", Some("s1")), attendee("bob", Some("s2"))];
         let unseated = [attendee("ann", None), attendee("bob", None)];
         let cases = [
-            ("unseated: everyone", &unseated, false, Viewer::Anonymous, vec!["ann", "bob"]),
-            ("host: everyone", &seated, false, Viewer::Host, vec!["ann", "bob"]),
-            ("seat holder: only self", &seated, false, Viewer::Seat("s2"), vec!["bob"]),
-            ("anonymous: nobody", &seated, false, Viewer::Anonymous, vec![]),
-            ("unknown seat: nobody", &seated, false, Viewer::Seat("zz"), vec![]),
-            ("shown: everyone", &seated, true, Viewer::Seat("s1"), vec!["ann", "bob"]),
+            (
+                "unseated: everyone",
+                &unseated,
+                false,
+                Viewer::Anonymous,
+                vec!["ann", "bob"],
+            ),
+            (
+                "host: everyone",
+                &seated,
+                false,
+                Viewer::Host,
+                vec!["ann", "bob"],
+            ),
+            (
+                "seat holder: only self",
+                &seated,
+                false,
+                Viewer::Seat("s2"),
+                vec!["bob"],
+            ),
+            (
+                "anonymous: nobody",
+                &seated,
+                false,
+                Viewer::Anonymous,
+                vec![],
+            ),
+            (
+                "unknown seat: nobody",
+                &seated,
+                false,
+                Viewer::Seat("zz"),
+                vec![],
+            ),
+            (
+                "shown: everyone",
+                &seated,
+                true,
+                Viewer::Seat("s1"),
+                vec!["ann", "bob"],
+            ),
         ];
         for (name, people, show, viewer, expected) in cases {
             let seen: Vec<String> = visible_attendees(people, show, viewer)
@@ -280,8 +334,15 @@ mod tests {
         }
         let shown = visible_attendees(&seated, true, Viewer::Seat("s1"));
         let handles: Vec<Option<&str>> = shown.iter().map(|a| a.seat_uid.as_deref()).collect();
-        assert_eq!(handles, [Some("s1"), None], "another's seat uid stays hidden");
+        assert_eq!(
+            handles,
+            [Some("s1"), None],
+            "another's seat uid stays hidden"
+        );
         let hosted = visible_attendees(&seated, false, Viewer::Host);
-        assert!(hosted.iter().all(|a| a.seat_uid.is_some()), "the host sees every seat uid");
+        assert!(
+            hosted.iter().all(|a| a.seat_uid.is_some()),
+            "the host sees every seat uid"
+        );
     }
 }

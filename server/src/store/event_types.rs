@@ -16,8 +16,8 @@ use super::keyset::{self, Keyset};
 use super::{Result, StoreError, duplicate_or_db};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{EventTypeId, OrgId, ScheduleId, TeamId, UserId};
-use crate::domain::rules::{BookingWindow, PeriodLimits};
 use crate::domain::recurrence::Recurrence;
+use crate::domain::rules::{BookingWindow, PeriodLimits};
 use crate::domain::seats::Seats;
 
 #[derive(Serialize, Deserialize)]
@@ -151,11 +151,9 @@ fn to_event_type(m: event_types::Model) -> Result<EventType> {
         seats: m
             .seats_per_time_slot
             .map(|n| {
-                Seats::new(i64::from(n), m.seats_show_attendees).map_err(|e| {
-                    StoreError::Corrupt {
-                        what: "seats per time slot",
-                        detail: e,
-                    }
+                Seats::new(i64::from(n), m.seats_show_attendees).map_err(|e| StoreError::Corrupt {
+                    what: "seats per time slot",
+                    detail: e,
                 })
             })
             .transpose()?,

@@ -4,10 +4,10 @@
 mod bookings;
 mod confirmation;
 mod customers;
-mod recurring;
 mod errors;
 mod event_types;
 mod locked_zone;
+mod recurring;
 mod schedules;
 mod seats;
 mod slots;

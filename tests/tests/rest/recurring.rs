@@ -34,7 +34,10 @@ async fn weekly_type(app: &TestApp, max: i64) -> i64 {
         )
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
-    assert_eq!(created.data()["recurrence"], json!({"frequency": "weekly", "interval": 1, "occurrences": max}));
+    assert_eq!(
+        created.data()["recurrence"],
+        json!({"frequency": "weekly", "interval": 1, "occurrences": max})
+    );
     created.data()["id"].as_i64().unwrap()
 }
 
@@ -45,7 +48,11 @@ fn series_request(id: i64, start: &str, email: &str, count: i64) -> Value {
 }
 
 fn starts(list: &Value) -> Vec<Value> {
-    list.as_array().unwrap().iter().map(|b| b["start"].clone()).collect()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["start"].clone())
+        .collect()
 }
 
 on_both_databases! {

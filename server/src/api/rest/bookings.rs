@@ -15,7 +15,8 @@ use crate::api::format::utc;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::App;
 use crate::app::bookings::{
-    self, Booked, BookingView, CancelInput, CreateBookingInput, ListInput, RescheduleInput, StatusFilter,
+    self, Booked, BookingView, CancelInput, CreateBookingInput, ListInput, RescheduleInput,
+    StatusFilter,
 };
 
 pub fn router() -> Router<App> {

@@ -1,7 +1,7 @@
 //! `GET /v2/slots`: slots keyed by date in the invitee's zone (`cal-api-version: 2024-09-04`).
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
 use chrono::Utc;
