@@ -129,7 +129,7 @@ on_both_databases! {
         assert!(slot(&app, id, day, "14:00").await.is_none());
     }
 
-    async fn seat_options_are_checked_and_can_show_attendees(app: TestApp) {
+    async fn seat_options_are_checked_shown_attendees_and_the_host_moves_every_seat(app: TestApp) {
         let zero = app.post("/v2/event-types", json!({"title": "G", "slug": "g0", "lengthInMinutes": 30, "seats": {"seatsPerTimeSlot": 0}})).await;
         assert_eq!(zero.status, 422);
         assert_eq!(zero.fields(), ["seats.seatsPerTimeSlot"]);
@@ -148,6 +148,17 @@ on_both_databases! {
         let seat = second.data()["seatUid"].as_str().unwrap();
         let seen = app.call_anonymous(Method::GET, &format!("/v2/bookings/{seat}"), None).await;
         assert_eq!(seen.data()["attendees"].as_array().map(Vec::len), Some(2), "this type shows attendees to each other");
+
+        let uid = second.data()["uid"].as_str().unwrap();
+        let later = utc(Berlin, next(Weekday::Thu), "11:00");
+        let by_seat = app.call_anonymous(Method::POST, &format!("/v2/bookings/{uid}/reschedule"), Some(json!({"start": later}))).await;
+        assert_eq!(by_seat.status, 403, "one invitee cannot move everyone: {:?}", by_seat.body);
+        let by_host = app.call(Method::POST, &format!("/v2/bookings/{uid}/reschedule"), Some(json!({"start": later}))).await;
+        assert_eq!(by_host.status, 201, "{:?}", by_host.body);
+        assert_eq!(by_host.data()["attendees"].as_array().map(Vec::len), Some(2), "every seat moves along");
+        let moved = app.call_anonymous(Method::GET, &format!("/v2/bookings/{seat}"), None).await;
+        assert_eq!(moved.data()["uid"], by_host.data()["uid"], "a seat keeps its handle when its slot moves");
+        assert_eq!(moved.data()["start"], json!(later));
 
         let off = app.call(Method::PATCH, &format!("/v2/event-types/{id}"), Some(json!({"seats": {"disabled": true}}))).await;
         assert_eq!(off.data()["seats"], json!({"disabled": true}));
