@@ -70,6 +70,8 @@ on_both_databases_with_jobs! {
         }).await;
         let expired = app.get(&format!("/v2/bookings/{}", started.uid)).await;
         assert_eq!(expired.data()["cancellationReason"], convene::app::expiry::EXPIRED_REASON);
+        let held = convene::store::bookings::held_times(&app.db, host, started.busy).await.unwrap();
+        assert!(held.is_empty(), "the host's time is free again: {held:?}");
         let still = app.get(&format!("/v2/bookings/{}", ahead.uid)).await;
         assert_eq!(still.data()["status"], "pending", "a booking not yet begun waits for the host");
         let got = receiver.wait_for(1).await;
