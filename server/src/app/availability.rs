@@ -403,7 +403,7 @@ pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<S
     })
 }
 
-/// Each host's own slots: every host's bookings come from one query.
+/// Slots of an unseated event type, as offered.
 fn unseated(slots: Vec<Span>) -> Vec<OfferedSlot> {
     slots
         .into_iter()
@@ -460,6 +460,7 @@ impl SeatedSlots<'_> {
     }
 }
 
+/// Each host's own slots: every host's bookings come from one query.
 #[expect(
     clippy::too_many_arguments,
     reason = "the slot engine's inputs, all needed"

@@ -292,7 +292,7 @@ pub struct CancelInput {
     /// Only this seat of a seated booking; required unless the host cancels all.
     pub seat_uid: Option<String>,
     /// Also cancel every later occurrence of the booking's recurring series
-    /// ([`cancel_series_from`]).
+    /// ([`super::series::cancel_from`]).
     pub cancel_subsequent_bookings: Option<bool>,
 }
 
@@ -328,7 +328,7 @@ pub(super) async fn place(
 
 /// Writes the event of a booking change, with the booking as it is now, into the
 /// outbox of the same transaction.
-async fn record(
+pub(super) async fn record(
     txn: &DatabaseTransaction,
     trigger: &str,
     view: &BookingView,
@@ -600,7 +600,7 @@ fn new_uid() -> String {
 }
 
 /// Finds booking `uid`: anyone holding the uid may see it; a caller only within their organization.
-async fn find(app: &App, caller: Option<Caller>, uid: &str) -> Result<Booking> {
+pub(super) async fn find(app: &App, caller: Option<Caller>, uid: &str) -> Result<Booking> {
     store::bookings::find_by_uid(&app.db, caller.map(|c| c.org_id), uid)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("booking `{uid}` does not exist")))
@@ -611,7 +611,7 @@ async fn view(app: &App, booking: Booking) -> Result<BookingView> {
 }
 
 /// [`view`] read through `db` (a transaction that wrote the booking).
-async fn view_in(db: &impl ConnectionTrait, booking: Booking) -> Result<BookingView> {
+pub(super) async fn view_in(db: &impl ConnectionTrait, booking: Booking) -> Result<BookingView> {
     let uid = booking.uid.clone();
     views_in(db, vec![booking])
         .await?
@@ -775,7 +775,7 @@ pub(super) fn changed_meanwhile(uid: &str) -> AppError {
     ))
 }
 
-fn ensure_live(booking: &Booking, action: &str) -> Result<()> {
+pub(super) fn ensure_live(booking: &Booking, action: &str) -> Result<()> {
     if booking.status.holds_time() {
         Ok(())
     } else {
@@ -944,7 +944,7 @@ pub async fn cancel_with(
         _ => CancelledBy::Attendee,
     };
     if let Some(seat) = input.seat_uid.or(found_seat) {
-        return cancel_seat(app, booking, &seat, input.cancellation_reason, by, now).await;
+        return super::seats::cancel(app, booking, &seat, input.cancellation_reason, by, now).await;
     }
     if is_seated(&booking.attendees) && by != CancelledBy::Host {
         return Err(AppError::invalid(
@@ -962,112 +962,6 @@ pub async fn cancel_with(
         now,
     )
     .await
-}
-
-/// Cancels occurrence `uid` of a recurring series and every later live one ("this
-/// and the rest"), in one transaction; each fires `BOOKING_CANCELLED`. Answers the
-/// cancelled occurrences by start.
-pub async fn cancel_series_from(
-    app: &App,
-    caller: Option<Caller>,
-    uid: &str,
-    reason: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<Vec<BookingView>> {
-    let booking = find(app, caller, uid).await?;
-    ensure_live(&booking, "cancelled")?;
-    let Some(series) = booking.recurring_booking_uid.as_deref() else {
-        return Err(AppError::invalid(
-            "cancelSubsequentBookings",
-            format!("booking `{uid}` is not an occurrence of a recurring series"),
-        ));
-    };
-    let by = match caller {
-        Some(c) if c.user_id == booking.host => CancelledBy::Host,
-        _ => CancelledBy::Attendee,
-    };
-    let rest =
-        store::bookings::series_from(&app.db, booking.org_id, series, booking.span.start).await?;
-    let rest = views(app, rest).await?;
-    let txn = app.db.begin().await.map_err(StoreError::from)?;
-    let mut cancelled = Vec::with_capacity(rest.len());
-    for mut view in rest {
-        let was = view.booking.status;
-        view.booking.status = BookingStatus::Cancelled;
-        view.booking.cancellation_reason = reason.clone();
-        view.booking.cancelled_by = Some(by);
-        view.booking.updated_at = now;
-        if !store::bookings::update_lifecycle(&txn, &view.booking, was)
-            .await
-            .map_err(store_error)?
-        {
-            return Err(changed_meanwhile(&view.booking.uid));
-        }
-        record(&txn, "BOOKING_CANCELLED", &view, now).await?;
-        cancelled.push(view);
-    }
-    txn.commit().await.map_err(StoreError::from)?;
-    tracing::info!(booking.series = %series, occurrences = cancelled.len(), "series cancelled from an occurrence");
-    Ok(cancelled)
-}
-
-/// Gives back one seat: its attendee leaves the booking, the seat is free again, and
-/// the booking itself is cancelled when its last seat goes. Fires `BOOKING_CANCELLED`
-/// with only that attendee.
-async fn cancel_seat(
-    app: &App,
-    booking: Booking,
-    seat: &str,
-    reason: Option<String>,
-    by: CancelledBy,
-    now: DateTime<Utc>,
-) -> Result<BookingView> {
-    let uid = booking.uid.clone();
-    let Some(attendee) = booking
-        .attendees
-        .iter()
-        .find(|a| a.seat_uid.as_deref() == Some(seat))
-        .cloned()
-    else {
-        return Err(AppError::invalid(
-            "seatUid",
-            format!("booking `{uid}` has no seat `{seat}`"),
-        ));
-    };
-    let txn = store::db::begin_write(&app.db).await?;
-    let Some(left) = store::bookings::free_seat(&txn, booking.id, seat, now).await? else {
-        return Err(changed_meanwhile(&uid));
-    };
-    let mut rest = booking.clone();
-    rest.attendees
-        .retain(|a| a.seat_uid.as_deref() != Some(seat));
-    rest.updated_at = now;
-    if left == 0 {
-        rest.status = BookingStatus::Cancelled;
-        rest.cancellation_reason = reason.clone();
-        rest.cancelled_by = Some(by);
-        if !store::bookings::update_lifecycle(&txn, &rest, booking.status)
-            .await
-            .map_err(store_error)?
-        {
-            return Err(changed_meanwhile(&uid));
-        }
-    }
-    super::customers::link_booking(&txn, &rest, now).await?;
-    let own = Booking {
-        attendees: vec![attendee],
-        status: BookingStatus::Cancelled,
-        cancellation_reason: reason,
-        cancelled_by: Some(by),
-        updated_at: now,
-        ..booking
-    };
-    let mut view = view_in(&txn, own).await?;
-    view.seat_uid = Some(seat.to_string());
-    record(&txn, "BOOKING_CANCELLED", &view, now).await?;
-    txn.commit().await.map_err(StoreError::from)?;
-    tracing::info!(booking.uid = %uid, seats.left = left, "seat cancelled");
-    Ok(view)
 }
 
 /// Whether one attendee came, as the host marks it.

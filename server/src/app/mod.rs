@@ -29,7 +29,7 @@ pub mod pull_sync;
 pub mod schedules;
 pub mod scheduling_links;
 mod seats;
-mod series;
+pub mod series;
 mod team_bookings;
 pub mod team_event_types;
 pub mod teams;

@@ -3,14 +3,16 @@
 //! Taking a seat runs inside the booking's write transaction under the host's lock:
 //! the first invitee of a slot makes the booking, later ones join it. The seat count
 //! is raised by a conditional update, so racing invitees can never overfill a slot.
+//! Cancelling one seat frees it; the last seat to go cancels the booking.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::DatabaseTransaction;
 
 use super::availability::Bookable;
-use super::{AppError, Result};
-use crate::domain::booking::{Attendee, Booking};
+use super::bookings::{self, BookingView};
+use super::{App, AppError, Result};
+use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
 use crate::domain::seats::Seats;
 use crate::domain::span::Span;
 use crate::store;
@@ -37,11 +39,10 @@ pub(super) async fn take(
     store::db::lock_host(txn, b.host.id).await?;
     let open = store::bookings::seated_at(txn, b.event_type.id, b.host.id, start).await?;
     let Some(open) = open else {
-        let (span, busy) =
-            super::bookings::place(txn, b, length_min, start, booker_tz, None, now).await?;
+        let (span, busy) = bookings::place(txn, b, length_min, start, booker_tz, None, now).await?;
         return store::bookings::insert(txn, &make(span, busy))
             .await
-            .map_err(super::bookings::store_error);
+            .map_err(bookings::store_error);
     };
     if open.span.minutes() != i64::from(length_min) {
         return Err(AppError::invalid(
@@ -52,7 +53,7 @@ pub(super) async fn take(
             ),
         ));
     }
-    super::bookings::place(txn, b, length_min, start, booker_tz, Some(open.id), now).await?;
+    bookings::place(txn, b, length_min, start, booker_tz, Some(open.id), now).await?;
     if !store::bookings::take_seat(txn, open.id, seats.per_time_slot, attendee, now).await? {
         return Err(AppError::Conflict(format!(
             "every one of the {} seats at this time is taken",
@@ -63,4 +64,63 @@ pub(super) async fn take(
     booking.attendees.push(attendee.clone());
     booking.updated_at = now;
     Ok(booking)
+}
+
+/// Gives back one seat: its attendee leaves the booking, the seat is free again, and
+/// the booking itself is cancelled when its last seat goes. Fires `BOOKING_CANCELLED`
+/// with only that attendee.
+pub(super) async fn cancel(
+    app: &App,
+    booking: Booking,
+    seat: &str,
+    reason: Option<String>,
+    by: CancelledBy,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let uid = booking.uid.clone();
+    let Some(attendee) = booking
+        .attendees
+        .iter()
+        .find(|a| a.seat_uid.as_deref() == Some(seat))
+        .cloned()
+    else {
+        return Err(AppError::invalid(
+            "seatUid",
+            format!("booking `{uid}` has no seat `{seat}`"),
+        ));
+    };
+    let txn = store::db::begin_write(&app.db).await?;
+    let Some(left) = store::bookings::free_seat(&txn, booking.id, seat, now).await? else {
+        return Err(bookings::changed_meanwhile(&uid));
+    };
+    let mut rest = booking.clone();
+    rest.attendees
+        .retain(|a| a.seat_uid.as_deref() != Some(seat));
+    rest.updated_at = now;
+    if left == 0 {
+        rest.status = BookingStatus::Cancelled;
+        rest.cancellation_reason = reason.clone();
+        rest.cancelled_by = Some(by);
+        if !store::bookings::update_lifecycle(&txn, &rest, booking.status)
+            .await
+            .map_err(bookings::store_error)?
+        {
+            return Err(bookings::changed_meanwhile(&uid));
+        }
+    }
+    super::customers::link_booking(&txn, &rest, now).await?;
+    let own = Booking {
+        attendees: vec![attendee],
+        status: BookingStatus::Cancelled,
+        cancellation_reason: reason,
+        cancelled_by: Some(by),
+        updated_at: now,
+        ..booking
+    };
+    let mut view = bookings::view_in(&txn, own).await?;
+    view.seat_uid = Some(seat.to_string());
+    bookings::record(&txn, "BOOKING_CANCELLED", &view, now).await?;
+    txn.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(booking.uid = %uid, seats.left = left, "seat cancelled");
+    Ok(view)
 }

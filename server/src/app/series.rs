@@ -1,4 +1,5 @@
-//! Recurring series: one request books every occurrence, all or nothing.
+//! Recurring series: one request books every occurrence, all or nothing, and an
+//! occurrence is cancelled alone or with the rest of its series.
 //!
 //! Each occurrence is checked as a booking of its own (availability, notice, window,
 //! limits, other bookings) inside one write transaction; if any cannot be booked the
@@ -6,11 +7,13 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 
+use super::auth::Caller;
 use super::availability::Bookable;
-use super::{AppError, Result};
-use crate::domain::booking::Booking;
+use super::bookings::{self, BookingView};
+use super::{App, AppError, Result};
+use crate::domain::booking::{Booking, BookingStatus, CancelledBy};
 use crate::domain::recurrence::Recurrence;
 use crate::domain::span::Span;
 use crate::domain::validate::FieldIssue;
@@ -45,13 +48,12 @@ impl Occurrences {
         let mut made = Vec::with_capacity(starts.len());
         for start in starts {
             let placed =
-                super::bookings::place(txn, b, self.length_min, start, self.booker_tz, None, now)
-                    .await;
+                bookings::place(txn, b, self.length_min, start, self.booker_tz, None, now).await;
             match placed {
                 Ok((span, busy)) if refused.is_empty() => made.push(
                     store::bookings::insert(txn, &make(span, busy))
                         .await
-                        .map_err(super::bookings::store_error)?,
+                        .map_err(bookings::store_error)?,
                 ),
                 Ok(_) => {}
                 Err(AppError::Conflict(_) | AppError::Validation(_)) => refused.push(
@@ -76,4 +78,51 @@ impl Occurrences {
             ),
         )]))
     }
+}
+
+/// Cancels occurrence `uid` of a recurring series and every later live one ("this
+/// and the rest"), in one transaction; each fires `BOOKING_CANCELLED`. Answers the
+/// cancelled occurrences by start.
+pub async fn cancel_from(
+    app: &App,
+    caller: Option<Caller>,
+    uid: &str,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<BookingView>> {
+    let booking = bookings::find(app, caller, uid).await?;
+    bookings::ensure_live(&booking, "cancelled")?;
+    let Some(series) = booking.recurring_booking_uid.as_deref() else {
+        return Err(AppError::invalid(
+            "cancelSubsequentBookings",
+            format!("booking `{uid}` is not an occurrence of a recurring series"),
+        ));
+    };
+    let by = match caller {
+        Some(c) if c.user_id == booking.host => CancelledBy::Host,
+        _ => CancelledBy::Attendee,
+    };
+    let rest =
+        store::bookings::series_from(&app.db, booking.org_id, series, booking.span.start).await?;
+    let rest = bookings::views(app, rest).await?;
+    let txn = app.db.begin().await.map_err(store::StoreError::from)?;
+    let mut cancelled = Vec::with_capacity(rest.len());
+    for mut view in rest {
+        let was = view.booking.status;
+        view.booking.status = BookingStatus::Cancelled;
+        view.booking.cancellation_reason = reason.clone();
+        view.booking.cancelled_by = Some(by);
+        view.booking.updated_at = now;
+        if !store::bookings::update_lifecycle(&txn, &view.booking, was)
+            .await
+            .map_err(bookings::store_error)?
+        {
+            return Err(bookings::changed_meanwhile(&view.booking.uid));
+        }
+        bookings::record(&txn, "BOOKING_CANCELLED", &view, now).await?;
+        cancelled.push(view);
+    }
+    txn.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(booking.series = %series, occurrences = cancelled.len(), "series cancelled from an occurrence");
+    Ok(cancelled)
 }

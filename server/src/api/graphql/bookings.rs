@@ -9,11 +9,11 @@ use super::error::GqlResult;
 use super::page::{Page, page_request};
 use super::scalars::UtcTime;
 use super::{app, caller, field_id, maybe_caller, to_id};
-use crate::app::AppError;
 use crate::app::bookings::{
     self, AttendeeInput as AppAttendeeInput, BookingView,
     CreateBookingInput as AppCreateBookingInput, ListInput, RescheduleInput, StatusFilter,
 };
+use crate::app::{AppError, series};
 use crate::domain::booking::{Attendee as DomainAttendee, BookingStatus as DomainStatus};
 
 /// Where a booking is in its lifecycle.
@@ -443,7 +443,7 @@ impl BookingMutation {
         #[graphql(desc = "Why (shown to the other party).")] cancellation_reason: Option<String>,
     ) -> GqlResult<Vec<Booking>> {
         let app = app(ctx)?;
-        let views = bookings::cancel_series_from(
+        let views = series::cancel_from(
             app,
             maybe_caller(ctx),
             &uid,

@@ -13,11 +13,11 @@ use super::page::{page_request, page_response};
 use super::{ok, success};
 use crate::api::format::utc;
 use crate::api::{ApiError, ErrorCode};
-use crate::app::App;
 use crate::app::bookings::{
     self, Booked, BookingView, CancelInput, CreateBookingInput, ListInput, RescheduleInput,
     StatusFilter,
 };
+use crate::app::{App, series};
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -174,7 +174,7 @@ async fn cancel(
 ) -> Result<Response, ApiError> {
     if body.cancel_subsequent_bookings == Some(true) {
         let reason = body.cancellation_reason;
-        let views = bookings::cancel_series_from(&app, caller, &uid, reason, Utc::now()).await?;
+        let views = series::cancel_from(&app, caller, &uid, reason, Utc::now()).await?;
         return Ok(ok(Value::Array(views.iter().map(booking_json).collect())));
     }
     let view = bookings::cancel_with(&app, caller, &uid, body, Utc::now()).await?;
