@@ -21,6 +21,9 @@ mod m20261124_000010_connections;
 mod m20261124_000011_teams;
 mod m20261124_000012_sync_rules;
 mod m20261124_000013_team_scheduling;
+mod m20261124_000014_seats;
+mod m20261124_000015_recurring_series;
+mod m20261124_000016_confirmation_and_zone;
 mod m20261124_000020_calendars;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
@@ -42,6 +45,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_teams::Migration),
             Box::new(m20261124_000012_sync_rules::Migration),
             Box::new(m20261124_000013_team_scheduling::Migration),
+            Box::new(m20261124_000014_seats::Migration),
+            Box::new(m20261124_000015_recurring_series::Migration),
+            Box::new(m20261124_000016_confirmation_and_zone::Migration),
             Box::new(m20261124_000020_calendars::Migration),
         ]
     }

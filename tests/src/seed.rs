@@ -33,6 +33,7 @@ pub fn booking(
             language: None,
             phone_number: None,
             absent: false,
+            seat_uid: None,
         }],
         guests: Vec::new(),
         location: None,
@@ -43,6 +44,7 @@ pub fn booking(
         rescheduling_reason: None,
         rescheduled_from_uid: None,
         rescheduled_to_uid: None,
+        recurring_booking_uid: None,
         created_at: created,
         updated_at: created,
     }

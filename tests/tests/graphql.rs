@@ -1070,3 +1070,51 @@ async fn webhooks_through_graphql_postgres() {
     webhooks_through_graphql(TestApp::spawn_with_jobs(convene_tests::Backend::Postgres).await)
         .await;
 }
+
+on_both_databases! {
+    async fn seats_recurrence_and_locked_zones_through_graphql(app: TestApp) {
+        let made = host(&app, r#"mutation($input: EventTypeInput!) { createEventType(input: $input) { id seatsPerTimeSlot seatsShowAttendees } }"#,
+            json!({"input": {"title": "Group", "slug": "group", "lengthInMinutes": 30, "seatsPerTimeSlot": 2}})).await;
+        let group = data(&made)["createEventType"].clone();
+        assert_eq!(group["seatsPerTimeSlot"], 2);
+        assert_eq!(group["seatsShowAttendees"], false);
+        let day = next(Weekday::Wed).to_string();
+        let slots = anonymous(&app, r#"query($id: ID!, $day: String!) { slots(eventTypeId: $id, start: $day, end: $day, timeZone: "America/New_York") { timeZone timeZoneLocked slots { start seatsBooked seatsRemaining seatsTotal } } }"#,
+            json!({"id": group["id"], "day": day})).await;
+        let first_day = &data(&slots)["slots"][0];
+        assert_eq!(first_day["timeZone"], "America/New_York");
+        assert_eq!(first_day["timeZoneLocked"], false);
+        let first = first_day["slots"][0].clone();
+        assert_eq!((first["seatsBooked"].clone(), first["seatsRemaining"].clone(), first["seatsTotal"].clone()), (json!(0), json!(2), json!(2)));
+
+        let book = r#"mutation($input: CreateBookingInput!) { createBooking(input: $input) { uid seatUid attendees { email seatUid } } }"#;
+        let ann = anonymous(&app, book, invitee(first["start"].as_str().unwrap(), group["id"].clone(), "ann@example.com")).await;
+        let bob = anonymous(&app, book, invitee(first["start"].as_str().unwrap(), group["id"].clone(), "bob@example.com")).await;
+        let (ann, bob) = (data(&ann)["createBooking"].clone(), data(&bob)["createBooking"].clone());
+        assert_eq!(ann["uid"], bob["uid"], "both sit in one booking");
+        assert_eq!(bob["attendees"], json!([{"email": "bob@example.com", "seatUid": bob["seatUid"]}]));
+        let cancel = anonymous(&app, r#"mutation($uid: String!, $seat: String) { cancelBooking(uid: $uid, seatUid: $seat) { status attendees { email } } }"#,
+            json!({"uid": ann["uid"], "seat": ann["seatUid"]})).await;
+        assert_eq!(data(&cancel)["cancelBooking"]["status"], "CANCELLED");
+        assert_eq!(data(&cancel)["cancelBooking"]["attendees"], json!([{"email": "ann@example.com"}]));
+
+        let weekly = host(&app, r#"mutation($input: EventTypeInput!) { createEventType(input: $input) { id recurrence { frequency interval occurrences } lockedTimeZone } }"#,
+            json!({"input": {"title": "Weekly", "slug": "weekly", "lengthInMinutes": 30, "lockedTimeZone": "Europe/London",
+                   "recurrence": {"frequency": "weekly", "interval": 2, "occurrences": 3}}})).await;
+        let weekly = data(&weekly)["createEventType"].clone();
+        assert_eq!(weekly["recurrence"], json!({"frequency": "weekly", "interval": 2, "occurrences": 3}));
+        assert_eq!(weekly["lockedTimeZone"], "Europe/London");
+        let start = format!("{}T09:00:00Z", next(Weekday::Thu));
+        let one = anonymous(&app, book, invitee(&start, weekly["id"].clone(), "cat@example.com")).await;
+        assert_eq!(error_code(&one), "VALIDATION_ERROR", "a recurring type books a series");
+        assert_eq!(error_fields(&one), ["eventTypeId"]);
+        let mut series_input = invitee(&start, weekly["id"].clone(), "cat@example.com");
+        series_input["input"]["recurrenceCount"] = json!(2);
+        let series = anonymous(&app, r#"mutation($input: CreateBookingInput!) { createRecurringBooking(input: $input) { uid start recurringBookingUid } }"#, series_input).await;
+        let series = data(&series)["createRecurringBooking"].as_array().unwrap().clone();
+        assert_eq!(series.len(), 2);
+        assert_eq!(series[0]["recurringBookingUid"], series[1]["recurringBookingUid"]);
+        let rest = anonymous(&app, r#"mutation($uid: String!) { cancelRecurringBookings(uid: $uid) { status } }"#, json!({"uid": series[0]["uid"]})).await;
+        assert_eq!(data(&rest)["cancelRecurringBookings"], json!([{"status": "CANCELLED"}, {"status": "CANCELLED"}]));
+    }
+}

@@ -11,7 +11,8 @@ use crate::domain::event_type::EventType;
 use crate::domain::ids::{BookingId, EventTypeId, OrgId, TeamId, UserId};
 use crate::domain::rules::SlotRules;
 use crate::domain::schedule::Schedule;
-use crate::domain::slots::{ExistingBooking, compute_slots};
+use crate::domain::seats::{OfferedSlot, OpenSeats, Seats, offer};
+use crate::domain::slots::{ExistingBooking, check_slot, compute_slots};
 use crate::domain::span::Span;
 use crate::domain::team::{Host, SchedulingType};
 use crate::domain::team_slots::{self, HostSlots, PooledSlot};
@@ -91,10 +92,12 @@ pub struct SlotsInput {
 /// The slots found, with the zone they are to be shown in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlotsView {
-    /// The invitee's zone.
+    /// The zone the slots are shown in: the invitee's, or the event type's locked zone.
     pub time_zone: Tz,
+    /// Whether `time_zone` is the event type's locked zone rather than the one asked for.
+    pub time_zone_locked: bool,
     /// Each slot's meeting span, sorted.
-    pub slots: Vec<Span>,
+    pub slots: Vec<OfferedSlot>,
     /// Connected calendars whose busy times were not fresh (their provider was down or
     /// slow): the slots were computed with the last known ones.
     pub warnings: Vec<String>,
@@ -364,6 +367,12 @@ fn query_range(time_zone: Option<&str>, start: &str, end: &str) -> Result<(Tz, S
 pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<SlotsView> {
     let (tz, range) = query_range(query.time_zone.as_deref(), &query.start, &query.end)?;
     let b = bookable(app, &query.event_type).await?;
+    // A locked zone replaces the invitee's, bare dates included.
+    let locked = b.event_type.locked_time_zone;
+    let (tz, range) = match locked {
+        Some(zone) if zone != tz => query_range(Some(zone.name()), &query.start, &query.end)?,
+        _ => (tz, range),
+    };
     let length = length(&b.event_type, query.duration, "duration")?;
     let exclude = match &query.booking_uid_to_reschedule {
         Some(uid) => Some(
@@ -398,25 +407,103 @@ pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<S
                 tz,
             )
             .await?;
-            team_slots::offered(team.scheduling_type, &per_host)
+            unseated(team_slots::offered(team.scheduling_type, &per_host))
         }
         None => {
             let held =
                 store::bookings::held_times(&app.db, b.host.id, context_window(&rules, range))
                     .await?;
-            let existing = with_calendar(
-                existing(&held, b.event_type.id, exclude),
-                calendar.of(b.host.id),
-                &held,
+            let free = compute_slots(
+                &b.schedule,
+                &rules,
+                &with_calendar(
+                    existing(&held, b.event_type.id, exclude),
+                    calendar.of(b.host.id),
+                    &held,
+                ),
+                range,
+                now,
+                tz,
             );
-            compute_slots(&b.schedule, &rules, &existing, range, now, tz)
+            match b.event_type.seats {
+                None => unseated(free),
+                Some(seats) => {
+                    let seated = SeatedSlots {
+                        b: &b,
+                        rules: &rules,
+                        held: &held,
+                        exclude,
+                        now,
+                        tz,
+                    };
+                    seated.offer(app, seats, free, range).await?
+                }
+            }
         }
     };
     Ok(SlotsView {
         time_zone: tz,
+        time_zone_locked: locked.is_some(),
         slots,
         warnings: calendar.warnings,
     })
+}
+
+/// Slots of an unseated event type, as offered.
+fn unseated(slots: Vec<Span>) -> Vec<OfferedSlot> {
+    slots
+        .into_iter()
+        .map(|span| OfferedSlot { span, seats: None })
+        .collect()
+}
+
+/// What offering a seated event type's slots needs besides its free slots.
+struct SeatedSlots<'a> {
+    b: &'a Bookable,
+    rules: &'a SlotRules,
+    held: &'a [HeldTime],
+    exclude: Option<BookingId>,
+    now: DateTime<Utc>,
+    tz: Tz,
+}
+
+impl SeatedSlots<'_> {
+    /// The free slots plus the seated bookings in `range` with a seat left whose time
+    /// a new seat could still take (notice, window, limits: the check a booking runs).
+    async fn offer(
+        &self,
+        app: &App,
+        seats: Seats,
+        free: Vec<Span>,
+        range: Span,
+    ) -> Result<Vec<OfferedSlot>> {
+        let open: Vec<(BookingId, OpenSeats)> =
+            store::bookings::seated_in(&app.db, self.b.event_type.id, range)
+                .await?
+                .into_iter()
+                .filter(|(id, span, _)| {
+                    Some(*id) != self.exclude
+                        && span.minutes() == i64::from(self.rules.duration_min)
+                })
+                .map(|(id, span, booked)| (id, OpenSeats { span, booked }))
+                .collect();
+        let list: Vec<OpenSeats> = open.iter().map(|(_, o)| *o).collect();
+        Ok(offer(free, &list, seats.per_time_slot, |span| {
+            let Some((id, _)) = open.iter().find(|(_, o)| o.span == *span) else {
+                return false;
+            };
+            let others = existing(self.held, self.b.event_type.id, Some(*id));
+            check_slot(
+                &self.b.schedule,
+                self.rules,
+                &others,
+                span.start,
+                self.now,
+                self.tz,
+            )
+            .is_ok()
+        }))
+    }
 }
 
 /// Each host's own slots: every host's bookings come from one query.

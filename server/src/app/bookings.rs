@@ -23,7 +23,9 @@ use super::{App, AppError, Result};
 use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
 use crate::domain::event_type::{EventType, Location, check_responses};
 use crate::domain::ids::{BookingId, EventTypeId, UserId};
+use crate::domain::recurrence::Recurrence;
 use crate::domain::scheduling_link::SchedulingLink;
+use crate::domain::seats::{Viewer, is_seated, visible_attendees};
 use crate::domain::slots::{SlotError, check_slot};
 use crate::domain::span::Span;
 use crate::domain::user::User;
@@ -74,6 +76,8 @@ pub struct CreateBookingInput {
     pub metadata: Option<Map<String, Value>>,
     /// Answers to the booking questions.
     pub booking_fields_responses: Option<Map<String, Value>>,
+    /// How many occurrences of a recurring event type to book (default: its maximum).
+    pub recurrence_count: Option<i64>,
 }
 
 /// Moving a booking to a new start.
@@ -101,6 +105,8 @@ pub struct BookingView {
     pub hosts: Vec<User>,
     /// The booked event type's slug.
     pub event_type_slug: String,
+    /// The seat of whoever this view is for, on a seated booking (Cal.com's `seatUid`).
+    pub seat_uid: Option<String>,
 }
 
 /// What a bookings list asks for.
@@ -198,6 +204,7 @@ fn check_invitee(input: &CreateBookingInput, event_type: &EventType) -> Result<I
             language: a.language,
             phone_number: a.phone_number,
             absent: false,
+            seat_uid: None,
         },
         guests,
         metadata,
@@ -279,23 +286,39 @@ pub(super) fn store_error(err: StoreError) -> AppError {
     }
 }
 
-/// The host's calendar busy times around `start`, read before the booking's write
-/// transaction opens (a provider is never waited on while holding it).
+/// Cancelling a booking, or one seat of a seated booking.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelInput {
+    /// Why (shown to the other party).
+    pub cancellation_reason: Option<String>,
+    /// Only this seat of a seated booking; required unless the host cancels all.
+    pub seat_uid: Option<String>,
+    /// Also cancel every later occurrence of the booking's recurring series
+    /// ([`super::series::cancel_from`]).
+    pub cancel_subsequent_bookings: Option<bool>,
+}
+
+/// The host's calendar busy times over `span` (the meetings being booked), read before
+/// the booking's write transaction opens: a provider is never waited on while holding it.
 async fn calendar_near(
     app: &App,
     b: &Bookable,
-    length_min: u32,
-    start: DateTime<Utc>,
+    span: Span,
     now: DateTime<Utc>,
 ) -> Result<CalendarBusy> {
     if b.team.is_some() {
         return Ok(CalendarBusy::default());
     }
-    let span = Span::new(
+    super::calendars::busy(app, b.event_type.org_id, &[b.host.id], span, now).await
+}
+
+/// `length_min` minutes from `start`.
+fn meeting(start: DateTime<Utc>, length_min: u32) -> Span {
+    Span::new(
         start,
         start + chrono::Duration::minutes(i64::from(length_min)),
-    );
-    super::calendars::busy(app, b.event_type.org_id, &[b.host.id], span, now).await
+    )
 }
 
 /// Inside a write transaction: re-checks `start` (serialized on the host when limits apply) against the
@@ -304,7 +327,7 @@ async fn calendar_near(
     clippy::too_many_arguments,
     reason = "the slot check's inputs, all needed"
 )]
-async fn place(
+pub(super) async fn place(
     txn: &DatabaseTransaction,
     b: &Bookable,
     calendar: &CalendarBusy,
@@ -339,7 +362,7 @@ async fn place(
 
 /// Writes the event of a booking change, with the booking as it is now, into the
 /// outbox of the same transaction.
-async fn record(
+pub(super) async fn record(
     txn: &DatabaseTransaction,
     trigger: &str,
     view: &BookingView,
@@ -352,13 +375,48 @@ async fn record(
     Ok(())
 }
 
-/// Books a slot. The booking is `pending` when the event type requires confirmation.
-pub async fn create(
+/// What a booking request made.
+#[derive(Debug, Clone)]
+pub enum Booked {
+    /// One booking (or one seat of a seated booking).
+    One(Box<BookingView>),
+    /// Every occurrence of a recurring series, by start.
+    Series(Vec<BookingView>),
+}
+
+impl Booked {
+    /// The bookings made, by start.
+    pub fn into_views(self) -> Vec<BookingView> {
+        match self {
+            Booked::One(view) => vec![*view],
+            Booked::Series(views) => views,
+        }
+    }
+}
+
+/// Books a slot, or for a recurring event type a whole series (`recurrenceCount`
+/// occurrences, by default the type's maximum). A booking is `pending` when the event
+/// type requires confirmation.
+pub async fn create(app: &App, input: CreateBookingInput, now: DateTime<Utc>) -> Result<Booked> {
+    book(app, input, None, true, now).await
+}
+
+/// Books one slot; a recurring event type is refused (its series needs [`create`]).
+pub async fn create_one(
     app: &App,
     input: CreateBookingInput,
     now: DateTime<Utc>,
 ) -> Result<BookingView> {
-    book(app, input, None, now).await
+    only(book(app, input, None, false, now).await?)
+}
+
+/// The booking a one-booking request made (a series is refused before booking there).
+fn only(booked: Booked) -> Result<BookingView> {
+    booked
+        .into_views()
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::Conflict("nothing was booked".into()))
 }
 
 /// Books a slot through scheduling link `link`, on the same path as [`create`]. The
@@ -372,15 +430,43 @@ pub(super) async fn create_through_link(
     link: &SchedulingLink,
     now: DateTime<Utc>,
 ) -> Result<BookingView> {
-    book(app, input, Some(link), now).await
+    only(book(app, input, Some(link), false, now).await?)
+}
+
+/// The series a request asks for: the rule and how many occurrences, or `None` for
+/// one booking. `series_ok` is false where only one booking can be answered.
+fn series_request(
+    event_type: &EventType,
+    count: Option<i64>,
+    series_ok: bool,
+) -> Result<Option<(Recurrence, u32)>> {
+    match (event_type.recurrence, count) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(AppError::invalid(
+            "recurrenceCount",
+            format!("event type {} is not recurring", event_type.id),
+        )),
+        (Some(_), _) if !series_ok => Err(AppError::invalid(
+            "eventTypeId",
+            format!(
+                "event type {} is recurring: book it as a series (REST POST /v2/bookings, GraphQL createRecurringBooking)",
+                event_type.id
+            ),
+        )),
+        (Some(rule), count) => rule
+            .check_count(count.unwrap_or(i64::from(rule.max_occurrences)))
+            .map(|n| Some((rule, n)))
+            .map_err(|m| AppError::invalid("recurrenceCount", m)),
+    }
 }
 
 async fn book(
     app: &App,
     input: CreateBookingInput,
     link: Option<&SchedulingLink>,
+    series_ok: bool,
     now: DateTime<Utc>,
-) -> Result<BookingView> {
+) -> Result<Booked> {
     let reference = EventTypeRef::from_fields(
         input.event_type_id,
         input.username.clone(),
@@ -402,12 +488,32 @@ async fn book(
     }
     let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
     let location = location(&b.event_type, input.location.as_ref())?;
-    let status = if b.event_type.requires_confirmation {
+    let series = series_request(&b.event_type, input.recurrence_count, series_ok)?;
+    let series_uid = series.map(|_| new_uid());
+    let status = if b.event_type.needs_confirmation(invitee.start, now) {
         BookingStatus::Pending
     } else {
         BookingStatus::Accepted
     };
-    let calendar = calendar_near(app, &b, length_min, invitee.start, now).await?;
+    let last_start = series
+        .as_ref()
+        .and_then(|(rule, count)| {
+            rule.occurrences(invitee.start, b.schedule.tz, *count)
+                .last()
+                .copied()
+        })
+        .unwrap_or(invitee.start);
+    let booked_over = Span::new(invitee.start, meeting(last_start, length_min).end);
+    let calendar = calendar_near(app, &b, booked_over, now).await?;
+    let trigger = if status == BookingStatus::Pending {
+        "BOOKING_REQUESTED"
+    } else {
+        "BOOKING_CREATED"
+    };
+    let seats = b.event_type.seats.filter(|_| b.team.is_none());
+    if seats.is_some() {
+        invitee.attendee.seat_uid = Some(new_uid());
+    }
 
     let txn = store::db::begin_write(&app.db).await?;
     if let Some(link) = link {
@@ -434,12 +540,44 @@ async fn book(
         rescheduling_reason: None,
         rescheduled_from_uid: None,
         rescheduled_to_uid: None,
+        recurring_booking_uid: series_uid.clone(),
         created_at: now,
         updated_at: now,
     };
-    let booker_tz = invitee.attendee.time_zone;
-    let (booking, hosts) = match &b.team {
-        Some(team) => {
+    // A locked zone is the grid the invitee saw the slots on.
+    let booker_tz = b.event_type.slot_zone(invitee.attendee.time_zone);
+    if let Some((rule, count)) = series {
+        let occurrence = super::series::Occurrences {
+            rule,
+            count,
+            first: invitee.start,
+            length_min,
+            booker_tz,
+            calendar: calendar.clone(),
+        };
+        let made = occurrence
+            .book(&txn, &b, |span, busy| make(&b.host, span, busy), now)
+            .await?;
+        let mut views = Vec::with_capacity(made.len());
+        for booking in made {
+            super::customers::link_booking(&txn, &booking, now).await?;
+            let view = BookingView {
+                booking,
+                host: b.host.clone(),
+                hosts: vec![b.host.clone()],
+                event_type_slug: b.event_type.slug.clone(),
+                seat_uid: None,
+            };
+            record(&txn, trigger, &view, now).await?;
+            views.push(view);
+        }
+        txn.commit().await.map_err(StoreError::from)?;
+        tracing::info!(booking.series = ?series_uid, occurrences = views.len(), "recurring series booked");
+        return Ok(Booked::Series(views));
+    }
+    let mut seat_view: Option<Booking> = None;
+    let (booking, hosts) = match (&b.team, seats) {
+        (Some(team), _) => {
             super::team_bookings::book(
                 &txn,
                 &b,
@@ -452,7 +590,26 @@ async fn book(
             )
             .await?
         }
-        None => {
+        (None, Some(seats)) => {
+            let seated = super::seats::take(
+                &txn,
+                &b,
+                &calendar,
+                seats,
+                length_min,
+                invitee.start,
+                booker_tz,
+                &invitee.attendee,
+                |span, busy| make(&b.host, span, busy),
+                now,
+            )
+            .await?;
+            let mut own = seated.clone();
+            own.attendees = vec![invitee.attendee.clone()];
+            seat_view = Some(own);
+            (seated, vec![b.host.clone()])
+        }
+        (None, None) => {
             let (span, busy) = place(
                 &txn,
                 &b,
@@ -475,21 +632,17 @@ async fn book(
         let stakeholder = link.and_then(|l| l.stakeholder_id);
         super::customers::link_invitee(&txn, &booking, customer, stakeholder, now).await?;
     }
-    let trigger = if status == BookingStatus::Pending {
-        "BOOKING_REQUESTED"
-    } else {
-        "BOOKING_CREATED"
-    };
     let view = BookingView {
-        booking,
+        booking: seat_view.unwrap_or(booking),
         host: hosts[0].clone(),
         hosts,
         event_type_slug: b.event_type.slug,
+        seat_uid: invitee.attendee.seat_uid.clone(),
     };
     record(&txn, trigger, &view, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(booking.uid = %view.booking.uid, event_type.id = %view.booking.event_type_id, "booking created");
-    Ok(view)
+    Ok(Booked::One(Box::new(view)))
 }
 
 /// A booking's title: "{event type} between {host} and {invitee}".
@@ -502,7 +655,7 @@ fn new_uid() -> String {
 }
 
 /// Finds booking `uid`: anyone holding the uid may see it; a caller only within their organization.
-async fn find(app: &App, caller: Option<Caller>, uid: &str) -> Result<Booking> {
+pub(super) async fn find(app: &App, caller: Option<Caller>, uid: &str) -> Result<Booking> {
     store::bookings::find_by_uid(&app.db, caller.map(|c| c.org_id), uid)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("booking `{uid}` does not exist")))
@@ -513,7 +666,7 @@ async fn view(app: &App, booking: Booking) -> Result<BookingView> {
 }
 
 /// [`view`] read through `db` (a transaction that wrote the booking).
-async fn view_in(db: &impl ConnectionTrait, booking: Booking) -> Result<BookingView> {
+pub(super) async fn view_in(db: &impl ConnectionTrait, booking: Booking) -> Result<BookingView> {
     let uid = booking.uid.clone();
     views_in(db, vec![booking])
         .await?
@@ -559,15 +712,61 @@ async fn views_in(db: &impl ConnectionTrait, bookings: Vec<Booking>) -> Result<V
                     .cloned()
                     .unwrap_or_default(),
                 booking,
+                seat_uid: None,
             })
         })
         .collect())
 }
 
 /// The booking `uid`.
+/// `uid` may be a booking's uid or one seat's: a seat holder sees only their seat of a
+/// seated booking (unless its event type shows attendees); a caller of the booking's
+/// organization sees every seat.
 pub async fn get(app: &App, caller: Option<Caller>, uid: &str) -> Result<BookingView> {
-    let booking = find(app, caller, uid).await?;
-    view(app, booking).await
+    let (booking, seat) = find_with_seat(app, caller, uid).await?;
+    let mut view = view(app, booking).await?;
+    show_to(app, &mut view, caller, seat).await?;
+    Ok(view)
+}
+
+/// Finds booking `uid`, or the booking holding seat `uid` (then also the seat's uid).
+async fn find_with_seat(
+    app: &App,
+    caller: Option<Caller>,
+    uid: &str,
+) -> Result<(Booking, Option<String>)> {
+    let org = caller.map(|c| c.org_id);
+    if let Some(booking) = store::bookings::find_by_uid(&app.db, org, uid).await? {
+        return Ok((booking, None));
+    }
+    store::bookings::find_by_seat_uid(&app.db, org, uid)
+        .await?
+        .map(|booking| (booking, Some(uid.to_string())))
+        .ok_or_else(|| AppError::NotFound(format!("booking `{uid}` does not exist")))
+}
+
+/// Narrows a seated booking's attendees to what the viewer may see.
+async fn show_to(
+    app: &App,
+    view: &mut BookingView,
+    caller: Option<Caller>,
+    seat: Option<String>,
+) -> Result<()> {
+    if !is_seated(&view.booking.attendees) {
+        return Ok(());
+    }
+    let show = store::event_types::find(&app.db, view.booking.org_id, view.booking.event_type_id)
+        .await?
+        .and_then(|e| e.seats)
+        .is_some_and(|s| s.show_attendees);
+    let viewer = match (caller, seat.as_deref()) {
+        (Some(_), _) => Viewer::Host,
+        (None, Some(seat)) => Viewer::Seat(seat),
+        (None, None) => Viewer::Anonymous,
+    };
+    view.booking.attendees = visible_attendees(&view.booking.attendees, show, viewer);
+    view.seat_uid = seat;
+    Ok(())
 }
 
 /// One page of the caller's bookings as host.
@@ -631,7 +830,7 @@ pub(super) fn changed_meanwhile(uid: &str) -> AppError {
     ))
 }
 
-fn ensure_live(booking: &Booking, action: &str) -> Result<()> {
+pub(super) fn ensure_live(booking: &Booking, action: &str) -> Result<()> {
     if booking.status.holds_time() {
         Ok(())
     } else {
@@ -662,18 +861,24 @@ pub async fn reschedule(
     }
     let old = find(app, caller, uid).await?;
     ensure_live(&old, "rescheduled")?;
+    let by_host = caller.is_some_and(|c| c.user_id == old.host);
+    let seated = is_seated(&old.attendees);
+    if seated && !by_host {
+        return Err(AppError::Forbidden(format!(
+            "only the host can move seated booking `{uid}`; cancel your seat and book another time"
+        )));
+    }
     let b = bookable(app, &EventTypeRef::Id(old.event_type_id)).await?;
     let length_min = u32::try_from(old.span.minutes()).unwrap_or(b.event_type.length_min);
-    let by_host = caller.is_some_and(|c| c.user_id == old.host);
     let old_id = old.id;
 
     let old_hosts = store::booking_hosts::of_bookings(&app.db, &[&old])
         .await?
         .remove(&old.id)
         .unwrap_or_else(|| vec![old.host]);
-    let calendar = calendar_near(app, &b, length_min, start, now).await?;
+    let calendar = calendar_near(app, &b, meeting(start, length_min), now).await?;
     let txn = store::db::begin_write(&app.db).await?;
-    let booker_tz = old.invitee_time_zone();
+    let booker_tz = b.event_type.slot_zone(old.invitee_time_zone());
     let (span, busy) = match &b.team {
         Some(team) => {
             super::team_bookings::check_all(
@@ -712,7 +917,10 @@ pub async fn reschedule(
     {
         return Err(changed_meanwhile(uid));
     }
-    let status = if b.event_type.requires_confirmation && !by_host {
+    if seated {
+        store::bookings::release_seat_uids(&txn, old.id).await?;
+    }
+    let status = if b.event_type.needs_confirmation(start, now) && !by_host {
         BookingStatus::Pending
     } else {
         BookingStatus::Accepted
@@ -747,7 +955,7 @@ pub async fn reschedule(
 }
 
 /// Changes a live booking's status in one transaction with its outbox event.
-async fn transition(
+pub(super) async fn transition(
     app: &App,
     mut booking: Booking,
     status: BookingStatus,
@@ -781,17 +989,43 @@ pub async fn cancel(
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<BookingView> {
-    let mut booking = find(app, caller, uid).await?;
+    let input = CancelInput {
+        cancellation_reason: reason,
+        ..CancelInput::default()
+    };
+    cancel_with(app, caller, uid, input, now).await
+}
+
+/// Cancels a booking, or one seat of a seated booking: `uid` may be a seat's uid, or
+/// `seatUid` names the seat. Only the host cancels a seated booking as a whole.
+pub async fn cancel_with(
+    app: &App,
+    caller: Option<Caller>,
+    uid: &str,
+    input: CancelInput,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
+    let (mut booking, found_seat) = find_with_seat(app, caller, uid).await?;
     ensure_live(&booking, "cancelled")?;
-    booking.cancelled_by = Some(match caller {
+    let by = match caller {
         Some(c) if c.user_id == booking.host => CancelledBy::Host,
         _ => CancelledBy::Attendee,
-    });
+    };
+    if let Some(seat) = input.seat_uid.or(found_seat) {
+        return super::seats::cancel(app, booking, &seat, input.cancellation_reason, by, now).await;
+    }
+    if is_seated(&booking.attendees) && by != CancelledBy::Host {
+        return Err(AppError::invalid(
+            "seatUid",
+            "is required: only the host cancels every seat of a seated booking",
+        ));
+    }
+    booking.cancelled_by = Some(by);
     transition(
         app,
         booking,
         BookingStatus::Cancelled,
-        reason,
+        input.cancellation_reason,
         "BOOKING_CANCELLED",
         now,
     )

@@ -10,7 +10,9 @@ use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::event_type::{BookingField, EventType, Location};
 use crate::domain::ids::{EventTypeId, OrgId, ScheduleId, UserId};
+use crate::domain::recurrence::Recurrence;
 use crate::domain::rules::{BookingWindow, PeriodLimits};
+use crate::domain::seats::Seats;
 use crate::domain::user::User;
 use crate::domain::validate::{self, FieldIssue};
 use crate::store;
@@ -47,6 +49,61 @@ pub struct WindowInput {
     pub disabled: Option<bool>,
 }
 
+/// Seats per slot as sent, Cal.com's `seats` object, or `{disabled: true}` to remove them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatsInput {
+    /// How many invitees one slot holds.
+    pub seats_per_time_slot: Option<i64>,
+    /// Whether invitees see each other (default no).
+    pub show_attendee_info: Option<bool>,
+    /// Accepted for compatibility: slots always report seats remaining.
+    pub show_availability_count: Option<bool>,
+    /// Remove seats.
+    pub disabled: Option<bool>,
+}
+
+/// A recurrence rule as sent, Cal.com's `recurrence` object, or `{disabled: true}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecurrenceInput {
+    /// `weekly` or `monthly`.
+    pub frequency: Option<String>,
+    /// Every how many weeks or months (default 1).
+    pub interval: Option<i64>,
+    /// The most occurrences a booking may ask for.
+    #[serde(alias = "maxOccurrences")]
+    pub occurrences: Option<i64>,
+    /// Remove the rule.
+    pub disabled: Option<bool>,
+}
+
+/// A notice threshold as Cal.com sends it: `{unit: "minutes" | "hours", count}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeThresholdInput {
+    /// `minutes` or `hours`.
+    pub unit: Option<String>,
+    /// How many.
+    pub count: Option<i64>,
+}
+
+/// Cal.com's `confirmationPolicy`: `{type: "always"}`, `{type: "time", noticeThreshold}`
+/// (only bookings with less notice wait for the host), or `{disabled: true}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfirmationPolicyInput {
+    /// `always` or `time`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// With `time`: the notice below which a booking waits.
+    pub notice_threshold: Option<NoticeThresholdInput>,
+    /// Accepted for compatibility: pending bookings always hold their slot.
+    pub block_unconfirmed_bookings_in_booker: Option<bool>,
+    /// No confirmation needed.
+    pub disabled: Option<bool>,
+}
+
 /// Fields of an event type to create or change; on update, absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,6 +136,19 @@ pub struct EventTypeInput {
     pub booking_window: Option<WindowInput>,
     /// New bookings wait for the host's confirmation.
     pub requires_confirmation: Option<bool>,
+    /// Only bookings made less than this many minutes ahead wait (sets
+    /// `requiresConfirmation`); 0 makes every booking wait again.
+    pub requires_confirmation_threshold_min: Option<i64>,
+    /// Cal.com's way to say the same as the two fields above.
+    pub confirmation_policy: Option<ConfirmationPolicyInput>,
+    /// `false` unlocks the zone; `true` needs `lockedTimeZone` (now or already set).
+    pub lock_time_zone_toggle_on_booking_page: Option<bool>,
+    /// The IANA zone slots are always shown in (locks it).
+    pub locked_time_zone: Option<String>,
+    /// Seats per slot: several invitees share one booking of a slot.
+    pub seats: Option<SeatsInput>,
+    /// How a booking repeats: one request books a series.
+    pub recurrence: Option<RecurrenceInput>,
     /// Where meetings happen (Cal.com location objects).
     pub locations: Option<Vec<Value>>,
     /// Extra booking questions.
@@ -184,6 +254,101 @@ fn window(issues: &mut Issues, input: &WindowInput) -> BookingWindow {
     }
 }
 
+fn confirmation_policy(issues: &mut Issues, e: &mut EventType, input: &ConfirmationPolicyInput) {
+    if input.disabled == Some(true) {
+        e.requires_confirmation = false;
+        e.confirmation_threshold_min = None;
+        return;
+    }
+    match input.kind.as_deref() {
+        Some("always") => {
+            e.requires_confirmation = true;
+            e.confirmation_threshold_min = None;
+        }
+        Some("time") => {
+            let threshold = input.notice_threshold.clone().unwrap_or_default();
+            let per_unit = match threshold.unit.as_deref() {
+                Some("minutes") => Some(1),
+                Some("hours") => Some(60),
+                other => {
+                    issues.require(
+                        false,
+                        "confirmationPolicy.noticeThreshold.unit",
+                        format!("`{}` is not one of minutes, hours", other.unwrap_or("")),
+                    );
+                    None
+                }
+            };
+            let count = threshold.count.unwrap_or(0);
+            if let Some(per_unit) = per_unit {
+                e.requires_confirmation = true;
+                e.confirmation_threshold_min = minutes(
+                    issues,
+                    "confirmationPolicy.noticeThreshold.count",
+                    count.saturating_mul(per_unit),
+                    1,
+                    366 * DAY_MIN,
+                );
+            }
+        }
+        other => issues.require(
+            false,
+            "confirmationPolicy.type",
+            format!("`{}` is not one of always, time", other.unwrap_or("")),
+        ),
+    }
+}
+
+fn recurrence(issues: &mut Issues, input: &RecurrenceInput) -> Option<Recurrence> {
+    if input.disabled == Some(true) {
+        return None;
+    }
+    let (Some(frequency), Some(occurrences)) = (&input.frequency, input.occurrences) else {
+        issues.require(
+            input.frequency.is_some(),
+            "recurrence.frequency",
+            "is required",
+        );
+        issues.require(
+            input.occurrences.is_some(),
+            "recurrence.occurrences",
+            "is required",
+        );
+        return None;
+    };
+    match Recurrence::new(
+        "recurrence",
+        frequency,
+        input.interval.unwrap_or(1),
+        occurrences,
+    ) {
+        Ok(rule) => Some(rule),
+        Err(found) => {
+            issues.0.extend(found);
+            None
+        }
+    }
+}
+
+/// The seats `input` asks for; a field it leaves out keeps its `current` value.
+fn seats(issues: &mut Issues, current: Option<Seats>, input: &SeatsInput) -> Option<Seats> {
+    if input.disabled == Some(true) {
+        return None;
+    }
+    let count = input
+        .seats_per_time_slot
+        .or(current.map(|s| i64::from(s.per_time_slot)));
+    let Some(n) = count else {
+        issues.require(false, "seats.seatsPerTimeSlot", "is required");
+        return None;
+    };
+    let show = input
+        .show_attendee_info
+        .or(current.map(|s| s.show_attendees))
+        .unwrap_or(false);
+    issues.take(Seats::new(n, show).map_err(|m| FieldIssue::new("seats.seatsPerTimeSlot", m)))
+}
+
 fn parse_list<T: serde::de::DeserializeOwned>(
     issues: &mut Issues,
     field: &str,
@@ -263,6 +428,52 @@ fn apply(e: &mut EventType, input: &EventTypeInput) -> Result<()> {
     if let Some(v) = input.requires_confirmation {
         e.requires_confirmation = v;
     }
+    if let Some(v) = input.requires_confirmation_threshold_min {
+        if v == 0 {
+            e.confirmation_threshold_min = None;
+        } else {
+            e.requires_confirmation = true;
+            e.confirmation_threshold_min = minutes(
+                &mut issues,
+                "requiresConfirmationThresholdMin",
+                v,
+                0,
+                366 * DAY_MIN,
+            );
+        }
+    }
+    if let Some(policy) = &input.confirmation_policy {
+        confirmation_policy(&mut issues, e, policy);
+    }
+    match (
+        input.lock_time_zone_toggle_on_booking_page,
+        &input.locked_time_zone,
+    ) {
+        (Some(false), _) => e.locked_time_zone = None,
+        (_, Some(zone)) => e.locked_time_zone = issues.take(input::zone("lockedTimeZone", zone)),
+        (Some(true), None) => issues.require(
+            e.locked_time_zone.is_some(),
+            "lockedTimeZone",
+            "is required to lock the time zone",
+        ),
+        (None, None) => {}
+    }
+    if let Some(s) = &input.seats {
+        e.seats = seats(&mut issues, e.seats, s);
+    }
+    if let Some(r) = &input.recurrence {
+        e.recurrence = recurrence(&mut issues, r);
+    }
+    issues.0.extend(crate::domain::seats::check_options(
+        e.seats,
+        e.requires_confirmation,
+        e.team_id.is_some(),
+    ));
+    issues.0.extend(crate::domain::recurrence::check_options(
+        e.recurrence,
+        e.seats.is_some(),
+        e.team_id.is_some(),
+    ));
     if let Some(locations) = &input.locations {
         e.locations = parse_list::<Location>(&mut issues, "locations", locations);
     }
@@ -335,6 +546,10 @@ pub(super) fn sketch(org: OrgId, owner: UserId) -> EventType {
         count_limits: PeriodLimits::default(),
         duration_limits: PeriodLimits::default(),
         requires_confirmation: false,
+        confirmation_threshold_min: None,
+        locked_time_zone: None,
+        seats: None,
+        recurrence: None,
         locations: Vec::new(),
         booking_fields: Vec::new(),
         schedule_id: None,

@@ -91,6 +91,19 @@ pub async fn create(
     };
     let mut event_type = super::event_types::draft(caller, &input.event_type)?;
     event_type.team_id = Some(team.id);
+    let mut issues = crate::domain::seats::check_options(
+        event_type.seats,
+        event_type.requires_confirmation,
+        true,
+    );
+    issues.extend(crate::domain::recurrence::check_options(
+        event_type.recurrence,
+        event_type.seats.is_some(),
+        true,
+    ));
+    if !issues.is_empty() {
+        return Err(AppError::Validation(issues));
+    }
     let members = store::teams::members(&app.db, team.id).await?;
     let specs: Vec<HostSpec> = input
         .hosts

@@ -76,12 +76,18 @@ pub fn booking_payload(booking: &Booking, host: &User, event_type_slug: &str) ->
             "username": host.username,
             "timeZone": host.time_zone.name(),
         },
-        "attendees": booking.attendees.iter().map(|a| json!({
-            "name": a.name,
-            "email": a.email,
-            "timeZone": a.time_zone.name(),
-            "language": { "locale": a.language.clone().unwrap_or_else(|| "en".into()) },
-        })).collect::<Vec<_>>(),
+        "attendees": booking.attendees.iter().map(|a| {
+            let mut attendee = json!({
+                "name": a.name,
+                "email": a.email,
+                "timeZone": a.time_zone.name(),
+                "language": { "locale": a.language.clone().unwrap_or_else(|| "en".into()) },
+            });
+            if let Some(seat) = &a.seat_uid {
+                attendee["seatUid"] = json!(seat);
+            }
+            attendee
+        }).collect::<Vec<_>>(),
         "guests": booking.guests,
         "location": booking.location,
         "metadata": booking.metadata,

@@ -94,6 +94,9 @@ pub struct Attendee {
     pub phone_number: Option<String>,
     /// Marked as a no-show by the host.
     pub absent: bool,
+    /// This attendee's own seat on a seated booking: the handle that shows or cancels
+    /// only their seat (the booking's uid is shared by every seat).
+    pub seat_uid: Option<String>,
 }
 
 /// A booking of one host's time.
@@ -139,6 +142,8 @@ pub struct Booking {
     pub rescheduled_from_uid: Option<String>,
     /// The booking that replaced this one.
     pub rescheduled_to_uid: Option<String>,
+    /// The series this booking is one occurrence of (Cal.com's `recurringBookingUid`).
+    pub recurring_booking_uid: Option<String>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

@@ -1,10 +1,13 @@
 //! Event types: what an invitee can book, and the rules that shape its slots.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{EventTypeId, OrgId, ScheduleId, TeamId, UserId};
+use super::recurrence::Recurrence;
 use super::rules::{BookingWindow, PeriodLimits, SlotRules};
+use super::seats::Seats;
 use super::validate::FieldIssue;
 
 /// An event type owned by one host.
@@ -44,6 +47,16 @@ pub struct EventType {
     pub duration_limits: PeriodLimits,
     /// Whether new bookings start as pending until the host confirms.
     pub requires_confirmation: bool,
+    /// With `requires_confirmation`: only bookings made less than this many minutes
+    /// before their start wait for the host; `None`: every booking does.
+    pub confirmation_threshold_min: Option<u32>,
+    /// The zone its slots are always shown and checked in, whatever zone the invitee
+    /// asks for (an in-person event's local time); `None`: the invitee's zone.
+    pub locked_time_zone: Option<Tz>,
+    /// Seats per slot, when several invitees share one booking of a slot.
+    pub seats: Option<Seats>,
+    /// How a booking repeats, when one request books a series.
+    pub recurrence: Option<Recurrence>,
     /// Where meetings can take place; the invitee picks one or the first applies.
     pub locations: Vec<Location>,
     /// Extra questions the booking form asks.
@@ -74,6 +87,21 @@ impl EventType {
     /// Whether `length_min` is a length an invitee may book.
     pub fn offers_length(&self, length_min: u32) -> bool {
         length_min == self.length_min || self.length_options.contains(&length_min)
+    }
+
+    /// Whether a booking made at `now` for `start` waits for the host's confirmation:
+    /// always when the type requires it without a threshold, otherwise only with less
+    /// notice than the threshold.
+    pub fn needs_confirmation(&self, start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.requires_confirmation
+            && self.confirmation_threshold_min.is_none_or(|threshold| {
+                start - now < chrono::Duration::minutes(i64::from(threshold))
+            })
+    }
+
+    /// The zone an invitee asking for `requested` sees (and books) slots in.
+    pub fn slot_zone(&self, requested: Tz) -> Tz {
+        self.locked_time_zone.unwrap_or(requested)
     }
 
     /// The location a booking gets when the invitee names none: the first one offered.
@@ -375,6 +403,108 @@ mod tests {
         let issues = check_responses(&fields, responses.as_object().unwrap());
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].field, "bookingFieldsResponses.other");
+    }
+
+    fn event_type(requires: bool, threshold: Option<u32>, locked: Option<Tz>) -> EventType {
+        use chrono::TimeZone;
+        let epoch = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        EventType {
+            id: EventTypeId(1),
+            org_id: OrgId(1),
+            owner: UserId(1),
+            team_id: None,
+            slug: "x".into(),
+            title: "X".into(),
+            description: String::new(),
+            length_min: 30,
+            length_options: Vec::new(),
+            slot_interval_min: None,
+            min_notice_min: 0,
+            buffer_before_min: 0,
+            buffer_after_min: 0,
+            window: BookingWindow::Unlimited,
+            count_limits: PeriodLimits::default(),
+            duration_limits: PeriodLimits::default(),
+            requires_confirmation: requires,
+            confirmation_threshold_min: threshold,
+            locked_time_zone: locked,
+            seats: None,
+            recurrence: None,
+            locations: Vec::new(),
+            booking_fields: Vec::new(),
+            schedule_id: None,
+            created_at: epoch,
+            updated_at: epoch,
+        }
+    }
+
+    #[test]
+    fn confirmation_is_needed_only_on_short_notice_when_a_threshold_is_set() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2027, 5, 3, 9, 0, 0).unwrap();
+        let hours = |h: i64| now + chrono::Duration::hours(h);
+        let cases = [
+            ("not required", false, None, hours(1), false),
+            ("always required", true, None, hours(1000), true),
+            (
+                "threshold 24 h, booked 2 h ahead",
+                true,
+                Some(24 * 60),
+                hours(2),
+                true,
+            ),
+            (
+                "threshold 24 h, booked 23 h ahead",
+                true,
+                Some(24 * 60),
+                hours(23),
+                true,
+            ),
+            (
+                "threshold 24 h, booked exactly 24 h ahead",
+                true,
+                Some(24 * 60),
+                hours(24),
+                false,
+            ),
+            (
+                "threshold 24 h, booked 3 days ahead",
+                true,
+                Some(24 * 60),
+                hours(72),
+                false,
+            ),
+            (
+                "threshold without the flag",
+                false,
+                Some(24 * 60),
+                hours(2),
+                false,
+            ),
+        ];
+        for (name, requires, threshold, start, expected) in cases {
+            assert_eq!(
+                event_type(requires, threshold, None).needs_confirmation(start, now),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_locked_zone_wins_over_the_invitees() {
+        use chrono_tz::{America::New_York, Europe::London};
+        let cases = [
+            ("unlocked: the invitee's zone", None, New_York, New_York),
+            ("locked: the type's zone", Some(London), New_York, London),
+        ];
+        for (name, locked, requested, expected) in cases {
+            assert_eq!(
+                event_type(false, None, locked).slot_zone(requested),
+                expected,
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! when a token is due for refresh), the customer-success rules (`crm`: attendee
 //! linking, engagement, health), single-use scheduling links, teams (`team`: hosts,
 //! weights, priorities; `round_robin`: which host gets a booking; `team_slots`: a
-//! team's slots from its hosts'), the scrubbing of an erased person's data, where
+//! team's slots from its hosts'), seated slots (`seats`: seats left, who sees whom),
+//! recurring series (`recurrence`: occurrences at one local time), the scrubbing of an
+//! erased person's data, where
 //! outbound requests may go (`destination`), and the chat command grammar (`chat`).
 //!
 //! Nothing here does I/O, async, database access (no sea-orm entities) or logging,
@@ -24,11 +26,13 @@ pub mod destination;
 pub mod erasure;
 pub mod event_type;
 pub mod ids;
+pub mod recurrence;
 pub mod round_robin;
 pub mod rules;
 pub mod saved_schedule;
 pub mod schedule;
 pub mod scheduling_link;
+pub mod seats;
 pub mod slots;
 pub mod span;
 pub mod sync_rules;

@@ -1,7 +1,7 @@
 //! Background work: the outbox dispatcher and webhook deliveries, bookings' calendar
-//! events, inbound provider
-//! webhooks read by their plugins, pull sync with providers, and keeping customer
-//! health snapshots fresh.
+//! events, inbound provider webhooks read by their plugins, pull sync with providers,
+//! keeping customer health snapshots fresh, and rejecting pending bookings left
+//! unconfirmed at their start.
 //!
 //! `convene serve` runs it beside the HTTP server; `convene worker` runs it alone, and
 //! several processes may share one PostgreSQL database. The rows in `store/` are the
@@ -20,6 +20,7 @@
 
 mod calendar_sync;
 mod dispatcher;
+mod expiry;
 mod health_refresher;
 mod inbound;
 mod leased;
@@ -31,6 +32,8 @@ use crate::app::App;
 
 /// How often installations are checked for a due pull (pulls are minutes apart).
 const PULL_POLL: Duration = Duration::from_secs(1);
+/// How often started, still pending bookings are looked for.
+const EXPIRY_POLL: Duration = Duration::from_secs(1);
 
 /// How this process runs background work.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +57,7 @@ impl Default for WorkerOptions {
     }
 }
 
-/// Runs the dispatcher and the health refresher until `shutdown` completes, then lets
+/// Runs every background job until `shutdown` completes, then lets
 /// running deliveries finish.
 pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output = ()> + Send) {
     let (stop, stopping) = tokio::sync::watch::channel(());
@@ -81,6 +84,11 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
         leased::run::<calendar_sync::CalendarSyncs>(
             app.clone(),
             options.poll_interval,
+            stopped(stopping.clone())
+        ),
+        leased::run::<expiry::UnconfirmedExpiry>(
+            app.clone(),
+            EXPIRY_POLL.max(options.poll_interval),
             stopped(stopping.clone())
         ),
         health_refresher::run(app, stopped(stopping)),

@@ -79,6 +79,8 @@ pub async fn insert(db: &impl ConnectionTrait, booking: &Booking) -> Result<Book
         rescheduled_to_uid: Set(booking.rescheduled_to_uid.clone()),
         created_ms: Set(to_ms(booking.created_at)),
         updated_ms: Set(to_ms(booking.updated_at)),
+        seats_booked: Set(seats_of(booking)),
+        recurring_booking_uid: Set(booking.recurring_booking_uid.clone()),
         ..Default::default()
     }
     .insert(db)
@@ -94,6 +96,7 @@ pub async fn insert(db: &impl ConnectionTrait, booking: &Booking) -> Result<Book
                 language: Set(a.language.clone()),
                 phone_number: Set(a.phone_number.clone()),
                 absent: Set(a.absent),
+                seat_uid: Set(a.seat_uid.clone()),
                 ..Default::default()
             }
         }))
@@ -464,6 +467,7 @@ async fn with_attendees(
                 language: a.language,
                 phone_number: a.phone_number,
                 absent: a.absent,
+                seat_uid: a.seat_uid,
             });
         }
     }
@@ -503,6 +507,7 @@ fn to_booking(m: bookings::Model, attendees: Vec<Attendee>) -> Result<Booking> {
         rescheduling_reason: m.rescheduling_reason,
         rescheduled_from_uid: m.rescheduled_from_uid,
         rescheduled_to_uid: m.rescheduled_to_uid,
+        recurring_booking_uid: m.recurring_booking_uid,
     })
 }
 
@@ -588,4 +593,229 @@ pub async fn rewrite_personal_data(
             .await?;
     }
     Ok(())
+}
+
+/// How many seats a new booking takes: one per attendee holding a seat.
+fn seats_of(booking: &Booking) -> i32 {
+    let seats = booking
+        .attendees
+        .iter()
+        .filter(|a| a.seat_uid.is_some())
+        .count();
+    i32::try_from(seats).unwrap_or(i32::MAX)
+}
+
+/// The live seated booking of `event_type` held by `host` that starts at `start`: the
+/// booking a new invitee of that slot joins.
+pub async fn seated_at(
+    db: &impl ConnectionTrait,
+    event_type: EventTypeId,
+    host: UserId,
+    start: DateTime<Utc>,
+) -> Result<Option<Booking>> {
+    let Some(model) = bookings::Entity::find()
+        .filter(bookings::Column::EventTypeId.eq(event_type.0))
+        .filter(bookings::Column::HostUserId.eq(host.0))
+        .filter(bookings::Column::StartMs.eq(to_ms(start)))
+        .filter(bookings::Column::Status.is_in(live_statuses()))
+        .filter(bookings::Column::SeatsBooked.gt(0))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(with_attendees(db, vec![model]).await?.pop())
+}
+
+/// The live seated bookings of `event_type` starting inside `window`, each with the
+/// seats it holds.
+pub async fn seated_in(
+    db: &impl ConnectionTrait,
+    event_type: EventTypeId,
+    window: Span,
+) -> Result<Vec<(BookingId, Span, u32)>> {
+    let rows: Vec<(i64, i64, i64, i32)> = bookings::Entity::find()
+        .select_only()
+        .column(bookings::Column::Id)
+        .column(bookings::Column::StartMs)
+        .column(bookings::Column::EndMs)
+        .column(bookings::Column::SeatsBooked)
+        .filter(bookings::Column::EventTypeId.eq(event_type.0))
+        .filter(bookings::Column::Status.is_in(live_statuses()))
+        .filter(bookings::Column::SeatsBooked.gt(0))
+        .filter(bookings::Column::StartMs.gte(to_ms(window.start)))
+        .filter(bookings::Column::StartMs.lt(to_ms(window.end)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(id, start, end, booked)| {
+            let booked = u32::try_from(booked).unwrap_or(0);
+            Ok((BookingId(id), span(start, end)?, booked))
+        })
+        .collect()
+}
+
+/// Takes one seat of live booking `booking` for `attendee` if fewer than `capacity`
+/// are taken; `false` when the slot is full (or no longer live). The count is raised
+/// by one conditional `UPDATE`, which the database serializes per row, so concurrent
+/// invitees can never take more seats than there are.
+pub async fn take_seat(
+    db: &impl ConnectionTrait,
+    booking: BookingId,
+    capacity: u32,
+    attendee: &Attendee,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let taken = bookings::Entity::update_many()
+        .col_expr(
+            bookings::Column::SeatsBooked,
+            Expr::col(bookings::Column::SeatsBooked).add(1),
+        )
+        .col_expr(bookings::Column::UpdatedMs, Expr::value(to_ms(now)))
+        .filter(bookings::Column::Id.eq(booking.0))
+        .filter(bookings::Column::Status.is_in(live_statuses()))
+        .filter(bookings::Column::SeatsBooked.lt(i64::from(capacity)))
+        .exec(db)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Ok(false);
+    }
+    booking_attendees::ActiveModel {
+        booking_id: Set(booking.0),
+        name: Set(attendee.name.clone()),
+        email: Set(attendee.email.to_lowercase()),
+        time_zone: Set(attendee.time_zone.name().to_string()),
+        language: Set(attendee.language.clone()),
+        phone_number: Set(attendee.phone_number.clone()),
+        absent: Set(attendee.absent),
+        seat_uid: Set(attendee.seat_uid.clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+/// Gives back seat `seat_uid` of `booking`: its attendee leaves and the count drops by
+/// one. Returns the seats still taken, or `None` when the seat was already gone.
+pub async fn free_seat(
+    db: &impl ConnectionTrait,
+    booking: BookingId,
+    seat_uid: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<u32>> {
+    let gone = booking_attendees::Entity::delete_many()
+        .filter(booking_attendees::Column::BookingId.eq(booking.0))
+        .filter(booking_attendees::Column::SeatUid.eq(seat_uid))
+        .exec(db)
+        .await?;
+    if gone.rows_affected != 1 {
+        return Ok(None);
+    }
+    bookings::Entity::update_many()
+        .col_expr(
+            bookings::Column::SeatsBooked,
+            Expr::col(bookings::Column::SeatsBooked).sub(1),
+        )
+        .col_expr(bookings::Column::UpdatedMs, Expr::value(to_ms(now)))
+        .filter(bookings::Column::Id.eq(booking.0))
+        .exec(db)
+        .await?;
+    let left: Option<i32> = bookings::Entity::find_by_id(booking.0)
+        .select_only()
+        .column(bookings::Column::SeatsBooked)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(Some(left.and_then(|n| u32::try_from(n).ok()).unwrap_or(0)))
+}
+
+/// The booking holding seat `seat_uid`; with `org`, only inside that organization.
+pub async fn find_by_seat_uid(
+    db: &impl ConnectionTrait,
+    org: Option<OrgId>,
+    seat_uid: &str,
+) -> Result<Option<Booking>> {
+    let seat: Option<i64> = booking_attendees::Entity::find()
+        .select_only()
+        .column(booking_attendees::Column::BookingId)
+        .filter(booking_attendees::Column::SeatUid.eq(seat_uid))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(id) = seat else {
+        return Ok(None);
+    };
+    let mut query = bookings::Entity::find().filter(bookings::Column::Id.eq(id));
+    if let Some(org) = org {
+        query = query.filter(bookings::Column::OrgId.eq(org.0));
+    }
+    let Some(model) = query.one(db).await? else {
+        return Ok(None);
+    };
+    Ok(with_attendees(db, vec![model]).await?.pop())
+}
+
+/// Takes the seat uids off `booking`'s attendees, so the booking replacing it in a
+/// reschedule can carry them: a seat keeps its handle when its slot moves.
+pub async fn release_seat_uids(db: &impl ConnectionTrait, booking: BookingId) -> Result<()> {
+    booking_attendees::Entity::update_many()
+        .col_expr(
+            booking_attendees::Column::SeatUid,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(booking_attendees::Column::BookingId.eq(booking.0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The live occurrences of series `series` in `org` starting at or after `from`, by
+/// start: what "cancel this and the rest" cancels.
+pub async fn series_from(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    series: &str,
+    from: DateTime<Utc>,
+) -> Result<Vec<Booking>> {
+    let models = bookings::Entity::find()
+        .filter(bookings::Column::OrgId.eq(org.0))
+        .filter(bookings::Column::RecurringBookingUid.eq(series))
+        .filter(bookings::Column::Status.is_in(live_statuses()))
+        .filter(bookings::Column::StartMs.gte(to_ms(from)))
+        .order_by_asc(bookings::Column::StartMs)
+        .all(db)
+        .await?;
+    with_attendees(db, models).await
+}
+
+/// Takes up to `limit` pending bookings that have started unconfirmed, leased until
+/// `lease_until`: the expiry job's queue. Call it inside a write transaction.
+pub async fn lease_unconfirmed(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<i64>> {
+    let due = bookings::Entity::find()
+        .filter(bookings::Column::Status.eq(BookingStatus::Pending.as_str()))
+        .filter(bookings::Column::StartMs.lte(to_ms(now)));
+    super::lease::take(
+        db,
+        due,
+        bookings::Column::Id,
+        bookings::Column::ExpiryLeaseMs,
+        (to_ms(now), to_ms(lease_until)),
+        limit,
+    )
+    .await
+}
+
+/// The booking with row id `id`, whatever its organization (for jobs).
+pub async fn find_by_id(db: &impl ConnectionTrait, id: BookingId) -> Result<Option<Booking>> {
+    let Some(model) = bookings::Entity::find_by_id(id.0).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(with_attendees(db, vec![model]).await?.pop())
 }

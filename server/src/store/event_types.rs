@@ -10,13 +10,15 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::codec::{from_json, from_ms, to_json, to_ms};
+use super::codec::{from_json, from_ms, to_json, to_ms, tz};
 use super::entities::event_types;
 use super::keyset::{self, Keyset};
 use super::{Result, StoreError, duplicate_or_db};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{EventTypeId, OrgId, ScheduleId, TeamId, UserId};
+use crate::domain::recurrence::Recurrence;
 use crate::domain::rules::{BookingWindow, PeriodLimits};
+use crate::domain::seats::Seats;
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
@@ -74,6 +76,42 @@ fn decode_limits(what: &'static str, text: &str) -> Result<PeriodLimits> {
     })
 }
 
+/// A recurrence rule as stored: `{"frequency": "weekly", "interval": 1, "occurrences": 12}`.
+#[derive(Serialize, Deserialize)]
+struct StoredRecurrence {
+    frequency: String,
+    interval: u32,
+    occurrences: u32,
+}
+
+fn encode_recurrence(rule: Option<Recurrence>) -> Option<String> {
+    rule.map(|r| {
+        to_json(&StoredRecurrence {
+            frequency: r.frequency.as_str().to_string(),
+            interval: r.interval,
+            occurrences: r.max_occurrences,
+        })
+    })
+}
+
+fn decode_recurrence(text: Option<&str>) -> Result<Option<Recurrence>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let r: StoredRecurrence = from_json("recurrence", text)?;
+    Recurrence::new(
+        "recurrence",
+        &r.frequency,
+        i64::from(r.interval),
+        i64::from(r.occurrences),
+    )
+    .map(Some)
+    .map_err(|_| StoreError::Corrupt {
+        what: "recurrence",
+        detail: text.to_string(),
+    })
+}
+
 fn minutes(what: &'static str, value: i32) -> Result<u32> {
     u32::try_from(value).map_err(|_| StoreError::Corrupt {
         what,
@@ -97,6 +135,12 @@ fn to_event_type(m: event_types::Model) -> Result<EventType> {
             .slot_interval_min
             .map(|v| minutes("slot interval", v))
             .transpose()?,
+        recurrence: decode_recurrence(m.recurrence.as_deref())?,
+        confirmation_threshold_min: m
+            .confirmation_threshold_min
+            .map(|v| minutes("confirmation threshold", v))
+            .transpose()?,
+        locked_time_zone: m.locked_time_zone.as_deref().map(tz).transpose()?,
         min_notice_min: minutes("minimum notice", m.min_notice_min)?,
         buffer_before_min: minutes("buffer", m.buffer_before_min)?,
         buffer_after_min: minutes("buffer", m.buffer_after_min)?,
@@ -104,6 +148,15 @@ fn to_event_type(m: event_types::Model) -> Result<EventType> {
         count_limits: decode_limits("booking limits", &m.count_limits)?,
         duration_limits: decode_limits("duration limits", &m.duration_limits)?,
         requires_confirmation: m.requires_confirmation,
+        seats: m
+            .seats_per_time_slot
+            .map(|n| {
+                Seats::new(i64::from(n), m.seats_show_attendees).map_err(|e| StoreError::Corrupt {
+                    what: "seats per time slot",
+                    detail: e,
+                })
+            })
+            .transpose()?,
         locations: from_json("locations", &m.locations)?,
         booking_fields: from_json("booking fields", &m.booking_fields)?,
         schedule_id: m.schedule_id.map(ScheduleId),
@@ -133,6 +186,13 @@ fn to_active(e: &EventType) -> event_types::ActiveModel {
         count_limits: Set(encode_limits(&e.count_limits)),
         duration_limits: Set(encode_limits(&e.duration_limits)),
         requires_confirmation: Set(e.requires_confirmation),
+        seats_per_time_slot: Set(e
+            .seats
+            .map(|s| i32::try_from(s.per_time_slot).unwrap_or(i32::MAX))),
+        seats_show_attendees: Set(e.seats.is_some_and(|s| s.show_attendees)),
+        recurrence: Set(encode_recurrence(e.recurrence)),
+        confirmation_threshold_min: Set(e.confirmation_threshold_min.map(stored_minutes)),
+        locked_time_zone: Set(e.locked_time_zone.map(|z| z.name().to_string())),
         locations: Set(to_json(&e.locations)),
         booking_fields: Set(to_json(&e.booking_fields)),
         schedule_id: Set(e.schedule_id.map(|s| s.0)),

@@ -2,10 +2,14 @@
 //! each on SQLite and on PostgreSQL. Files mirror the routes they exercise.
 
 mod bookings;
+mod confirmation;
 mod customers;
 mod errors;
 mod event_types;
+mod locked_zone;
+mod recurring;
 mod schedules;
+mod seats;
 mod slots;
 mod webhooks;
 

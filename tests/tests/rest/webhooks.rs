@@ -16,21 +16,21 @@ use super::{assert_page_params_are_checked, booking, ids, utc, walk};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub(super) struct Received {
     headers: HeaderMap,
-    body: String,
+    pub(super) body: String,
 }
 
 /// A webhook subscriber on loopback that answers with `script` in turn (then 200).
 #[derive(Clone)]
-struct Receiver {
-    url: String,
+pub(super) struct Receiver {
+    pub(super) url: String,
     got: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<Vec<u16>>>,
 }
 
 impl Receiver {
-    async fn start(script: Vec<u16>) -> Receiver {
+    pub(super) async fn start(script: Vec<u16>) -> Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(script));
         let (g, s) = (got.clone(), script.clone());
@@ -61,7 +61,7 @@ impl Receiver {
     }
 
     /// Waits until `n` requests arrived (at most 20 s).
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
+    pub(super) async fn wait_for(&self, n: usize) -> Vec<Received> {
         let started = Instant::now();
         while self.got.lock().unwrap().len() < n {
             assert!(

@@ -9,11 +9,11 @@ use super::error::GqlResult;
 use super::page::{Page, page_request};
 use super::scalars::UtcTime;
 use super::{app, caller, field_id, maybe_caller, to_id};
-use crate::app::AppError;
 use crate::app::bookings::{
     self, AttendeeInput as AppAttendeeInput, BookingView,
     CreateBookingInput as AppCreateBookingInput, ListInput, RescheduleInput, StatusFilter,
 };
+use crate::app::{AppError, series};
 use crate::domain::booking::{Attendee as DomainAttendee, BookingStatus as DomainStatus};
 
 /// Where a booking is in its lifecycle.
@@ -70,6 +70,8 @@ pub struct Attendee {
     pub phone_number: Option<String>,
     /// Whether they did not show up.
     pub absent: bool,
+    /// Their seat on a seated booking.
+    pub seat_uid: Option<String>,
 }
 
 impl From<DomainAttendee> for Attendee {
@@ -81,6 +83,7 @@ impl From<DomainAttendee> for Attendee {
             language: a.language,
             phone_number: a.phone_number,
             absent: a.absent,
+            seat_uid: a.seat_uid,
         }
     }
 }
@@ -143,6 +146,10 @@ pub struct Booking {
     pub created_at: UtcTime,
     /// When it last changed.
     pub updated_at: UtcTime,
+    /// The seat of whoever asked, on a seated booking (looked up or booked by seat).
+    pub seat_uid: Option<String>,
+    /// The recurring series this booking is one occurrence of.
+    pub recurring_booking_uid: Option<String>,
 }
 
 impl From<BookingView> for Booking {
@@ -189,6 +196,8 @@ impl From<BookingView> for Booking {
             booking_fields_responses: Json(b.responses),
             created_at: b.created_at.into(),
             updated_at: b.updated_at.into(),
+            seat_uid: view.seat_uid,
+            recurring_booking_uid: b.recurring_booking_uid,
         }
     }
 }
@@ -268,6 +277,9 @@ pub struct CreateBookingInput {
     pub metadata: Option<Json<Value>>,
     /// Answers to the booking questions: a JSON object keyed by question slug.
     pub booking_fields_responses: Option<Json<Value>>,
+    /// How many occurrences of a recurring event type to book (`createRecurringBooking`;
+    /// default: the type's maximum).
+    pub recurrence_count: Option<i32>,
 }
 
 /// A JSON object input, or a validation error naming `field`.
@@ -307,6 +319,7 @@ impl CreateBookingInput {
                 "bookingFieldsResponses",
                 self.booking_fields_responses,
             )?,
+            recurrence_count: self.recurrence_count.map(i64::from),
         })
     }
 }
@@ -404,7 +417,41 @@ impl BookingMutation {
     ) -> GqlResult<Booking> {
         let app = app(ctx)?;
         let input = input.into_app()?;
-        Ok(bookings::create(app, input, Utc::now()).await?.into())
+        Ok(bookings::create_one(app, input, Utc::now()).await?.into())
+    }
+
+    /// Books every occurrence of a recurring event type's series (all or nothing: a
+    /// date that cannot be booked fails the request naming it). No key needed.
+    async fn create_recurring_booking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first slot, the event type, the invitee and `recurrenceCount`.")]
+        input: CreateBookingInput,
+    ) -> GqlResult<Vec<Booking>> {
+        let app = app(ctx)?;
+        let input = input.into_app()?;
+        let booked = bookings::create(app, input, Utc::now()).await?;
+        Ok(booked.into_views().into_iter().map(Into::into).collect())
+    }
+
+    /// Cancels occurrence `uid` of a recurring series and every later one ("this and
+    /// the rest"). No key needed.
+    async fn cancel_recurring_bookings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first occurrence to cancel.")] uid: String,
+        #[graphql(desc = "Why (shown to the other party).")] cancellation_reason: Option<String>,
+    ) -> GqlResult<Vec<Booking>> {
+        let app = app(ctx)?;
+        let views = series::cancel_from(
+            app,
+            maybe_caller(ctx),
+            &uid,
+            cancellation_reason,
+            Utc::now(),
+        )
+        .await?;
+        Ok(views.into_iter().map(Into::into).collect())
     }
 
     /// Moves booking `uid` to a new start: answers the NEW booking (with
@@ -421,22 +468,23 @@ impl BookingMutation {
         Ok(view.into())
     }
 
-    /// Cancels booking `uid`, freeing its time. No key needed.
+    /// Cancels booking `uid`, freeing its time, or with `seatUid` (or a seat's uid as
+    /// `uid`) only that seat of a seated booking. No key needed, except the host's to
+    /// cancel every seat at once.
     async fn cancel_booking(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The booking's uid.")] uid: String,
+        #[graphql(desc = "The booking's uid, or a seat's.")] uid: String,
         #[graphql(desc = "Why (shown to the other party).")] cancellation_reason: Option<String>,
+        #[graphql(desc = "Only this seat of a seated booking.")] seat_uid: Option<String>,
     ) -> GqlResult<Booking> {
         let app = app(ctx)?;
-        let view = bookings::cancel(
-            app,
-            maybe_caller(ctx),
-            &uid,
+        let input = bookings::CancelInput {
             cancellation_reason,
-            Utc::now(),
-        )
-        .await?;
+            seat_uid,
+            cancel_subsequent_bookings: None,
+        };
+        let view = bookings::cancel_with(app, maybe_caller(ctx), &uid, input, Utc::now()).await?;
         Ok(view.into())
     }
 

@@ -11,6 +11,7 @@ use crate::app::AppError;
 use crate::app::event_types::{self, LimitsInput, WindowInput};
 use crate::domain::event_type::{BookingField, EventType as DomainEventType, Location};
 use crate::domain::ids::EventTypeId;
+use crate::domain::recurrence::Recurrence as DomainRecurrence;
 use crate::domain::rules::{BookingWindow as DomainWindow, PeriodLimits};
 
 /// Per-period limits of one event type, counted in the schedule's zone.
@@ -115,6 +116,18 @@ pub struct EventType {
     pub booking_window: BookingWindow,
     /// Whether new bookings wait for the host's confirmation.
     pub requires_confirmation: bool,
+    /// With `requiresConfirmation`: only bookings made less than this many minutes
+    /// ahead wait; null: every booking does.
+    pub requires_confirmation_threshold_min: Option<u32>,
+    /// The IANA zone slots are always shown in, whatever zone is asked for; null: the
+    /// invitee's.
+    pub locked_time_zone: Option<String>,
+    /// Seats per slot: invitees of one slot share one booking; null when not seated.
+    pub seats_per_time_slot: Option<u32>,
+    /// Whether the invitees of a seated slot see each other.
+    pub seats_show_attendees: bool,
+    /// How a booking repeats; null when it books one meeting.
+    pub recurrence: Option<Recurrence>,
     /// Where meetings happen: Cal.com location objects (`{"type": "address", …}`).
     pub locations: Vec<Json<Location>>,
     /// Extra booking questions (`{"type", "slug", "label", "required", …}`).
@@ -144,6 +157,11 @@ impl From<DomainEventType> for EventType {
             booking_limits_duration: e.duration_limits.into(),
             booking_window: e.window.into(),
             requires_confirmation: e.requires_confirmation,
+            requires_confirmation_threshold_min: e.confirmation_threshold_min,
+            locked_time_zone: e.locked_time_zone.map(|z| z.name().to_string()),
+            seats_per_time_slot: e.seats.map(|s| s.per_time_slot),
+            seats_show_attendees: e.seats.is_some_and(|s| s.show_attendees),
+            recurrence: e.recurrence.map(Into::into),
             locations: e.locations.into_iter().map(Json).collect(),
             booking_fields: e.booking_fields.into_iter().map(Json).collect(),
             created_at: e.created_at.into(),
@@ -206,6 +224,51 @@ impl From<BookingWindowInput> for WindowInput {
     }
 }
 
+/// How a booking repeats.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Recurrence {
+    /// `weekly` or `monthly`.
+    pub frequency: String,
+    /// Every how many weeks or months.
+    pub interval: u32,
+    /// The most occurrences one booking may ask for.
+    pub occurrences: u32,
+}
+
+impl From<DomainRecurrence> for Recurrence {
+    fn from(r: DomainRecurrence) -> Recurrence {
+        Recurrence {
+            frequency: r.frequency.as_str().to_string(),
+            interval: r.interval,
+            occurrences: r.max_occurrences,
+        }
+    }
+}
+
+/// A recurrence rule to set: `{frequency, interval, occurrences}`, or `{disabled: true}`.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct RecurrenceInput {
+    /// `weekly` or `monthly`.
+    pub frequency: Option<String>,
+    /// Every how many weeks or months (1–52, default 1).
+    pub interval: Option<i32>,
+    /// The most occurrences one booking may ask for (1–730).
+    pub occurrences: Option<i32>,
+    /// Remove the rule.
+    pub disabled: Option<bool>,
+}
+
+impl From<RecurrenceInput> for event_types::RecurrenceInput {
+    fn from(r: RecurrenceInput) -> event_types::RecurrenceInput {
+        event_types::RecurrenceInput {
+            frequency: r.frequency,
+            interval: r.interval.map(i64::from),
+            occurrences: r.occurrences.map(i64::from),
+            disabled: r.disabled,
+        }
+    }
+}
+
 /// Fields of an event type. On create `title`, `slug` and `lengthInMinutes` are
 /// required; on update, absent fields stay as they are. Problems are reported as
 /// `VALIDATION_ERROR` naming each field, as in REST.
@@ -239,6 +302,19 @@ pub struct EventTypeInput {
     pub booking_window: Option<BookingWindowInput>,
     /// New bookings wait for the host's confirmation.
     pub requires_confirmation: Option<bool>,
+    /// Only bookings made less than this many minutes ahead wait (sets
+    /// `requiresConfirmation`); 0 makes every booking wait again.
+    pub requires_confirmation_threshold_min: Option<i32>,
+    /// `false` unlocks the zone; `true` needs `lockedTimeZone` (now or already set).
+    pub lock_time_zone: Option<bool>,
+    /// The IANA zone slots are always shown in (locks it).
+    pub locked_time_zone: Option<String>,
+    /// Seats per slot (1–1000): invitees of one slot share one booking; 0 removes seats.
+    pub seats_per_time_slot: Option<i32>,
+    /// Whether the invitees of a seated slot see each other (default false).
+    pub seats_show_attendees: Option<bool>,
+    /// How a booking repeats: one request books a series.
+    pub recurrence: Option<RecurrenceInput>,
     /// Cal.com location objects, e.g. `{"type": "link", "link": "https://…"}`.
     pub locations: Option<Vec<Json<Value>>>,
     /// Booking questions, e.g. `{"type": "text", "slug": "company", "label": "Company"}`.
@@ -272,10 +348,31 @@ impl EventTypeInput {
             booking_limits_duration: self.booking_limits_duration.map(Into::into),
             booking_window: self.booking_window.map(Into::into),
             requires_confirmation: self.requires_confirmation,
+            requires_confirmation_threshold_min: self
+                .requires_confirmation_threshold_min
+                .map(i64::from),
+            confirmation_policy: None,
+            lock_time_zone_toggle_on_booking_page: self.lock_time_zone,
+            locked_time_zone: self.locked_time_zone,
+            seats: seats_input(self.seats_per_time_slot, self.seats_show_attendees),
+            recurrence: self.recurrence.map(Into::into),
             locations: json_list(self.locations),
             booking_fields: json_list(self.booking_fields),
         })
     }
+}
+
+/// The seats a GraphQL input asks for: a count of 0 removes them.
+fn seats_input(count: Option<i32>, show: Option<bool>) -> Option<event_types::SeatsInput> {
+    if count.is_none() && show.is_none() {
+        return None;
+    }
+    Some(event_types::SeatsInput {
+        seats_per_time_slot: count.filter(|n| *n != 0).map(i64::from),
+        show_attendee_info: show,
+        show_availability_count: None,
+        disabled: Some(count == Some(0)),
+    })
 }
 
 /// Queries about event types.

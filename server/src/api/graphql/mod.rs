@@ -5,7 +5,8 @@
 //! `Authorization: Bearer cnv_…` header, read once per request; a key that is sent
 //! must be valid, or the whole request fails with `UNAUTHORIZED`. The fields REST
 //! serves without a key (`slots`, `publicEventType`, `booking`, `createBooking`,
-//! `rescheduleBooking`, `cancelBooking`) work without one here too; the others
+//! `rescheduleBooking`, `cancelBooking`, `createRecurringBooking`,
+//! `cancelRecurringBookings`) work without one here too; the others
 //! answer `UNAUTHORIZED`. Every error carries REST's code in `extensions.code`
 //! (see `error.rs`).
 //!
@@ -350,7 +351,8 @@ mod tests {
             [
                 "addStakeholder(customerId: ID!,input: StakeholderInput!): Stakeholder!",
                 "addTeamMember(teamId: ID!,userId: ID!,role: String): TeamMembership!",
-                "cancelBooking(uid: String!,cancellationReason: String): Booking!",
+                "cancelBooking(uid: String!,cancellationReason: String,seatUid: String): Booking!",
+                "cancelRecurringBookings(uid: String!,cancellationReason: String): [Booking!]!",
                 "chooseCalendars(installationId: ID!, checked: [String!]!, destination: String): \
                  [ConnectedCalendar!]!",
                 "configurePlugin(id: ID!, settings: [PluginSettingInput!]!): PluginInstallation!",
@@ -359,6 +361,7 @@ mod tests {
                 "createBooking(input: CreateBookingInput!): Booking!",
                 "createCustomer(input: CustomerInput!): Customer!",
                 "createEventType(input: EventTypeInput!): EventType!",
+                "createRecurringBooking(input: CreateBookingInput!): [Booking!]!",
                 "createSchedule(input: ScheduleInput!): Schedule!",
                 "createSchedulingLink(input: SchedulingLinkInput!): SchedulingLink!",
                 "createTeam(input: TeamInput!): Team!",

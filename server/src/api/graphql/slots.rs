@@ -15,13 +15,24 @@ pub struct Slot {
     pub start: String,
     /// The end, written like `start`.
     pub end: String,
+    /// Seats taken, on a seated event type.
+    pub seats_booked: Option<u32>,
+    /// Seats still free, on a seated event type.
+    pub seats_remaining: Option<u32>,
+    /// Seats the slot has, on a seated event type.
+    pub seats_total: Option<u32>,
 }
 
 /// The slots of one day in the requested zone; days without slots are left out.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct SlotDay {
-    /// `YYYY-MM-DD` in the requested zone.
+    /// `YYYY-MM-DD` in `timeZone`.
     pub date: String,
+    /// The zone the date and times are in: the one asked for, or the event type's
+    /// locked zone.
+    pub time_zone: String,
+    /// Whether `timeZone` is the event type's locked zone rather than the one asked for.
+    pub time_zone_locked: bool,
     /// The day's slots, in order.
     pub slots: Vec<Slot>,
 }
@@ -29,7 +40,8 @@ pub struct SlotDay {
 /// The slots grouped by their date in the view's zone.
 fn by_date(view: &SlotsView) -> Vec<SlotDay> {
     let mut days: Vec<SlotDay> = Vec::new();
-    for span in &view.slots {
+    for offered in &view.slots {
+        let span = offered.span;
         let date = span
             .start
             .with_timezone(&view.time_zone)
@@ -38,11 +50,16 @@ fn by_date(view: &SlotsView) -> Vec<SlotDay> {
         let slot = Slot {
             start: crate::api::format::local(span.start, view.time_zone),
             end: crate::api::format::local(span.end, view.time_zone),
+            seats_booked: offered.seats.map(|s| s.booked),
+            seats_remaining: offered.seats.map(|s| s.remaining()),
+            seats_total: offered.seats.map(|s| s.total),
         };
         match days.last_mut() {
             Some(day) if day.date == date => day.slots.push(slot),
             _ => days.push(SlotDay {
                 date,
+                time_zone: view.time_zone.name().to_string(),
+                time_zone_locked: view.time_zone_locked,
                 slots: vec![slot],
             }),
         }

@@ -13,10 +13,11 @@ use super::page::{page_request, page_response};
 use super::{ok, success};
 use crate::api::format::utc;
 use crate::api::{ApiError, ErrorCode};
-use crate::app::App;
 use crate::app::bookings::{
-    self, BookingView, CreateBookingInput, ListInput, RescheduleInput, StatusFilter,
+    self, Booked, BookingView, CancelInput, CreateBookingInput, ListInput, RescheduleInput,
+    StatusFilter,
 };
+use crate::app::{App, series};
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -37,7 +38,7 @@ pub fn booking_json(view: &BookingView) -> Value {
         .location
         .as_deref()
         .filter(|l| l.starts_with("https://") || l.starts_with("http://"));
-    json!({
+    let mut body = json!({
         "id": b.id.0,
         "uid": b.uid,
         "title": b.title,
@@ -75,7 +76,14 @@ pub fn booking_json(view: &BookingView) -> Value {
         "bookingFieldsResponses": b.responses,
         "createdAt": utc(b.created_at),
         "updatedAt": utc(b.updated_at),
-    })
+    });
+    if let Some(seat) = &view.seat_uid {
+        body["seatUid"] = json!(seat);
+    }
+    if let Some(series) = &b.recurring_booking_uid {
+        body["recurringBookingUid"] = json!(series);
+    }
+    body
 }
 
 async fn create(
@@ -83,8 +91,11 @@ async fn create(
     MaybeAuth(_): MaybeAuth,
     Body(input): Body<CreateBookingInput>,
 ) -> Result<Response, ApiError> {
-    let view = bookings::create(&app, input, Utc::now()).await?;
-    Ok(success(StatusCode::CREATED, booking_json(&view)))
+    let body = match bookings::create(&app, input, Utc::now()).await? {
+        Booked::One(view) => booking_json(&view),
+        Booked::Series(views) => Value::Array(views.iter().map(booking_json).collect()),
+    };
+    Ok(success(StatusCode::CREATED, body))
 }
 
 async fn show(
@@ -151,20 +162,22 @@ async fn reschedule(
     Ok(success(StatusCode::CREATED, booking_json(&view)))
 }
 
-/// `cancelSubsequentBookings` is accepted and ignored: recurring series come with teams.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CancelBody {
-    cancellation_reason: Option<String>,
-}
-
+/// `{cancellationReason?, seatUid?, cancelSubsequentBookings?}`; with `seatUid` (or a
+/// seat's uid in the path) only that seat of a seated booking is cancelled; with
+/// `cancelSubsequentBookings: true` this occurrence and the rest of its series are,
+/// answered as an array.
 async fn cancel(
     State(app): State<App>,
     MaybeAuth(caller): MaybeAuth,
     Path(uid): Path<String>,
-    Body(body): Body<CancelBody>,
+    Body(body): Body<CancelInput>,
 ) -> Result<Response, ApiError> {
-    let view = bookings::cancel(&app, caller, &uid, body.cancellation_reason, Utc::now()).await?;
+    if body.cancel_subsequent_bookings == Some(true) {
+        let reason = body.cancellation_reason;
+        let views = series::cancel_from(&app, caller, &uid, reason, Utc::now()).await?;
+        return Ok(ok(Value::Array(views.iter().map(booking_json).collect())));
+    }
+    let view = bookings::cancel_with(&app, caller, &uid, body, Utc::now()).await?;
     Ok(ok(booking_json(&view)))
 }
 

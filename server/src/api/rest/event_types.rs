@@ -45,6 +45,18 @@ fn window_json(w: &BookingWindow) -> Value {
     }
 }
 
+fn confirmation_json(e: &EventType) -> Value {
+    match (e.requires_confirmation, e.confirmation_threshold_min) {
+        (false, _) => json!({ "disabled": true }),
+        (true, None) => json!({ "type": "always", "blockUnconfirmedBookingsInBooker": true }),
+        (true, Some(minutes)) => json!({
+            "type": "time",
+            "noticeThreshold": { "unit": "minutes", "count": minutes },
+            "blockUnconfirmedBookingsInBooker": true,
+        }),
+    }
+}
+
 /// An event type as Cal.com API v2 answers it.
 pub(super) fn event_type_json(e: &EventType) -> Value {
     json!({
@@ -64,6 +76,26 @@ pub(super) fn event_type_json(e: &EventType) -> Value {
         "bookingLimitsDuration": limits_json(&e.duration_limits),
         "bookingWindow": window_json(&e.window),
         "requiresConfirmation": e.requires_confirmation,
+        "requiresConfirmationThresholdMin": e.confirmation_threshold_min,
+        "confirmationPolicy": confirmation_json(e),
+        "lockTimeZoneToggleOnBookingPage": e.locked_time_zone.is_some(),
+        "lockedTimeZone": e.locked_time_zone.map(|z| z.name()),
+        "seats": e.seats.map_or_else(
+            || json!({ "disabled": true }),
+            |s| json!({
+                "seatsPerTimeSlot": s.per_time_slot,
+                "showAttendeeInfo": s.show_attendees,
+                "showAvailabilityCount": true,
+            }),
+        ),
+        "recurrence": e.recurrence.map_or_else(
+            || json!({ "disabled": true }),
+            |r| json!({
+                "frequency": r.frequency.as_str(),
+                "interval": r.interval,
+                "occurrences": r.max_occurrences,
+            }),
+        ),
         "locations": e.locations,
         "bookingFields": e.booking_fields,
         "createdAt": utc(e.created_at),

@@ -8,7 +8,6 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 
 use super::extract::Params;
-use super::ok;
 use crate::api::format::local;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::App;
@@ -44,22 +43,25 @@ async fn slots(State(app): State<App>, params: Params) -> Result<Response, ApiEr
         booking_uid_to_reschedule: params.get("bookingUidToReschedule"),
     };
     let view = availability::slots(&app, input, Utc::now()).await?;
-    if view.warnings.is_empty() {
-        return Ok(ok(by_date(&view, range)));
-    }
-    // Slots computed with a connected calendar's last known busy times say so.
-    Ok(Json(json!({
+    // Beside `data`, so Cal.com clients reading only `data` see its usual shape; slots
+    // computed with a connected calendar's last known busy times say so in `warnings`.
+    let mut body = json!({
         "status": "success",
         "data": by_date(&view, range),
-        "warnings": view.warnings,
-    }))
-    .into_response())
+        "timeZone": view.time_zone.name(),
+        "timeZoneLocked": view.time_zone_locked,
+    });
+    if !view.warnings.is_empty() {
+        body["warnings"] = json!(view.warnings);
+    }
+    Ok(Json(body).into_response())
 }
 
 /// `{ "2026-11-20": [{"start": …}], … }`; a day without slots has no key.
 fn by_date(view: &SlotsView, range: bool) -> Value {
     let mut days = Map::new();
-    for slot in &view.slots {
+    for offered in &view.slots {
+        let slot = offered.span;
         let date = slot
             .start
             .with_timezone(&view.time_zone)
@@ -68,6 +70,11 @@ fn by_date(view: &SlotsView, range: bool) -> Value {
         let mut entry = json!({ "start": local(slot.start, view.time_zone) });
         if range {
             entry["end"] = json!(local(slot.end, view.time_zone));
+        }
+        if let Some(seats) = offered.seats {
+            entry["seatsBooked"] = json!(seats.booked);
+            entry["seatsRemaining"] = json!(seats.remaining());
+            entry["seatsTotal"] = json!(seats.total);
         }
         if let Value::Array(list) = days.entry(date).or_insert_with(|| json!([])) {
             list.push(entry);

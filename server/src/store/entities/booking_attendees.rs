@@ -14,6 +14,7 @@ pub struct Model {
     pub language: Option<String>,
     pub phone_number: Option<String>,
     pub absent: bool,
+    pub seat_uid: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,9 @@ pub struct Model {
     pub rescheduled_to_uid: Option<String>,
     pub created_ms: i64,
     pub updated_ms: i64,
+    pub seats_booked: i32,
+    pub recurring_booking_uid: Option<String>,
+    pub expiry_lease_ms: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,11 @@ pub struct Model {
     pub team_id: Option<i64>,
     pub scheduling_type: Option<String>,
     pub assign_all_team_members: bool,
+    pub seats_per_time_slot: Option<i32>,
+    pub seats_show_attendees: bool,
+    pub recurrence: Option<String>,
+    pub confirmation_threshold_min: Option<i32>,
+    pub locked_time_zone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
