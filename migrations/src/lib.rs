@@ -21,6 +21,9 @@ mod m20261124_000010_connections;
 mod m20261124_000011_teams;
 mod m20261124_000012_sync_rules;
 mod m20261124_000013_team_scheduling;
+mod m20261124_000017_routing_forms;
+mod m20261124_000018_out_of_office;
+mod m20261124_000019_host_limits;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -41,6 +44,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_teams::Migration),
             Box::new(m20261124_000012_sync_rules::Migration),
             Box::new(m20261124_000013_team_scheduling::Migration),
+            Box::new(m20261124_000017_routing_forms::Migration),
+            Box::new(m20261124_000018_out_of_office::Migration),
+            Box::new(m20261124_000019_host_limits::Migration),
         ]
     }
 }

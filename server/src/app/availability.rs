@@ -8,6 +8,7 @@ use super::input::{self, Issues};
 use super::{App, AppError, Result};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{BookingId, EventTypeId, OrgId, TeamId, UserId};
+use crate::domain::out_of_office::without_away;
 use crate::domain::rules::SlotRules;
 use crate::domain::schedule::Schedule;
 use crate::domain::slots::{ExistingBooking, compute_slots};
@@ -293,9 +294,9 @@ fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
     u32::try_from((to - from).num_minutes()).unwrap_or(0)
 }
 
-/// Parses a slots query bound: an instant, or a date taken in `tz` (`end_of_day` picks
-/// the day's end instead of its start).
-fn bound(field: &str, s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, FieldIssue> {
+/// Parses a query bound: an instant, or a date taken in `tz` (`end_of_day` picks the
+/// day's end instead of its start).
+pub(super) fn bound(field: &str, s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, FieldIssue> {
     if s.len() == 10 {
         let date: NaiveDate = input::date(field, s)?;
         let day = if end_of_day {
@@ -335,8 +336,24 @@ fn query_range(time_zone: Option<&str>, start: &str, end: &str) -> Result<(Tz, S
 
 /// The slots an invitee can choose from.
 pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<SlotsView> {
+    slots_among(app, query, &[], now).await
+}
+
+/// The same with a team event type's rotating hosts narrowed to `only` (fixed hosts
+/// stay); every host when `only` is empty. A routing form that sends an invitee to
+/// chosen members of a round-robin type shows their slots alone.
+pub async fn slots_among(
+    app: &App,
+    query: SlotsInput,
+    only: &[UserId],
+    now: DateTime<Utc>,
+) -> Result<SlotsView> {
     let (tz, range) = query_range(query.time_zone.as_deref(), &query.start, &query.end)?;
-    let b = bookable(app, &query.event_type).await?;
+    let mut b = bookable(app, &query.event_type).await?;
+    if let Some(team) = b.team.as_mut().filter(|_| !only.is_empty()) {
+        team.hosts
+            .retain(|h| h.host.mandatory || only.contains(&h.user.id));
+    }
     let length = length(&b.event_type, query.duration, "duration")?;
     let exclude = match &query.booking_uid_to_reschedule {
         Some(uid) => Some(
@@ -364,7 +381,16 @@ pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<S
                 store::bookings::held_times(&app.db, b.host.id, context_window(&rules, range))
                     .await?;
             let existing = existing(&held, b.event_type.id, exclude);
-            compute_slots(&b.schedule, &rules, &existing, range, now, tz)
+            let away = super::out_of_office::away(app, &[b.host.id], range).await?;
+            let away: Vec<Span> = away.into_iter().map(|(_, s)| s).collect();
+            let slots = without_away(
+                compute_slots(&b.schedule, &rules, &existing, range, now, tz),
+                &away,
+            );
+            super::host_limits::trim(&app.db, &[&b.host], vec![slots], range, exclude)
+                .await?
+                .pop()
+                .unwrap_or_default()
         }
     };
     Ok(SlotsView {
@@ -373,7 +399,8 @@ pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<S
     })
 }
 
-/// Each host's own slots: every host's bookings come from one query.
+/// Each host's own slots, out of office and own limits considered: every host's
+/// bookings come from one query.
 #[expect(
     clippy::too_many_arguments,
     reason = "the slot engine's inputs, all needed"
@@ -391,7 +418,8 @@ async fn host_slots(
     let ids: Vec<UserId> = team.hosts.iter().map(|h| h.user.id).collect();
     let held =
         store::booking_hosts::held_times(&app.db, &ids, context_window(rules, range)).await?;
-    Ok(team
+    let away = super::out_of_office::away(app, &ids, range).await?;
+    let slots: Vec<Vec<Span>> = team
         .hosts
         .iter()
         .map(|h| {
@@ -402,11 +430,27 @@ async fn host_slots(
                 event_type.id,
                 exclude,
             );
-            HostSlots {
-                host: h.user.id,
-                fixed: h.host.mandatory,
-                slots: compute_slots(&h.schedule, rules, &existing, range, now, tz),
-            }
+            let mine: Vec<Span> = away
+                .iter()
+                .filter(|(u, _)| *u == h.user.id)
+                .map(|(_, s)| *s)
+                .collect();
+            without_away(
+                compute_slots(&h.schedule, rules, &existing, range, now, tz),
+                &mine,
+            )
+        })
+        .collect();
+    let users: Vec<&User> = team.hosts.iter().map(|h| &h.user).collect();
+    let slots = super::host_limits::trim(&app.db, &users, slots, range, exclude).await?;
+    Ok(team
+        .hosts
+        .iter()
+        .zip(slots)
+        .map(|(h, slots)| HostSlots {
+            host: h.user.id,
+            fixed: h.host.mandatory,
+            slots,
         })
         .collect())
 }

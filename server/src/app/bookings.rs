@@ -299,6 +299,7 @@ async fn place(
     let existing = existing(&held, b.event_type.id, exclude);
     let span =
         check_slot(&b.schedule, &rules, &existing, start, now, booker_tz).map_err(slot_error)?;
+    super::host_limits::check(txn, &b.host, span, exclude).await?;
     let busy = Span::new(
         span.start - chrono::Duration::minutes(i64::from(rules.buffer_before_min)),
         span.end + chrono::Duration::minutes(i64::from(rules.buffer_after_min)),
@@ -356,8 +357,18 @@ async fn book(
         input.team_slug.clone(),
         input.event_type_slug.clone(),
     )?;
-    let b = bookable(app, &reference).await?;
+    let asked = bookable(app, &reference).await?;
+    let start = check_invitee(&input, &asked.event_type)?.start;
+    let length_min = length(&asked.event_type, input.length_in_minutes, "lengthInMinutes")?;
+    let meeting = Span::new(
+        start,
+        start + chrono::Duration::minutes(i64::from(length_min)),
+    );
+    // A host out of office hands the booking to their teammate's event type, whose
+    // own questions and lengths then apply.
+    let b = super::out_of_office::redirect(app, asked, meeting).await?;
     let mut invitee = check_invitee(&input, &b.event_type)?;
+    let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
     if let Some(link) = link {
         let context = super::scheduling_links::context(link);
         let room = validate::MAX_METADATA_KEYS - context.len();
@@ -369,7 +380,6 @@ async fn book(
         }
         invitee.metadata.extend(context);
     }
-    let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
     let location = location(&b.event_type, input.location.as_ref())?;
     let status = if b.event_type.requires_confirmation {
         BookingStatus::Pending

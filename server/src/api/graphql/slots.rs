@@ -27,7 +27,7 @@ pub struct SlotDay {
 }
 
 /// The slots grouped by their date in the view's zone.
-fn by_date(view: &SlotsView) -> Vec<SlotDay> {
+pub(super) fn by_date(view: &SlotsView) -> Vec<SlotDay> {
     let mut days: Vec<SlotDay> = Vec::new();
     for span in &view.slots {
         let date = span

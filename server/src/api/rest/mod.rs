@@ -5,10 +5,13 @@ mod bookings;
 mod chat;
 mod customers;
 mod event_types;
+mod host_limits;
 pub(super) mod extract;
 mod me;
 mod organizations;
+mod out_of_office;
 mod page;
+mod routing_forms;
 mod schedules;
 mod scheduling_links;
 mod slots;
@@ -40,6 +43,9 @@ pub fn router(app: App) -> Router {
         .merge(customers::router())
         .merge(stakeholders::router())
         .merge(teams::router())
+        .merge(routing_forms::router())
+        .merge(out_of_office::router())
+        .merge(host_limits::router())
         .merge(chat::router())
         .with_state(app)
 }
