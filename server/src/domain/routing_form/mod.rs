@@ -113,6 +113,7 @@ pub struct FormField {
     /// Whether an answer is needed.
     pub required: bool,
     /// The choices of a select, multiselect or radio field; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
 }
 
