@@ -47,7 +47,11 @@ impl MigrationTrait for Migration {
                 .col(integer_null("route_index"))
                 .col(text("target"))
                 .col(big_integer("created_ms"))
-                .foreign_key(&mut fk("routing_form_responses", "form_id", "routing_forms"))
+                .foreign_key(&mut fk(
+                    "routing_form_responses",
+                    "form_id",
+                    "routing_forms",
+                ))
                 .to_owned(),
         )
         .await?;

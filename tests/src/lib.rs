@@ -302,7 +302,13 @@ impl TestApp {
     }
 
     /// The same authenticated with another user's `key`.
-    pub async fn call_as(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Answer {
+    pub async fn call_as(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
         self.send(self.request(method, path, body).bearer_auth(key))
             .await
     }

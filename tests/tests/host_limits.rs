@@ -13,13 +13,19 @@ fn key(user: &Value) -> &str {
 /// A 30-minute personal event type `slug` of `user`.
 async fn event_type(app: &TestApp, user: &Value, slug: &str) {
     let created = app
-        .call_as(key(user), Method::POST, "/v2/event-types", Some(json!({"title": slug, "slug": slug, "lengthInMinutes": 30})))
+        .call_as(
+            key(user),
+            Method::POST,
+            "/v2/event-types",
+            Some(json!({"title": slug, "slug": slug, "lengthInMinutes": 30})),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
 }
 
 async fn set_limits(app: &TestApp, user: &Value, body: Value) -> convene_tests::Answer {
-    app.call_as(key(user), Method::PUT, "/v2/me/booking-limits", Some(body)).await
+    app.call_as(key(user), Method::PUT, "/v2/me/booking-limits", Some(body))
+        .await
 }
 
 fn berlin(day: NaiveDate, h: u32) -> String {
@@ -32,16 +38,24 @@ fn berlin(day: NaiveDate, h: u32) -> String {
 
 async fn book(app: &TestApp, body: Value) -> convene_tests::Answer {
     let mut body = body;
-    body["attendee"] = json!({"name": "Jane Doe", "email": "jane@acme.com", "timeZone": "Europe/Berlin"});
-    app.call_anonymous(Method::POST, "/v2/bookings", Some(body)).await
+    body["attendee"] =
+        json!({"name": "Jane Doe", "email": "jane@acme.com", "timeZone": "Europe/Berlin"});
+    app.call_anonymous(Method::POST, "/v2/bookings", Some(body))
+        .await
 }
 
 async fn slot_count(app: &TestApp, query: &str, day: NaiveDate) -> usize {
     let answer = app
-        .call_anonymous(Method::GET, &format!("/v2/slots?{query}&start={day}&end={day}&timeZone=Europe/Berlin"), None)
+        .call_anonymous(
+            Method::GET,
+            &format!("/v2/slots?{query}&start={day}&end={day}&timeZone=Europe/Berlin"),
+            None,
+        )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{:#}", answer.body);
-    answer.data()[day.to_string()].as_array().map_or(0, Vec::len)
+    answer.data()[day.to_string()]
+        .as_array()
+        .map_or(0, Vec::len)
 }
 
 on_both_databases! {

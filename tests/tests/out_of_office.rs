@@ -14,29 +14,52 @@ fn key(user: &Value) -> &str {
 /// A 30-minute personal event type `chat` of `user`.
 async fn chat(app: &TestApp, user: &Value) {
     let created = app
-        .call_as(key(user), Method::POST, "/v2/event-types", Some(json!({"title": "Chat", "slug": "chat", "lengthInMinutes": 30})))
+        .call_as(
+            key(user),
+            Method::POST,
+            "/v2/event-types",
+            Some(json!({"title": "Chat", "slug": "chat", "lengthInMinutes": 30})),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
 }
 
 /// `user`'s absence on `day` (a whole Berlin day), sending invitees to `to`.
-async fn away(app: &TestApp, user: &Value, day: NaiveDate, to: Option<&Value>) -> convene_tests::Answer {
-    app.call_as(key(user), Method::POST, "/v2/me/ooo", Some(json!({
-        "start": day.to_string(), "end": day.to_string(), "reason": "vacation",
-        "notes": "Skiing", "toUserId": to.map(|t| t["id"].clone()),
-    })))
+async fn away(
+    app: &TestApp,
+    user: &Value,
+    day: NaiveDate,
+    to: Option<&Value>,
+) -> convene_tests::Answer {
+    app.call_as(
+        key(user),
+        Method::POST,
+        "/v2/me/ooo",
+        Some(json!({
+            "start": day.to_string(), "end": day.to_string(), "reason": "vacation",
+            "notes": "Skiing", "toUserId": to.map(|t| t["id"].clone()),
+        })),
+    )
     .await
 }
 
 /// The Berlin starts of `path`'s slots on `day`.
 async fn slots(app: &TestApp, query: &str, day: NaiveDate) -> Vec<String> {
     let answer = app
-        .call_anonymous(Method::GET, &format!("/v2/slots?{query}&start={day}&end={day}&timeZone=Europe/Berlin"), None)
+        .call_anonymous(
+            Method::GET,
+            &format!("/v2/slots?{query}&start={day}&end={day}&timeZone=Europe/Berlin"),
+            None,
+        )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{:#}", answer.body);
     answer.data()[day.to_string()]
         .as_array()
-        .map(|s| s.iter().map(|s| s["start"].as_str().unwrap()[11..16].to_string()).collect())
+        .map(|s| {
+            s.iter()
+                .map(|s| s["start"].as_str().unwrap()[11..16].to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -50,8 +73,10 @@ fn berlin(day: NaiveDate, h: u32) -> String {
 
 async fn book(app: &TestApp, body: Value) -> convene_tests::Answer {
     let mut body = body;
-    body["attendee"] = json!({"name": "Jane Doe", "email": "jane@acme.com", "timeZone": "Europe/Berlin"});
-    app.call_anonymous(Method::POST, "/v2/bookings", Some(body)).await
+    body["attendee"] =
+        json!({"name": "Jane Doe", "email": "jane@acme.com", "timeZone": "Europe/Berlin"});
+    app.call_anonymous(Method::POST, "/v2/bookings", Some(body))
+        .await
 }
 
 on_both_databases! {

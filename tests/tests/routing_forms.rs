@@ -201,6 +201,69 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    async fn a_route_to_chosen_members_shows_their_slots_alone(app: TestApp) {
+        let alice = app.add_user("alice", "MEMBER").await;
+        let bob = app.add_user("bob", "MEMBER").await;
+        let team = app.post("/v2/teams", json!({"name": "Sales", "slug": "sales"})).await.data()["id"].clone();
+        for user in [&alice, &bob] {
+            app.post(&format!("/v2/teams/{team}/memberships"), json!({"userId": user["id"]})).await;
+        }
+        let demo = app.post(&format!("/v2/teams/{team}/event-types"), json!({
+            "title": "Demo", "slug": "demo", "lengthInMinutes": 30, "schedulingType": "ROUND_ROBIN",
+            "hosts": [{"userId": alice["id"]}, {"userId": bob["id"]}],
+        })).await.data()["id"].as_i64().unwrap();
+        let day = next(chrono::Weekday::Mon);
+        let away = app.call_as(alice["apiKey"].as_str().unwrap(), Method::POST, "/v2/me/ooo", Some(json!({"start": day.to_string(), "end": day.to_string()}))).await;
+        assert_eq!(away.status, StatusCode::CREATED, "{:#}", away.body);
+        let form = create_form(&app, json!({
+            "name": "Who", "fields": [{"id": "who", "type": "radio", "options": ["Alice", "Bob"]}],
+            "routes": [
+                {"conditions": [{"field": "who", "op": "equals", "value": "Alice"}], "action": "teamMembers", "eventTypeId": demo, "memberIds": [alice["id"]]},
+                {"conditions": [{"field": "who", "op": "equals", "value": "Bob"}], "action": "teamMembers", "eventTypeId": demo, "memberIds": [bob["id"]]},
+            ],
+            "fallback": {"action": "eventType", "eventTypeId": demo},
+        })).await;
+        let to_alice = submit(&app, form, json!({"who": "Alice"})).await;
+        assert_eq!(to_alice.data()["routing"]["teamMemberIds"], json!([alice["id"]]));
+        assert_eq!(to_alice.data()["slots"], json!({}), "alice is away that day");
+        let to_bob = submit(&app, form, json!({"who": "Bob"})).await;
+        assert_eq!(to_bob.data()["slots"][day.to_string()].as_array().map(Vec::len), Some(16));
+
+        let outsider = app.post("/v2/routing-forms", json!({
+            "name": "Bad", "fields": [{"id": "who", "type": "text"}],
+            "fallback": {"action": "teamMembers", "eventTypeId": demo, "memberIds": [alice["id"], 987_654]},
+        })).await;
+        assert_eq!(outsider.fields(), ["fallback.memberIds[1]"]);
+    }
+}
+
+on_both_databases! {
+    async fn erasing_a_person_scrubs_their_form_answers(app: TestApp) {
+        let sales = event_type(&app, "sales-demo").await;
+        let form = create_form(&app, brief_form(sales, sales)).await;
+        submit(&app, form, json!({"interest": "Other", "email": "jane@acme.com"})).await;
+        submit(&app, form, json!({"interest": "Other", "email": "joe@acme.com"})).await;
+        let customer = app.graphql("mutation { createCustomer(input: {name: \"Acme\", domains: [\"acme.com\"]}) { id } }", json!({})).await;
+        let jane = app.graphql(
+            "mutation($c: ID!) { addStakeholder(customerId: $c, input: {name: \"Jane Doe\", email: \"jane@acme.com\"}) { id } }",
+            json!({"c": customer["createCustomer"]["id"]}),
+        ).await["addStakeholder"]["id"].as_str().unwrap().to_string();
+
+        let export = app.get(&format!("/v2/stakeholders/{jane}/export")).await;
+        assert_eq!(export.data()["routingFormResponses"][0]["response"]["email"], "jane@acme.com");
+        assert_eq!(export.data()["routingFormResponses"].as_array().unwrap().len(), 1, "only hers");
+
+        let erased = app.post(&format!("/v2/stakeholders/{jane}/erase"), json!({})).await;
+        assert_eq!(erased.status, StatusCode::OK, "{:#}", erased.body);
+        assert_eq!(erased.data()["formResponses"], 1);
+        let kept = app.get(&format!("/v2/routing-forms/{form}/responses")).await;
+        let emails: Vec<&str> = kept.data().as_array().unwrap().iter().map(|r| r["response"]["email"].as_str().unwrap()).collect();
+        assert_eq!(emails[0], "joe@acme.com");
+        assert!(emails[1].starts_with("erased-") && emails[1].ends_with("@erased.invalid"), "{emails:?}");
+    }
+}
+
 on_both_databases_with_jobs! {
     async fn form_submitted_reaches_webhooks(app: TestApp) {
         let got: Arc<Mutex<Vec<Value>>> = Arc::default();

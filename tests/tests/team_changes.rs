@@ -16,9 +16,19 @@ fn key(user: &Value) -> &str {
 async fn sales_team(app: &TestApp) -> (i64, i64, Value, Value) {
     let alice = app.add_user("alice", "MEMBER").await;
     let bob = app.add_user("bob", "MEMBER").await;
-    let team = app.post("/v2/teams", json!({"name": "Sales", "slug": "sales"})).await.data()["id"].as_i64().unwrap();
+    let team = app
+        .post("/v2/teams", json!({"name": "Sales", "slug": "sales"}))
+        .await
+        .data()["id"]
+        .as_i64()
+        .unwrap();
     for (user, role) in [(&alice, "MEMBER"), (&bob, "ADMIN")] {
-        let added = app.post(&format!("/v2/teams/{team}/memberships"), json!({"userId": user["id"], "role": role})).await;
+        let added = app
+            .post(
+                &format!("/v2/teams/{team}/memberships"),
+                json!({"userId": user["id"], "role": role}),
+            )
+            .await;
         assert_eq!(added.status, StatusCode::CREATED, "{:#}", added.body);
     }
     let created = app.post(&format!("/v2/teams/{team}/event-types"), json!({
@@ -30,7 +40,12 @@ async fn sales_team(app: &TestApp) -> (i64, i64, Value, Value) {
 }
 
 fn host_ids(t: &Value) -> Vec<i64> {
-    t["hosts"].as_array().unwrap().iter().map(|h| h["userId"].as_i64().unwrap()).collect()
+    t["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["userId"].as_i64().unwrap())
+        .collect()
 }
 
 on_both_databases! {

@@ -296,7 +296,12 @@ fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
 
 /// Parses a query bound: an instant, or a date taken in `tz` (`end_of_day` picks the
 /// day's end instead of its start).
-pub(super) fn bound(field: &str, s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, FieldIssue> {
+pub(super) fn bound(
+    field: &str,
+    s: &str,
+    tz: Tz,
+    end_of_day: bool,
+) -> Result<DateTime<Utc>, FieldIssue> {
     if s.len() == 10 {
         let date: NaiveDate = input::date(field, s)?;
         let day = if end_of_day {

@@ -359,7 +359,11 @@ async fn book(
     )?;
     let asked = bookable(app, &reference).await?;
     let start = check_invitee(&input, &asked.event_type)?.start;
-    let length_min = length(&asked.event_type, input.length_in_minutes, "lengthInMinutes")?;
+    let length_min = length(
+        &asked.event_type,
+        input.length_in_minutes,
+        "lengthInMinutes",
+    )?;
     let meeting = Span::new(
         start,
         start + chrono::Duration::minutes(i64::from(length_min)),

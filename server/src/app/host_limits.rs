@@ -98,10 +98,9 @@ pub(super) async fn trim(
         return Ok(slots);
     }
     let limited: Vec<UserId> = all.keys().copied().collect();
-    let window = all
-        .values()
-        .map(|l| l.reach(range))
-        .fold(range, |a, b| Span::new(a.start.min(b.start), a.end.max(b.end)));
+    let window = all.values().map(|l| l.reach(range)).fold(range, |a, b| {
+        Span::new(a.start.min(b.start), a.end.max(b.end))
+    });
     let booked = booked(db, &limited, window, exclude).await?;
     Ok(hosts
         .iter()
@@ -140,7 +139,9 @@ pub(super) async fn full(
         .iter()
         .filter_map(|u| all.get(u))
         .map(|l| l.reach(meeting))
-        .fold(meeting, |a, b| Span::new(a.start.min(b.start), a.end.max(b.end)));
+        .fold(meeting, |a, b| {
+            Span::new(a.start.min(b.start), a.end.max(b.end))
+        });
     let booked = booked(txn, &limited, window, exclude).await?;
     Ok(hosts
         .iter()

@@ -57,7 +57,10 @@ async fn checked(
     let reason = match (&input.reason, base) {
         (Some(r), _) => issues.take(Reason::parse(r).ok_or_else(|| {
             let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
-            FieldIssue::new("reason", format!("`{r}` is not one of {}", names.join(", ")))
+            FieldIssue::new(
+                "reason",
+                format!("`{r}` is not one of {}", names.join(", ")),
+            )
         })),
         (None, Some(b)) => Some(b.reason),
         (None, None) => Some(Reason::Unspecified),
@@ -65,7 +68,11 @@ async fn checked(
     let redirect_to = match (input.to_user_id, base) {
         (Some(id), _) => {
             let found = store::users::find(&app.db, user.org_id, UserId(id)).await?;
-            issues.require(found.is_some(), "toUserId", format!("user {id} does not exist"));
+            issues.require(
+                found.is_some(),
+                "toUserId",
+                format!("user {id} does not exist"),
+            );
             Some(UserId(id))
         }
         (None, Some(b)) => b.redirect_to,
@@ -108,7 +115,11 @@ pub async fn create(
     let payload = created_payload(&entry, &user, to.as_ref());
     store::outbox::insert(&txn, user.org_id, "OOO_CREATED", &payload, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
-    tracing::info!(ooo.id = entry.id.0, user.id = user.id.0, "out of office recorded");
+    tracing::info!(
+        ooo.id = entry.id.0,
+        user.id = user.id.0,
+        "out of office recorded"
+    );
     Ok(entry)
 }
 
@@ -171,11 +182,7 @@ pub async fn list(app: &App, caller: Caller, page: &PageRequest) -> Result<Page<
 }
 
 /// The spans `users` are away within `range`, by user.
-pub(super) async fn away(
-    app: &App,
-    users: &[UserId],
-    range: Span,
-) -> Result<Vec<(UserId, Span)>> {
+pub(super) async fn away(app: &App, users: &[UserId], range: Span) -> Result<Vec<(UserId, Span)>> {
     Ok(store::out_of_office::overlapping(&app.db, users, range)
         .await?
         .into_iter()

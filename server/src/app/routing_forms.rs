@@ -12,9 +12,7 @@ use super::availability::{self, EventTypeRef, SlotsInput, SlotsView};
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::ids::{EventTypeId, FormResponseId, RoutingFormId, TeamId, UserId};
-use crate::domain::routing_form::{
-    self, FormResponse, FormRules, RoutingForm, Target, TargetKind,
-};
+use crate::domain::routing_form::{self, FormResponse, FormRules, RoutingForm, Target, TargetKind};
 use crate::domain::team::SchedulingType;
 use crate::store::{self, StoreError};
 
@@ -183,8 +181,8 @@ pub async fn submit(
     now: DateTime<Utc>,
 ) -> Result<Submission> {
     let form = public(app, id).await?;
-    let answers = routing_form::check_answers(&form.rules.fields, responses)
-        .map_err(AppError::Validation)?;
+    let answers =
+        routing_form::check_answers(&form.rules.fields, responses).map_err(AppError::Validation)?;
     let routed = routing_form::route(&form.rules, &answers);
     let slots = match routed.target {
         Target::EventType { event_type_id } => {
@@ -346,7 +344,10 @@ async fn checked_rules(
         known.push((id, target_kind(app, caller, id).await?));
     }
     let issues = routing_form::check_targets(&rules, |id| {
-        known.iter().find(|(k, _)| *k == id).and_then(|(_, kind)| kind.clone())
+        known
+            .iter()
+            .find(|(k, _)| *k == id)
+            .and_then(|(_, kind)| kind.clone())
     });
     AppError::check(issues)?;
     Ok(rules)

@@ -234,7 +234,11 @@ pub async fn update(
         .map_err(slug_taken(&team, &event_type.slug))?;
     store::teams::save_setup(&txn, caller.org_id, event_type.id, &setup).await?;
     txn.commit().await.map_err(StoreError::from)?;
-    tracing::info!(event_type.id = id.0, team.id = team.id.0, "team event type updated");
+    tracing::info!(
+        event_type.id = id.0,
+        team.id = team.id.0,
+        "team event type updated"
+    );
     let hosts = hosts_now(&setup, &members);
     Ok(TeamEventType {
         event_type,
@@ -254,7 +258,11 @@ pub async fn delete(
 ) -> Result<TeamEventType> {
     let found = managed(app, caller, team_id, id).await?;
     store::event_types::delete(&app.db, caller.org_id, id).await?;
-    tracing::info!(event_type.id = id.0, team.id = team_id.0, "team event type deleted");
+    tracing::info!(
+        event_type.id = id.0,
+        team.id = team_id.0,
+        "team event type deleted"
+    );
     Ok(found)
 }
 

@@ -106,7 +106,10 @@ mod tests {
 
     /// New York wall-clock time in 2026 as UTC (DST ends on Sunday 1 November).
     fn ny(m: u32, d: u32, h: u32) -> DateTime<Utc> {
-        New_York.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap().to_utc()
+        New_York
+            .with_ymd_and_hms(2026, m, d, h, 0, 0)
+            .unwrap()
+            .to_utc()
     }
 
     fn meeting(m: u32, d: u32, h: u32, minutes: i64) -> Span {
@@ -119,30 +122,115 @@ mod tests {
 
     #[test]
     fn periods_fill_across_event_types_in_the_hosts_zone() {
-        let per_day = PeriodLimits { day: Some(2), ..PeriodLimits::default() };
-        let per_week = PeriodLimits { week: Some(3), ..PeriodLimits::default() };
-        let hour_a_day = PeriodLimits { day: Some(60), ..PeriodLimits::default() };
+        let per_day = PeriodLimits {
+            day: Some(2),
+            ..PeriodLimits::default()
+        };
+        let per_week = PeriodLimits {
+            week: Some(3),
+            ..PeriodLimits::default()
+        };
+        let hour_a_day = PeriodLimits {
+            day: Some(60),
+            ..PeriodLimits::default()
+        };
         let none = PeriodLimits::default();
         // Monday 26 Oct .. Sunday 1 Nov 2026, the week New York leaves DST.
         for (name, host, booked, next, expected) in [
-            ("day has room", limits(per_day, none), vec![meeting(10, 27, 9, 30)], meeting(10, 27, 15, 30), None),
-            ("day full", limits(per_day, none), vec![meeting(10, 27, 9, 30), meeting(10, 27, 10, 30)], meeting(10, 27, 15, 30), Some(LimitPeriod::Day)),
-            ("late evening is still that local day", limits(per_day, none), vec![meeting(10, 27, 9, 30), meeting(10, 27, 10, 30)], meeting(10, 27, 22, 30), Some(LimitPeriod::Day)),
-            ("next local day is free", limits(per_day, none), vec![meeting(10, 27, 9, 30), meeting(10, 27, 22, 30)], meeting(10, 28, 0, 30), None),
-            ("week full by Sunday after the DST change", limits(per_week, none), vec![meeting(10, 26, 9, 30), meeting(10, 28, 9, 30), meeting(10, 30, 9, 30)], meeting(11, 1, 23, 30), Some(LimitPeriod::Week)),
-            ("a new ISO week on Monday", limits(per_week, none), vec![meeting(10, 26, 9, 30), meeting(10, 28, 9, 30), meeting(10, 30, 9, 30)], meeting(11, 2, 0, 30), None),
-            ("minutes: 30 + 30 fits an hour", limits(none, hour_a_day), vec![meeting(10, 27, 9, 30)], meeting(10, 27, 11, 30), None),
-            ("minutes: 45 + 30 does not", limits(none, hour_a_day), vec![meeting(10, 27, 9, 45)], meeting(10, 27, 11, 30), Some(LimitPeriod::Day)),
-            ("no limits", HostLimits::default(), vec![meeting(10, 27, 9, 30); 9], meeting(10, 27, 11, 30), None),
+            (
+                "day has room",
+                limits(per_day, none),
+                vec![meeting(10, 27, 9, 30)],
+                meeting(10, 27, 15, 30),
+                None,
+            ),
+            (
+                "day full",
+                limits(per_day, none),
+                vec![meeting(10, 27, 9, 30), meeting(10, 27, 10, 30)],
+                meeting(10, 27, 15, 30),
+                Some(LimitPeriod::Day),
+            ),
+            (
+                "late evening is still that local day",
+                limits(per_day, none),
+                vec![meeting(10, 27, 9, 30), meeting(10, 27, 10, 30)],
+                meeting(10, 27, 22, 30),
+                Some(LimitPeriod::Day),
+            ),
+            (
+                "next local day is free",
+                limits(per_day, none),
+                vec![meeting(10, 27, 9, 30), meeting(10, 27, 22, 30)],
+                meeting(10, 28, 0, 30),
+                None,
+            ),
+            (
+                "week full by Sunday after the DST change",
+                limits(per_week, none),
+                vec![
+                    meeting(10, 26, 9, 30),
+                    meeting(10, 28, 9, 30),
+                    meeting(10, 30, 9, 30),
+                ],
+                meeting(11, 1, 23, 30),
+                Some(LimitPeriod::Week),
+            ),
+            (
+                "a new ISO week on Monday",
+                limits(per_week, none),
+                vec![
+                    meeting(10, 26, 9, 30),
+                    meeting(10, 28, 9, 30),
+                    meeting(10, 30, 9, 30),
+                ],
+                meeting(11, 2, 0, 30),
+                None,
+            ),
+            (
+                "minutes: 30 + 30 fits an hour",
+                limits(none, hour_a_day),
+                vec![meeting(10, 27, 9, 30)],
+                meeting(10, 27, 11, 30),
+                None,
+            ),
+            (
+                "minutes: 45 + 30 does not",
+                limits(none, hour_a_day),
+                vec![meeting(10, 27, 9, 45)],
+                meeting(10, 27, 11, 30),
+                Some(LimitPeriod::Day),
+            ),
+            (
+                "no limits",
+                HostLimits::default(),
+                vec![meeting(10, 27, 9, 30); 9],
+                meeting(10, 27, 11, 30),
+                None,
+            ),
         ] {
-            assert_eq!(host.full_period(New_York, &booked, next), expected, "{name}");
+            assert_eq!(
+                host.full_period(New_York, &booked, next),
+                expected,
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn slots_are_kept_while_there_is_room() {
-        let host = limits(PeriodLimits { day: Some(1), ..PeriodLimits::default() }, PeriodLimits::default());
-        let slots = vec![meeting(10, 27, 9, 30), meeting(10, 28, 9, 30), meeting(10, 29, 9, 30)];
+        let host = limits(
+            PeriodLimits {
+                day: Some(1),
+                ..PeriodLimits::default()
+            },
+            PeriodLimits::default(),
+        );
+        let slots = vec![
+            meeting(10, 27, 9, 30),
+            meeting(10, 28, 9, 30),
+            meeting(10, 29, 9, 30),
+        ];
         let kept = host.keep_within(New_York, &[meeting(10, 28, 14, 60)], slots);
         assert_eq!(kept, vec![meeting(10, 27, 9, 30), meeting(10, 29, 9, 30)]);
     }
@@ -150,9 +238,18 @@ mod tests {
     #[test]
     fn reach_covers_the_longest_period() {
         let range = meeting(10, 27, 0, 60);
-        let yearly = limits(PeriodLimits { year: Some(100), ..PeriodLimits::default() }, PeriodLimits::default());
+        let yearly = limits(
+            PeriodLimits {
+                year: Some(100),
+                ..PeriodLimits::default()
+            },
+            PeriodLimits::default(),
+        );
         let reach = yearly.reach(range);
-        assert!(reach.start <= ny(1, 1, 0) && reach.end >= ny(12, 31, 23), "the whole year");
+        assert!(
+            reach.start <= ny(1, 1, 0) && reach.end >= ny(12, 31, 23),
+            "the whole year"
+        );
         assert_eq!(HostLimits::default().reach(range), range);
     }
 }

@@ -134,9 +134,21 @@ mod tests {
         for (name, away, kept) in [
             ("none", vec![], vec![9, 10, 11, 12]),
             ("one hour", vec![span((10, 0), (11, 0))], vec![9, 11, 12]),
-            ("ends as a slot starts", vec![span((8, 0), (9, 0))], vec![9, 10, 11, 12]),
-            ("starts inside a slot", vec![span((9, 15), (9, 45))], vec![10, 11, 12]),
-            ("two", vec![span((9, 0), (9, 30)), span((12, 29), (23, 0))], vec![10, 11]),
+            (
+                "ends as a slot starts",
+                vec![span((8, 0), (9, 0))],
+                vec![9, 10, 11, 12],
+            ),
+            (
+                "starts inside a slot",
+                vec![span((9, 15), (9, 45))],
+                vec![10, 11, 12],
+            ),
+            (
+                "two",
+                vec![span((9, 0), (9, 30)), span((12, 29), (23, 0))],
+                vec![10, 11],
+            ),
         ] {
             let starts: Vec<u32> = without_away(slots.clone(), &away)
                 .iter()
@@ -153,7 +165,12 @@ mod tests {
             ("fine", (at(9, 0), at(10, 0)), Some(UserId(2)), vec![]),
             ("empty", (at(9, 0), at(9, 0)), None, vec!["end"]),
             ("inverted", (at(10, 0), at(9, 0)), None, vec!["end"]),
-            ("to myself", (at(9, 0), at(10, 0)), Some(me), vec!["toUserId"]),
+            (
+                "to myself",
+                (at(9, 0), at(10, 0)),
+                Some(me),
+                vec!["toUserId"],
+            ),
         ] {
             let fields: Vec<String> = check(start, end, me, to)
                 .into_iter()
@@ -178,8 +195,17 @@ mod tests {
             created_at: at(0, 0),
         };
         let entries = [entry(1, (12, 0), (18, 0)), entry(2, (8, 0), (10, 0))];
-        assert_eq!(covering(&entries, span((9, 30), (10, 0))).map(|e| e.id.0), Some(2));
-        assert_eq!(covering(&entries, span((10, 0), (10, 30))).map(|e| e.id.0), None);
-        assert_eq!(covering(&entries, span((9, 30), (12, 30))).map(|e| e.id.0), Some(2));
+        assert_eq!(
+            covering(&entries, span((9, 30), (10, 0))).map(|e| e.id.0),
+            Some(2)
+        );
+        assert_eq!(
+            covering(&entries, span((10, 0), (10, 30))).map(|e| e.id.0),
+            None
+        );
+        assert_eq!(
+            covering(&entries, span((9, 30), (12, 30))).map(|e| e.id.0),
+            Some(2)
+        );
     }
 }

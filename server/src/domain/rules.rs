@@ -310,9 +310,10 @@ impl LimitUsage {
             .copied()
             .unwrap_or_default();
         let count_full = self.count.get(period).is_some_and(|max| used.count >= max);
-        let minutes_full = self.duration.get(period).is_some_and(|max| {
-            used.minutes + i64::from(self.duration_min) > i64::from(max)
-        });
+        let minutes_full = self
+            .duration
+            .get(period)
+            .is_some_and(|max| used.minutes + i64::from(self.duration_min) > i64::from(max));
         count_full || minutes_full
     }
 }

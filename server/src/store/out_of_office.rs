@@ -1,6 +1,8 @@
 //! Out-of-office entries, read by user and time for every slot query and booking.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use super::Result;
 use super::codec::{from_ms, span, to_ms, word};

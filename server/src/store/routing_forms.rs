@@ -2,11 +2,12 @@
 //! text, read and written whole.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    sea_query::Expr,
 };
 
 use super::Result;
-use super::codec::{from_json, from_ms, to_json, to_ms};
+use super::codec::{from_json, from_ms, mentions, to_json, to_ms};
 use super::entities::{routing_form_responses, routing_forms};
 use super::keyset::{Keyset, newest_first};
 use crate::domain::ids::{FormResponseId, OrgId, RoutingFormId, TeamId, UserId};
@@ -83,7 +84,10 @@ pub async fn find(
 }
 
 /// The form `id` in any organization: invitees open and submit forms by id alone.
-pub async fn find_public(db: &impl ConnectionTrait, id: RoutingFormId) -> Result<Option<RoutingForm>> {
+pub async fn find_public(
+    db: &impl ConnectionTrait,
+    id: RoutingFormId,
+) -> Result<Option<RoutingForm>> {
     routing_forms::Entity::find_by_id(id.0)
         .one(db)
         .await?
@@ -172,4 +176,41 @@ pub async fn responses(
         .into_iter()
         .map(to_response)
         .collect()
+}
+
+/// The responses of `org` whose answers mention `text` (an address being erased or
+/// exported), oldest first.
+pub async fn responses_mentioning(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    text: &str,
+) -> Result<Vec<FormResponse>> {
+    routing_form_responses::Entity::find()
+        .filter(routing_form_responses::Column::OrgId.eq(org.0))
+        .filter(mentions(routing_form_responses::Column::Answers, text))
+        .order_by_asc(routing_form_responses::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_response)
+        .collect()
+}
+
+/// Replaces the answers of response `id` of `org` (JSON text, already scrubbed).
+pub async fn set_answers(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    id: FormResponseId,
+    answers: &str,
+) -> Result<()> {
+    routing_form_responses::Entity::update_many()
+        .col_expr(
+            routing_form_responses::Column::Answers,
+            Expr::value(answers),
+        )
+        .filter(routing_form_responses::Column::Id.eq(id.0))
+        .filter(routing_form_responses::Column::OrgId.eq(org.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -65,6 +65,8 @@ impl HostLimitsMutation {
             booking_limits_count: input.booking_limits_count.map(Into::into),
             booking_limits_duration: input.booking_limits_duration.map(Into::into),
         };
-        Ok(host_limits::set(app(ctx)?, caller(ctx)?, input).await?.into())
+        Ok(host_limits::set(app(ctx)?, caller(ctx)?, input)
+            .await?
+            .into())
     }
 }

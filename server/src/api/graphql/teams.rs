@@ -235,6 +235,10 @@ impl TeamMutation {
 
     /// Changes a team event type (its team's owners and admins): the fields `input`
     /// sends, and the scheduling type and hosts when given.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments of createTeamEventType, each optional"
+    )]
     async fn update_team_event_type(
         &self,
         ctx: &Context<'_>,
@@ -250,7 +254,10 @@ impl TeamMutation {
         let team = TeamId(lookup_id("team", &team_id)?);
         let id = EventTypeId(lookup_id("event type", &id)?);
         let input = TeamEventTypeInput {
-            event_type: input.map(EventTypeInput::into_app).transpose()?.unwrap_or_default(),
+            event_type: input
+                .map(EventTypeInput::into_app)
+                .transpose()?
+                .unwrap_or_default(),
             scheduling_type,
             hosts: hosts.map(host_inputs).transpose()?,
             assign_all_team_members,
@@ -260,7 +267,12 @@ impl TeamMutation {
     }
 
     /// Deletes a team event type (its team's owners and admins); answers its id.
-    async fn delete_team_event_type(&self, ctx: &Context<'_>, team_id: ID, id: ID) -> GqlResult<ID> {
+    async fn delete_team_event_type(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        id: ID,
+    ) -> GqlResult<ID> {
         let team = TeamId(lookup_id("team", &team_id)?);
         let event_type = EventTypeId(lookup_id("event type", &id)?);
         team_event_types::delete(app(ctx)?, caller(ctx)?, team, event_type).await?;
@@ -269,7 +281,12 @@ impl TeamMutation {
 
     /// Removes a member from a team (its owners and admins); they stop hosting the
     /// team's event types. Answers the user's id.
-    async fn remove_team_member(&self, ctx: &Context<'_>, team_id: ID, user_id: ID) -> GqlResult<ID> {
+    async fn remove_team_member(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        user_id: ID,
+    ) -> GqlResult<ID> {
         let team = TeamId(lookup_id("team", &team_id)?);
         let user = UserId(lookup_id("user", &user_id)?);
         teams::remove_member(app(ctx)?, caller(ctx)?, team, user).await?;

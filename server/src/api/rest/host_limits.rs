@@ -34,5 +34,7 @@ async fn set(
     Auth(caller): Auth,
     Body(input): Body<HostLimitsInput>,
 ) -> Result<Response, ApiError> {
-    Ok(ok(limits_body(&host_limits::set(&app, caller, input).await?)))
+    Ok(ok(limits_body(
+        &host_limits::set(&app, caller, input).await?,
+    )))
 }

@@ -41,7 +41,11 @@ fn entry_id(raw: &str) -> Result<OutOfOfficeId, ApiError> {
     Ok(OutOfOfficeId(path_id("out-of-office entry", raw)?))
 }
 
-async fn list(State(app): State<App>, Auth(caller): Auth, params: Params) -> Result<Response, ApiError> {
+async fn list(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    params: Params,
+) -> Result<Response, ApiError> {
     let page = out_of_office::list(&app, caller, &page_request(&params)?).await?;
     Ok(page_response(&page, entry_json))
 }
@@ -60,7 +64,9 @@ async fn show(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(ok(entry_json(&out_of_office::get(&app, caller, entry_id(&id)?).await?)))
+    Ok(ok(entry_json(
+        &out_of_office::get(&app, caller, entry_id(&id)?).await?,
+    )))
 }
 
 async fn update(
@@ -78,5 +84,7 @@ async fn remove(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(ok(entry_json(&out_of_office::delete(&app, caller, entry_id(&id)?).await?)))
+    Ok(ok(entry_json(
+        &out_of_office::delete(&app, caller, entry_id(&id)?).await?,
+    )))
 }

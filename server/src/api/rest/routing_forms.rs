@@ -102,7 +102,11 @@ async fn create(
     Ok(success(StatusCode::CREATED, form_json(&form)))
 }
 
-async fn list(State(app): State<App>, Auth(caller): Auth, params: Params) -> Result<Response, ApiError> {
+async fn list(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    params: Params,
+) -> Result<Response, ApiError> {
     let page = routing_forms::list(&app, caller, &page_request(&params)?).await?;
     Ok(page_response(&page, form_json))
 }

@@ -114,9 +114,10 @@ fn answer(field: &FormField, value: &Value) -> Result<Option<Answer>, String> {
                 .ok_or("must be a number")?,
         ),
         FieldKind::Checkbox => Answer::Flag(value.as_bool().ok_or("must be true or false")?),
-        FieldKind::Select | FieldKind::Radio => {
-            Answer::Text(option_of(field, value.as_str().ok_or("must be one option")?)?)
-        }
+        FieldKind::Select | FieldKind::Radio => Answer::Text(option_of(
+            field,
+            value.as_str().ok_or("must be one option")?,
+        )?),
         FieldKind::Multiselect => {
             let items = value.as_array().ok_or("must be a list of options")?;
             let mut chosen: Vec<String> = Vec::new();
@@ -197,7 +198,12 @@ mod tests {
             options: options.iter().map(|o| o.to_string()).collect(),
         };
         vec![
-            field("interest", FieldKind::Select, true, &["Sales Demo", "Technical Support"]),
+            field(
+                "interest",
+                FieldKind::Select,
+                true,
+                &["Sales Demo", "Technical Support"],
+            ),
             field("seats", FieldKind::Number, false, &[]),
             field("email", FieldKind::Email, false, &[]),
             field("phone", FieldKind::Phone, false, &[]),
@@ -220,13 +226,33 @@ mod tests {
     fn wrong_answers_name_their_field() {
         let ok = json!({"interest": "Sales Demo"});
         for (name, extra, expected) in [
-            ("missing required", json!({"interest": null}), "responses.interest"),
-            ("not an option", json!({"interest": "Pricing"}), "responses.interest"),
-            ("text for number", json!({"seats": "ten"}), "responses.seats"),
+            (
+                "missing required",
+                json!({"interest": null}),
+                "responses.interest",
+            ),
+            (
+                "not an option",
+                json!({"interest": "Pricing"}),
+                "responses.interest",
+            ),
+            (
+                "text for number",
+                json!({"seats": "ten"}),
+                "responses.seats",
+            ),
             ("bad email", json!({"email": "nope"}), "responses.email"),
             ("bad phone", json!({"phone": "call me"}), "responses.phone"),
-            ("unknown option", json!({"tools": ["Slack", "Asana"]}), "responses.tools"),
-            ("number for checkbox", json!({"consent": 1}), "responses.consent"),
+            (
+                "unknown option",
+                json!({"tools": ["Slack", "Asana"]}),
+                "responses.tools",
+            ),
+            (
+                "number for checkbox",
+                json!({"consent": 1}),
+                "responses.consent",
+            ),
             ("unknown field", json!({"budget": 5}), "responses.budget"),
         ] {
             let mut responses = ok.clone();
@@ -248,7 +274,10 @@ mod tests {
         assert_eq!(answers["interest"], Answer::Text("Sales Demo".into()));
         assert_eq!(answers["tools"], Answer::Many(vec!["Jira".into()]));
         assert_eq!(answers["seats"], Answer::Number(12.0));
-        assert!(!answers.contains_key("email"), "a blank answer is no answer");
+        assert!(
+            !answers.contains_key("email"),
+            "a blank answer is no answer"
+        );
     }
 
     #[test]

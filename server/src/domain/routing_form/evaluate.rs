@@ -127,8 +127,12 @@ mod tests {
             ], "action": "message", "message": "Asana soon."},
             {"conditions": [{"field": "company", "op": "is_empty"}], "action": "message", "message": "Who are you?"},
         ]);
-        parse(Some(&fields), Some(&routes), Some(&json!({"action": "message", "message": "Thanks, we'll write."})))
-            .expect("the brief's form")
+        parse(
+            Some(&fields),
+            Some(&routes),
+            Some(&json!({"action": "message", "message": "Thanks, we'll write."})),
+        )
+        .expect("the brief's form")
     }
 
     fn taken(responses: Value) -> Option<usize> {
@@ -141,22 +145,62 @@ mod tests {
     fn the_briefs_answers_route_to_their_event_types() {
         let rules = brief_form();
         for (answer, event_type) in [("Sales Demo", 1), ("Technical Support", 2)] {
-            let answers = check_answers(&rules.fields, json!({"interest": answer}).as_object().unwrap()).unwrap();
-            assert_eq!(route(&rules, &answers).target.event_type(), Some(EventTypeId(event_type)), "{answer}");
+            let answers = check_answers(
+                &rules.fields,
+                json!({"interest": answer}).as_object().unwrap(),
+            )
+            .unwrap();
+            assert_eq!(
+                route(&rules, &answers).target.event_type(),
+                Some(EventTypeId(event_type)),
+                "{answer}"
+            );
         }
     }
 
     #[test]
     fn rules_are_checked_in_order_with_and_or() {
         for (name, responses, expected) in [
-            ("first match wins", json!({"interest": "sales demo", "seats": 500}), Some(0)),
-            ("between includes its ends", json!({"interest": "Other", "seats": 100}), Some(2)),
-            ("below the range", json!({"interest": "Other", "seats": 99, "company": "Tiny"}), None),
-            ("or: the other condition", json!({"interest": "Other", "company": "MegaCorp Ltd"}), Some(2)),
-            ("all_of and a ticked box", json!({"interest": "Other", "company": "X", "tools": ["Jira", "Slack", "Asana"], "consent": true}), Some(3)),
-            ("all_of but unticked", json!({"interest": "Other", "company": "X", "tools": ["Jira", "Slack"]}), None),
-            ("any_of and not_equals", json!({"interest": "Other", "company": "Initech", "tools": ["Asana"]}), Some(4)),
-            ("not_equals ignores case", json!({"interest": "Other", "company": "acme", "tools": ["Asana"]}), None),
+            (
+                "first match wins",
+                json!({"interest": "sales demo", "seats": 500}),
+                Some(0),
+            ),
+            (
+                "between includes its ends",
+                json!({"interest": "Other", "seats": 100}),
+                Some(2),
+            ),
+            (
+                "below the range",
+                json!({"interest": "Other", "seats": 99, "company": "Tiny"}),
+                None,
+            ),
+            (
+                "or: the other condition",
+                json!({"interest": "Other", "company": "MegaCorp Ltd"}),
+                Some(2),
+            ),
+            (
+                "all_of and a ticked box",
+                json!({"interest": "Other", "company": "X", "tools": ["Jira", "Slack", "Asana"], "consent": true}),
+                Some(3),
+            ),
+            (
+                "all_of but unticked",
+                json!({"interest": "Other", "company": "X", "tools": ["Jira", "Slack"]}),
+                None,
+            ),
+            (
+                "any_of and not_equals",
+                json!({"interest": "Other", "company": "Initech", "tools": ["Asana"]}),
+                Some(4),
+            ),
+            (
+                "not_equals ignores case",
+                json!({"interest": "Other", "company": "acme", "tools": ["Asana"]}),
+                None,
+            ),
             ("is_empty", json!({"interest": "Other"}), Some(5)),
         ] {
             assert_eq!(taken(responses), expected, "{name}");
@@ -166,9 +210,20 @@ mod tests {
     #[test]
     fn no_route_falls_back() {
         let rules = brief_form();
-        let answers = check_answers(&rules.fields, json!({"interest": "Other", "company": "Tiny"}).as_object().unwrap()).unwrap();
+        let answers = check_answers(
+            &rules.fields,
+            json!({"interest": "Other", "company": "Tiny"})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
         let routed = route(&rules, &answers);
         assert_eq!(routed.route, None);
-        assert_eq!(routed.target, &Target::Message { message: "Thanks, we'll write.".into() });
+        assert_eq!(
+            routed.target,
+            &Target::Message {
+                message: "Thanks, we'll write.".into()
+            }
+        );
     }
 }

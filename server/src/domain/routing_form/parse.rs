@@ -5,9 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::{
-    Combinator, Condition, FieldKind, FormField, FormRules, Op, Operand, Route, Target,
-};
+use super::{Combinator, Condition, FieldKind, FormField, FormRules, Op, Operand, Route, Target};
 use crate::domain::ids::{EventTypeId, UserId};
 use crate::domain::validate::FieldIssue;
 
@@ -83,7 +81,9 @@ pub fn parse(
     };
     let fallback = match fallback {
         Some(value @ Value::Object(_)) => read_target(&mut r, value, "fallback"),
-        None | Some(Value::Null) => r.fail("fallback", "is required: where answers no route matches go"),
+        None | Some(Value::Null) => {
+            r.fail("fallback", "is required: where answers no route matches go")
+        }
         Some(_) => r.fail("fallback", "must be an object with an `action`"),
     };
     match (r.issues.is_empty(), routes, fallback) {
@@ -124,15 +124,17 @@ fn read_fields(r: &mut Reader, items: &[Value]) -> Vec<FormField> {
             }
             Some(id)
         });
-        let kind = r.text(item.get("type"), &format!("{path}.type")).and_then(|t| {
-            FieldKind::parse(&t).or_else(|| {
-                let names: Vec<&str> = FieldKind::ALL.iter().map(|k| k.as_str()).collect();
-                r.fail(
-                    &format!("{path}.type"),
-                    format!("`{t}` is not one of {}", names.join(", ")),
-                )
-            })
-        });
+        let kind = r
+            .text(item.get("type"), &format!("{path}.type"))
+            .and_then(|t| {
+                FieldKind::parse(&t).or_else(|| {
+                    let names: Vec<&str> = FieldKind::ALL.iter().map(|k| k.as_str()).collect();
+                    r.fail(
+                        &format!("{path}.type"),
+                        format!("`{t}` is not one of {}", names.join(", ")),
+                    )
+                })
+            });
         let required = match item.get("required") {
             None | Some(Value::Null) => Some(false),
             Some(Value::Bool(b)) => Some(*b),
@@ -179,7 +181,10 @@ fn read_options(
     for (i, item) in items.iter().enumerate() {
         let option = r.text(Some(item), &format!("{path}[{i}]"))?;
         if options.iter().any(|o| o.eq_ignore_ascii_case(&option)) {
-            return r.fail(&format!("{path}[{i}]"), format!("`{option}` is listed twice"));
+            return r.fail(
+                &format!("{path}[{i}]"),
+                format!("`{option}` is listed twice"),
+            );
         }
         options.push(option);
     }
@@ -224,27 +229,35 @@ fn read_condition(
 ) -> Option<Condition> {
     let field_path = format!("{path}.field");
     let field = r.text(item.get("field"), &field_path).and_then(|id| {
-        fields.iter().find(|f| f.id == id).or_else(|| {
-            r.fail(&field_path, format!("`{id}` is not a field of this form"))
-        })
+        fields
+            .iter()
+            .find(|f| f.id == id)
+            .or_else(|| r.fail(&field_path, format!("`{id}` is not a field of this form")))
     });
-    let op = r.text(item.get("op"), &format!("{path}.op")).and_then(|name| {
-        Op::ALL
-            .into_iter()
-            .find(|o| o.as_str().eq_ignore_ascii_case(&name))
-            .or_else(|| {
-                let names: Vec<&str> = Op::ALL.iter().map(|o| o.as_str()).collect();
-                r.fail(
-                    &format!("{path}.op"),
-                    format!("`{name}` is not one of {}", names.join(", ")),
-                )
-            })
-    });
+    let op = r
+        .text(item.get("op"), &format!("{path}.op"))
+        .and_then(|name| {
+            Op::ALL
+                .into_iter()
+                .find(|o| o.as_str().eq_ignore_ascii_case(&name))
+                .or_else(|| {
+                    let names: Vec<&str> = Op::ALL.iter().map(|o| o.as_str()).collect();
+                    r.fail(
+                        &format!("{path}.op"),
+                        format!("`{name}` is not one of {}", names.join(", ")),
+                    )
+                })
+        });
     let (field, op) = (field?, op?);
     let value = operand(field, op, item.get("value").unwrap_or(&Value::Null))
         .map_err(|message| {
-            let at = if message.starts_with("cannot") { "op" } else { "value" };
-            r.issues.push(FieldIssue::new(format!("{path}.{at}"), message));
+            let at = if message.starts_with("cannot") {
+                "op"
+            } else {
+                "value"
+            };
+            r.issues
+                .push(FieldIssue::new(format!("{path}.{at}"), message));
         })
         .ok()?;
     Some(Condition {
@@ -276,10 +289,21 @@ fn operand(field: &FormField, op: Op, value: &Value) -> Result<Operand, String> 
             .ok_or("must be a non-empty list of texts")?;
         items
             .iter()
-            .map(|v| v.as_str().ok_or("must be a non-empty list of texts".to_string()).and_then(option))
+            .map(|v| {
+                v.as_str()
+                    .ok_or("must be a non-empty list of texts".to_string())
+                    .and_then(option)
+            })
             .collect()
     };
-    let cannot = || format!("cannot use `{}` on {} field `{}`", op.as_str(), kind.as_str(), field.id);
+    let cannot = || {
+        format!(
+            "cannot use `{}` on {} field `{}`",
+            op.as_str(),
+            kind.as_str(),
+            field.id
+        )
+    };
     match (op, kind) {
         (Op::IsEmpty, _) => match value {
             Value::Null => Ok(Operand::None),
@@ -296,7 +320,9 @@ fn operand(field: &FormField, op: Op, value: &Value) -> Result<Operand, String> 
         (Op::Between, FieldKind::Number) => match value.as_array().map(|v| v.as_slice()) {
             Some([lo, hi]) => match (lo.as_f64(), hi.as_f64()) {
                 (Some(lo), Some(hi)) if lo <= hi => Ok(Operand::Range([lo, hi])),
-                (Some(_), Some(_)) => Err("the first number must not exceed the second".to_string()),
+                (Some(_), Some(_)) => {
+                    Err("the first number must not exceed the second".to_string())
+                }
                 _ => Err("must be two numbers, [min, max]".to_string()),
             },
             _ => Err("must be two numbers, [min, max]".to_string()),
@@ -330,16 +356,18 @@ fn read_target(r: &mut Reader, item: &Value, path: &str) -> Option<Target> {
         "teamMembers" => {
             let id = r.id(item.get("eventTypeId"), &format!("{path}.eventTypeId"));
             let members_path = format!("{path}.memberIds");
-            let members = r.list(item.get("memberIds"), &members_path).and_then(|items| {
-                if items.is_empty() {
-                    return r.fail(&members_path, "name at least one member");
-                }
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(k, v)| r.id(Some(v), &format!("{members_path}[{k}]")).map(UserId))
-                    .collect::<Option<Vec<_>>>()
-            });
+            let members = r
+                .list(item.get("memberIds"), &members_path)
+                .and_then(|items| {
+                    if items.is_empty() {
+                        return r.fail(&members_path, "name at least one member");
+                    }
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(k, v)| r.id(Some(v), &format!("{members_path}[{k}]")).map(UserId))
+                        .collect::<Option<Vec<_>>>()
+                });
             Some(Target::TeamMembers {
                 event_type_id: EventTypeId(id?),
                 member_ids: members?,
@@ -441,7 +469,12 @@ mod tests {
     }
 
     fn fields_of(result: Result<FormRules, Vec<FieldIssue>>) -> Vec<String> {
-        result.err().unwrap_or_default().into_iter().map(|i| i.field).collect()
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| i.field)
+            .collect()
     }
 
     #[test]
@@ -453,21 +486,81 @@ mod tests {
             json!([target.clone(), target.clone(), route])
         };
         for (name, routes, expected) in [
-            ("unknown field", with(json!({"field": "budget", "op": "equals", "value": "x"})), "routes[2].conditions[0].field"),
-            ("unknown op", with(json!({"field": "notes", "op": "like", "value": "x"})), "routes[2].conditions[0].op"),
-            ("text for a number", with(json!({"field": "seats", "op": "equals", "value": "ten"})), "routes[2].conditions[0].value"),
-            ("not an option", with(json!({"field": "interest", "op": "equals", "value": "Pricing"})), "routes[2].conditions[0].value"),
-            ("between on text", with(json!({"field": "notes", "op": "between", "value": [1, 2]})), "routes[2].conditions[0].op"),
-            ("inverted range", with(json!({"field": "seats", "op": "between", "value": [9, 2]})), "routes[2].conditions[0].value"),
-            ("all_of on select", with(json!({"field": "interest", "op": "all_of", "value": ["Sales Demo"]})), "routes[2].conditions[0].op"),
-            ("is_empty with value", with(json!({"field": "notes", "op": "is_empty", "value": "x"})), "routes[2].conditions[0].value"),
-            ("number for checkbox", with(json!({"field": "consent", "op": "equals", "value": 1})), "routes[2].conditions[0].value"),
-            ("no event type", json!([{"action": "eventType"}]), "routes[0].eventTypeId"),
-            ("text event type", json!([{"action": "eventType", "eventTypeId": "a"}]), "routes[0].eventTypeId"),
-            ("no members", json!([{"action": "teamMembers", "eventTypeId": 1, "memberIds": []}]), "routes[0].memberIds"),
-            ("relative url", json!([{"action": "externalUrl", "url": "/pricing"}]), "routes[0].url"),
-            ("unknown action", json!([{"action": "teleport"}]), "routes[0].action"),
-            ("bad combinator", json!([{"action": "message", "message": "m", "combinator": "xor"}]), "routes[0].combinator"),
+            (
+                "unknown field",
+                with(json!({"field": "budget", "op": "equals", "value": "x"})),
+                "routes[2].conditions[0].field",
+            ),
+            (
+                "unknown op",
+                with(json!({"field": "notes", "op": "like", "value": "x"})),
+                "routes[2].conditions[0].op",
+            ),
+            (
+                "text for a number",
+                with(json!({"field": "seats", "op": "equals", "value": "ten"})),
+                "routes[2].conditions[0].value",
+            ),
+            (
+                "not an option",
+                with(json!({"field": "interest", "op": "equals", "value": "Pricing"})),
+                "routes[2].conditions[0].value",
+            ),
+            (
+                "between on text",
+                with(json!({"field": "notes", "op": "between", "value": [1, 2]})),
+                "routes[2].conditions[0].op",
+            ),
+            (
+                "inverted range",
+                with(json!({"field": "seats", "op": "between", "value": [9, 2]})),
+                "routes[2].conditions[0].value",
+            ),
+            (
+                "all_of on select",
+                with(json!({"field": "interest", "op": "all_of", "value": ["Sales Demo"]})),
+                "routes[2].conditions[0].op",
+            ),
+            (
+                "is_empty with value",
+                with(json!({"field": "notes", "op": "is_empty", "value": "x"})),
+                "routes[2].conditions[0].value",
+            ),
+            (
+                "number for checkbox",
+                with(json!({"field": "consent", "op": "equals", "value": 1})),
+                "routes[2].conditions[0].value",
+            ),
+            (
+                "no event type",
+                json!([{"action": "eventType"}]),
+                "routes[0].eventTypeId",
+            ),
+            (
+                "text event type",
+                json!([{"action": "eventType", "eventTypeId": "a"}]),
+                "routes[0].eventTypeId",
+            ),
+            (
+                "no members",
+                json!([{"action": "teamMembers", "eventTypeId": 1, "memberIds": []}]),
+                "routes[0].memberIds",
+            ),
+            (
+                "relative url",
+                json!([{"action": "externalUrl", "url": "/pricing"}]),
+                "routes[0].url",
+            ),
+            (
+                "unknown action",
+                json!([{"action": "teleport"}]),
+                "routes[0].action",
+            ),
+            (
+                "bad combinator",
+                json!([{"action": "message", "message": "m", "combinator": "xor"}]),
+                "routes[0].combinator",
+            ),
         ] {
             assert_eq!(fields_of(form(routes)), [expected], "{name}");
         }
@@ -485,9 +578,16 @@ mod tests {
         ]))
         .expect("a good form");
         let c = &rules.routes[0].conditions;
-        assert_eq!(c[0].value, Operand::Text("Sales Demo".into()), "options are spelled as listed");
+        assert_eq!(
+            c[0].value,
+            Operand::Text("Sales Demo".into()),
+            "options are spelled as listed"
+        );
         assert_eq!(c[1].value, Operand::Range([10.0, 50.0]));
-        assert_eq!(c[2].value, Operand::List(vec!["Slack".into(), "Jira".into()]));
+        assert_eq!(
+            c[2].value,
+            Operand::List(vec!["Slack".into(), "Jira".into()])
+        );
         assert_eq!(c[3].value, Operand::None);
         assert_eq!(rules.routes[0].combinator, Combinator::Or);
     }
@@ -498,14 +598,42 @@ mod tests {
         for (name, fields, expected) in [
             ("none", json!([]), "fields"),
             ("no id", json!([{"type": "text"}]), "fields[0].id"),
-            ("id with space", json!([{"id": "a b", "type": "text"}]), "fields[0].id"),
-            ("twice", json!([{"id": "a", "type": "text"}, {"id": "a", "type": "email"}]), "fields[1].id"),
-            ("unknown type", json!([{"id": "a", "type": "date"}]), "fields[0].type"),
-            ("select without options", json!([{"id": "a", "type": "radio"}]), "fields[0].options"),
-            ("options on text", json!([{"id": "a", "type": "text", "options": ["x"]}]), "fields[0].options"),
-            ("option twice", json!([{"id": "a", "type": "select", "options": ["x", "X"]}]), "fields[0].options[1]"),
+            (
+                "id with space",
+                json!([{"id": "a b", "type": "text"}]),
+                "fields[0].id",
+            ),
+            (
+                "twice",
+                json!([{"id": "a", "type": "text"}, {"id": "a", "type": "email"}]),
+                "fields[1].id",
+            ),
+            (
+                "unknown type",
+                json!([{"id": "a", "type": "date"}]),
+                "fields[0].type",
+            ),
+            (
+                "select without options",
+                json!([{"id": "a", "type": "radio"}]),
+                "fields[0].options",
+            ),
+            (
+                "options on text",
+                json!([{"id": "a", "type": "text", "options": ["x"]}]),
+                "fields[0].options",
+            ),
+            (
+                "option twice",
+                json!([{"id": "a", "type": "select", "options": ["x", "X"]}]),
+                "fields[0].options[1]",
+            ),
         ] {
-            assert_eq!(fields_of(parse(Some(&fields), None, Some(&fallback))), [expected], "{name}");
+            assert_eq!(
+                fields_of(parse(Some(&fields), None, Some(&fallback))),
+                [expected],
+                "{name}"
+            );
         }
         let fields = json!([{"id": "a", "type": "text"}]);
         assert_eq!(fields_of(parse(Some(&fields), None, None)), ["fallback"]);
@@ -525,7 +653,17 @@ mod tests {
             3 => Some(TargetKind::RoundRobin(vec![UserId(7)])),
             _ => None,
         };
-        let fields: Vec<String> = check_targets(&rules, lookup).into_iter().map(|i| i.field).collect();
-        assert_eq!(fields, ["routes[1].eventTypeId", "routes[2].memberIds[1]", "routes[3].eventTypeId"]);
+        let fields: Vec<String> = check_targets(&rules, lookup)
+            .into_iter()
+            .map(|i| i.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "routes[1].eventTypeId",
+                "routes[2].memberIds[1]",
+                "routes[3].eventTypeId"
+            ]
+        );
     }
 }
