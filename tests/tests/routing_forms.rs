@@ -230,6 +230,24 @@ on_both_databases! {
         let to_bob = submit(&app, form, json!({"who": "Bob"})).await;
         assert_eq!(to_bob.data()["slots"][day.to_string()].as_array().map(Vec::len), Some(16));
 
+        // Booking the routed slot with Cal.com's `routedTeamMemberIds` keeps it with bob.
+        let tomorrow = day.succ_opt().unwrap().to_string();
+        let first = to_bob.data()["slots"][day.to_string()][0]["start"].as_str().unwrap().to_string();
+        let attendee = json!({"name": "Jane", "email": "jane@acme.com", "timeZone": "Europe/Berlin"});
+        let mut hosts = Vec::new();
+        for start in [first.replace(&day.to_string(), &tomorrow), first.replace(&day.to_string(), &tomorrow).replace("T09:00", "T10:00")] {
+            let booked = app.call_anonymous(Method::POST, "/v2/bookings", Some(json!({
+                "eventTypeId": demo, "start": start, "attendee": attendee, "routedTeamMemberIds": [bob["id"]],
+            }))).await;
+            assert_eq!(booked.status, StatusCode::CREATED, "{:#}", booked.body);
+            hosts.push(booked.data()["hosts"][0]["username"].clone());
+        }
+        assert_eq!(hosts, [json!("bob"), json!("bob")], "not alice, though it is her turn");
+        let stranger = app.call_anonymous(Method::POST, "/v2/bookings", Some(json!({
+            "eventTypeId": demo, "start": first, "attendee": attendee, "routedTeamMemberIds": [987_654],
+        }))).await;
+        assert_eq!(stranger.fields(), ["routedTeamMemberIds[0]"]);
+
         let outsider = app.post("/v2/routing-forms", json!({
             "name": "Bad", "fields": [{"id": "who", "type": "text"}],
             "fallback": {"action": "teamMembers", "eventTypeId": demo, "memberIds": [alice["id"], 987_654]},

@@ -119,6 +119,41 @@ pub(super) struct HostCalendar {
     pub schedule: Schedule,
 }
 
+/// Keeps the fixed hosts of `team` and, of the others, those in `only`.
+fn narrow(team: &mut TeamHosts, only: &[UserId]) {
+    team.hosts
+        .retain(|h| h.host.mandatory || only.contains(&h.user.id));
+}
+
+/// Narrows round-robin `b` to the hosts `ids` names (`routedTeamMemberIds`, from a
+/// routing form), each of whom must host it (a 422 naming the one who does not).
+pub(super) fn route_to(b: &mut Bookable, ids: &[i64]) -> Result<()> {
+    let Some(team) = b
+        .team
+        .as_mut()
+        .filter(|t| t.scheduling_type == SchedulingType::RoundRobin)
+    else {
+        return Err(AppError::invalid(
+            "routedTeamMemberIds",
+            "only a round-robin team event type is routed to members",
+        ));
+    };
+    let mut only = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if !team.hosts.iter().any(|h| h.user.id.0 == *id) {
+            return Err(AppError::invalid(
+                format!("routedTeamMemberIds[{i}]"),
+                format!("user {id} is not a host of event type {}", b.event_type.id),
+            ));
+        }
+        only.push(UserId(*id));
+    }
+    if !only.is_empty() {
+        narrow(team, &only);
+    }
+    Ok(())
+}
+
 /// A host's default schedule, or no availability at all when they have none.
 fn schedule_or_none(user: &User, saved: Option<Schedule>) -> Schedule {
     saved.unwrap_or_else(|| Schedule {
@@ -356,8 +391,7 @@ pub async fn slots_among(
     let (tz, range) = query_range(query.time_zone.as_deref(), &query.start, &query.end)?;
     let mut b = bookable(app, &query.event_type).await?;
     if let Some(team) = b.team.as_mut().filter(|_| !only.is_empty()) {
-        team.hosts
-            .retain(|h| h.host.mandatory || only.contains(&h.user.id));
+        narrow(team, only);
     }
     let length = length(&b.event_type, query.duration, "duration")?;
     let exclude = match &query.booking_uid_to_reschedule {

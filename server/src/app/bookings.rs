@@ -71,6 +71,9 @@ pub struct CreateBookingInput {
     pub metadata: Option<Map<String, Value>>,
     /// Answers to the booking questions.
     pub booking_fields_responses: Option<Map<String, Value>>,
+    /// Cal.com's `routedTeamMemberIds`: for a round-robin type, the hosts a routing
+    /// form chose; the booking goes to one of them (fixed hosts still join).
+    pub routed_team_member_ids: Option<Vec<i64>>,
 }
 
 /// Moving a booking to a new start.
@@ -370,7 +373,10 @@ async fn book(
     );
     // A host out of office hands the booking to their teammate's event type, whose
     // own questions and lengths then apply.
-    let b = super::out_of_office::redirect(app, asked, meeting).await?;
+    let mut b = super::out_of_office::redirect(app, asked, meeting).await?;
+    if let Some(ids) = &input.routed_team_member_ids {
+        super::availability::route_to(&mut b, ids)?;
+    }
     let mut invitee = check_invitee(&input, &b.event_type)?;
     let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
     if let Some(link) = link {

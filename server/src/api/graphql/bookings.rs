@@ -268,6 +268,8 @@ pub struct CreateBookingInput {
     pub metadata: Option<Json<Value>>,
     /// Answers to the booking questions: a JSON object keyed by question slug.
     pub booking_fields_responses: Option<Json<Value>>,
+    /// For a round-robin type: the hosts a routing form chose; one of them gets it.
+    pub routed_team_member_ids: Option<Vec<ID>>,
 }
 
 /// A JSON object input, or a validation error naming `field`.
@@ -307,6 +309,15 @@ impl CreateBookingInput {
                 "bookingFieldsResponses",
                 self.booking_fields_responses,
             )?,
+            routed_team_member_ids: self
+                .routed_team_member_ids
+                .map(|ids| {
+                    ids.iter()
+                        .enumerate()
+                        .map(|(i, id)| field_id(&format!("routedTeamMemberIds[{i}]"), id))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
         })
     }
 }
