@@ -24,6 +24,9 @@ mod m20261124_000013_team_scheduling;
 mod m20261124_000014_seats;
 mod m20261124_000015_recurring_series;
 mod m20261124_000016_confirmation_and_zone;
+mod m20261124_000017_routing_forms;
+mod m20261124_000018_out_of_office;
+mod m20261124_000019_host_limits;
 mod m20261124_000020_calendars;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
@@ -48,6 +51,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_seats::Migration),
             Box::new(m20261124_000015_recurring_series::Migration),
             Box::new(m20261124_000016_confirmation_and_zone::Migration),
+            Box::new(m20261124_000017_routing_forms::Migration),
+            Box::new(m20261124_000018_out_of_office::Migration),
+            Box::new(m20261124_000019_host_limits::Migration),
             Box::new(m20261124_000020_calendars::Migration),
         ]
     }

@@ -301,6 +301,39 @@ impl TestApp {
         self.send(self.request(method, path, body)).await
     }
 
+    /// The same authenticated with another user's `key`.
+    pub async fn call_as(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        self.send(self.request(method, path, body).bearer_auth(key))
+            .await
+    }
+
+    /// Adds `username` (zone Europe/Berlin, the default Monday–Friday 09:00–17:00
+    /// schedule) to the demo organization as the demo host, its owner, with
+    /// organization `role`; the new user with its `apiKey`.
+    pub async fn add_user(&self, username: &str, role: &str) -> Value {
+        let org = self.get("/v2/me").await.data()["organizationId"].clone();
+        let answer = self
+            .post(
+                &format!("/v2/organizations/{org}/users"),
+                serde_json::json!({
+                    "email": format!("{username}@demo.example"),
+                    "username": username,
+                    "name": username.to_uppercase(),
+                    "timeZone": "Europe/Berlin",
+                    "organizationRole": role,
+                }),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:#}", answer.body);
+        answer.data().clone()
+    }
+
     /// A request builder for `method path`, for tests that set their own headers.
     pub fn request(
         &self,
@@ -361,6 +394,21 @@ impl TestApp {
         convene::app::auth::authenticate(&self.db, DEMO_KEY)
             .await
             .expect("the demo key authenticates")
+    }
+
+    /// The kinds of every outbox event so far, oldest first.
+    pub async fn outbox_kinds(&self) -> Vec<String> {
+        let rows = self
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT kind FROM outbox_events ORDER BY id",
+            ))
+            .await
+            .expect("read the outbox");
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "kind").expect("a kind"))
+            .collect()
     }
 
     /// The id of the demo host's event type `slug`.

@@ -341,7 +341,7 @@ on_both_databases! {
         let gql = app.graphql("mutation($uid: String!) { reassignBooking(uid: $uid) { hosts { username } } }", json!({"uid": uid})).await;
         assert_eq!(gql["reassignBooking"]["hosts"][0]["username"], json!(first), "back to the only other host free");
 
-        let events: Vec<String> = outbox_kinds(&app).await;
+        let events: Vec<String> = app.outbox_kinds().await;
         assert_eq!(events.iter().filter(|k| *k == "BOOKING_REASSIGNED").count(), 2);
 
         let first_user = users.iter().find(|u| u["username"] == json!(first)).unwrap();
@@ -479,20 +479,4 @@ async fn booked_before(app: &TestApp, user: &Value, created: chrono::DateTime<Ut
     convene::store::bookings::insert(&app.db, &booking)
         .await
         .expect("an earlier booking");
-}
-
-/// The kinds of the outbox events recorded so far.
-async fn outbox_kinds(app: &TestApp) -> Vec<String> {
-    use sea_orm::ConnectionTrait;
-    let rows = app
-        .db
-        .query_all_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT kind FROM outbox_events ORDER BY id",
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| r.try_get::<String>("", "kind").unwrap())
-        .collect()
 }

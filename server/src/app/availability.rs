@@ -9,6 +9,7 @@ use super::input::{self, Issues};
 use super::{App, AppError, Result};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{BookingId, EventTypeId, OrgId, TeamId, UserId};
+use crate::domain::out_of_office::without_away;
 use crate::domain::rules::SlotRules;
 use crate::domain::schedule::Schedule;
 use crate::domain::seats::{OfferedSlot, OpenSeats, Seats, offer};
@@ -123,6 +124,41 @@ pub(super) struct HostCalendar {
     pub host: Host,
     pub user: User,
     pub schedule: Schedule,
+}
+
+/// Keeps the fixed hosts of `team` and, of the others, those in `only`.
+fn narrow(team: &mut TeamHosts, only: &[UserId]) {
+    team.hosts
+        .retain(|h| h.host.mandatory || only.contains(&h.user.id));
+}
+
+/// Narrows round-robin `b` to the hosts `ids` names (`routedTeamMemberIds`, from a
+/// routing form), each of whom must host it (a 422 naming the one who does not).
+pub(super) fn route_to(b: &mut Bookable, ids: &[i64]) -> Result<()> {
+    let Some(team) = b
+        .team
+        .as_mut()
+        .filter(|t| t.scheduling_type == SchedulingType::RoundRobin)
+    else {
+        return Err(AppError::invalid(
+            "routedTeamMemberIds",
+            "only a round-robin team event type is routed to members",
+        ));
+    };
+    let mut only = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if !team.hosts.iter().any(|h| h.user.id.0 == *id) {
+            return Err(AppError::invalid(
+                format!("routedTeamMemberIds[{i}]"),
+                format!("user {id} is not a host of event type {}", b.event_type.id),
+            ));
+        }
+        only.push(UserId(*id));
+    }
+    if !only.is_empty() {
+        narrow(team, &only);
+    }
+    Ok(())
 }
 
 /// A host's default schedule, or no availability at all when they have none.
@@ -323,9 +359,14 @@ fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
     u32::try_from((to - from).num_minutes()).unwrap_or(0)
 }
 
-/// Parses a slots query bound: an instant, or a date taken in `tz` (`end_of_day` picks
-/// the day's end instead of its start).
-fn bound(field: &str, s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>, FieldIssue> {
+/// Parses a query bound: an instant, or a date taken in `tz` (`end_of_day` picks the
+/// day's end instead of its start).
+pub(super) fn bound(
+    field: &str,
+    s: &str,
+    tz: Tz,
+    end_of_day: bool,
+) -> Result<DateTime<Utc>, FieldIssue> {
     if s.len() == 10 {
         let date: NaiveDate = input::date(field, s)?;
         let day = if end_of_day {
@@ -365,8 +406,23 @@ fn query_range(time_zone: Option<&str>, start: &str, end: &str) -> Result<(Tz, S
 
 /// The slots an invitee can choose from.
 pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<SlotsView> {
+    slots_among(app, query, &[], now).await
+}
+
+/// The same with a team event type's rotating hosts narrowed to `only` (fixed hosts
+/// stay); every host when `only` is empty. A routing form that sends an invitee to
+/// chosen members of a round-robin type shows their slots alone.
+pub async fn slots_among(
+    app: &App,
+    query: SlotsInput,
+    only: &[UserId],
+    now: DateTime<Utc>,
+) -> Result<SlotsView> {
     let (tz, range) = query_range(query.time_zone.as_deref(), &query.start, &query.end)?;
-    let b = bookable(app, &query.event_type).await?;
+    let mut b = bookable(app, &query.event_type).await?;
+    if let Some(team) = b.team.as_mut().filter(|_| !only.is_empty()) {
+        narrow(team, only);
+    }
     // A locked zone replaces the invitee's, bare dates included.
     let locked = b.event_type.locked_time_zone;
     let (tz, range) = match locked {
@@ -413,18 +469,21 @@ pub async fn slots(app: &App, query: SlotsInput, now: DateTime<Utc>) -> Result<S
             let held =
                 store::bookings::held_times(&app.db, b.host.id, context_window(&rules, range))
                     .await?;
-            let free = compute_slots(
-                &b.schedule,
-                &rules,
-                &with_calendar(
-                    existing(&held, b.event_type.id, exclude),
-                    calendar.of(b.host.id),
-                    &held,
-                ),
-                range,
-                now,
-                tz,
+            let away = super::out_of_office::away(app, &[b.host.id], range).await?;
+            let away: Vec<Span> = away.into_iter().map(|(_, s)| s).collect();
+            let existing = with_calendar(
+                existing(&held, b.event_type.id, exclude),
+                calendar.of(b.host.id),
+                &held,
             );
+            let free = without_away(
+                compute_slots(&b.schedule, &rules, &existing, range, now, tz),
+                &away,
+            );
+            let free = super::host_limits::trim(&app.db, &[&b.host], vec![free], range, exclude)
+                .await?
+                .pop()
+                .unwrap_or_default();
             match b.event_type.seats {
                 None => unseated(free),
                 Some(seats) => {
@@ -506,7 +565,8 @@ impl SeatedSlots<'_> {
     }
 }
 
-/// Each host's own slots: every host's bookings come from one query.
+/// Each host's own slots, out of office and own limits considered: every host's
+/// bookings come from one query.
 #[expect(
     clippy::too_many_arguments,
     reason = "the slot engine's inputs, all needed"
@@ -524,7 +584,8 @@ async fn host_slots(
     let ids: Vec<UserId> = team.hosts.iter().map(|h| h.user.id).collect();
     let held =
         store::booking_hosts::held_times(&app.db, &ids, context_window(rules, range)).await?;
-    Ok(team
+    let away = super::out_of_office::away(app, &ids, range).await?;
+    let slots: Vec<Vec<Span>> = team
         .hosts
         .iter()
         .map(|h| {
@@ -536,11 +597,27 @@ async fn host_slots(
                 calendar.of(h.user.id),
                 mine(),
             );
-            HostSlots {
-                host: h.user.id,
-                fixed: h.host.mandatory,
-                slots: compute_slots(&h.schedule, rules, &existing, range, now, tz),
-            }
+            let mine: Vec<Span> = away
+                .iter()
+                .filter(|(u, _)| *u == h.user.id)
+                .map(|(_, s)| *s)
+                .collect();
+            without_away(
+                compute_slots(&h.schedule, rules, &existing, range, now, tz),
+                &mine,
+            )
+        })
+        .collect();
+    let users: Vec<&User> = team.hosts.iter().map(|h| &h.user).collect();
+    let slots = super::host_limits::trim(&app.db, &users, slots, range, exclude).await?;
+    Ok(team
+        .hosts
+        .iter()
+        .zip(slots)
+        .map(|(h, slots)| HostSlots {
+            host: h.user.id,
+            fixed: h.host.mandatory,
+            slots,
         })
         .collect())
 }

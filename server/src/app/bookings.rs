@@ -76,6 +76,9 @@ pub struct CreateBookingInput {
     pub metadata: Option<Map<String, Value>>,
     /// Answers to the booking questions.
     pub booking_fields_responses: Option<Map<String, Value>>,
+    /// Cal.com's `routedTeamMemberIds`: for a round-robin type, the hosts a routing
+    /// form chose; the booking goes to one of them (fixed hosts still join).
+    pub routed_team_member_ids: Option<Vec<i64>>,
     /// How many occurrences of a recurring event type to book (default: its maximum).
     pub recurrence_count: Option<i64>,
 }
@@ -353,6 +356,7 @@ pub(super) async fn place(
     );
     let span =
         check_slot(&b.schedule, &rules, &existing, start, now, booker_tz).map_err(slot_error)?;
+    super::host_limits::check(txn, &b.host, span, exclude).await?;
     let busy = Span::new(
         span.start - chrono::Duration::minutes(i64::from(rules.buffer_before_min)),
         span.end + chrono::Duration::minutes(i64::from(rules.buffer_after_min)),
@@ -473,8 +477,21 @@ async fn book(
         input.team_slug.clone(),
         input.event_type_slug.clone(),
     )?;
-    let b = bookable(app, &reference).await?;
+    let asked = bookable(app, &reference).await?;
+    let start = check_invitee(&input, &asked.event_type)?.start;
+    let length_min = length(
+        &asked.event_type,
+        input.length_in_minutes,
+        "lengthInMinutes",
+    )?;
+    // A host out of office hands the booking to their teammate's event type, whose
+    // own questions and lengths then apply.
+    let mut b = super::out_of_office::redirect(app, asked, meeting(start, length_min)).await?;
+    if let Some(ids) = &input.routed_team_member_ids {
+        super::availability::route_to(&mut b, ids)?;
+    }
     let mut invitee = check_invitee(&input, &b.event_type)?;
+    let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
     if let Some(link) = link {
         let context = super::scheduling_links::context(link);
         let room = validate::MAX_METADATA_KEYS - context.len();
@@ -486,7 +503,6 @@ async fn book(
         }
         invitee.metadata.extend(context);
     }
-    let length_min = length(&b.event_type, input.length_in_minutes, "lengthInMinutes")?;
     let location = location(&b.event_type, input.location.as_ref())?;
     let series = series_request(&b.event_type, input.recurrence_count, series_ok)?;
     let series_uid = series.map(|_| new_uid());

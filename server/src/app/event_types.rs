@@ -168,7 +168,7 @@ fn minutes(issues: &mut Issues, field: &str, value: i64, min: i64, max: i64) -> 
         .filter(|_| (min..=max).contains(&value))
 }
 
-fn limits(issues: &mut Issues, field: &str, input: &LimitsInput) -> PeriodLimits {
+pub(super) fn limits(issues: &mut Issues, field: &str, input: &LimitsInput) -> PeriodLimits {
     if input.disabled == Some(true) {
         return PeriodLimits::default();
     }
@@ -366,7 +366,7 @@ fn parse_list<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
-fn apply(e: &mut EventType, input: &EventTypeInput) -> Result<()> {
+pub(super) fn apply(e: &mut EventType, input: &EventTypeInput) -> Result<()> {
     let mut issues = Issues::default();
     if let Some(title) = &input.title {
         issues.require(!title.trim().is_empty(), "title", "must not be empty");

@@ -18,6 +18,8 @@
 //!   stored copies that mention their address are scrubbed the same way.
 //! - `idempotency_keys`: stored responses answered for the organization, or answered
 //!   anonymously about one of the bookings or links above, are scrubbed the same way.
+//! - `routing_form_responses`: answers that mention their address are scrubbed the
+//!   same way; the route taken stays.
 //!
 //! Nothing else holds their data: `webhook_attempts` keep status codes and our own
 //! error texts, `notifications` speak of webhooks, `customers` and `customer_domains`
@@ -57,6 +59,8 @@ pub struct Erasure {
     pub outbox_events: u64,
     /// Stored idempotent responses scrubbed.
     pub stored_responses: u64,
+    /// Routing form responses scrubbed.
+    pub form_responses: u64,
 }
 
 fn attendee_json(a: &Attendee) -> Value {
@@ -126,7 +130,8 @@ fn involves(b: &Booking, email: &str) -> bool {
 
 /// Everything the caller's organization holds about stakeholder `id`, as one JSON
 /// document: the stakeholder, their customer's name, every booking they attend or are
-/// a guest of, the meeting links naming them and the scheduling links made for them.
+/// a guest of, the meeting links naming them, the scheduling links made for them and
+/// the routing form answers that mention their address.
 pub async fn export(
     app: &App,
     caller: Caller,
@@ -151,6 +156,7 @@ pub async fn export(
             .collect();
     let scheduling_links =
         store::scheduling_links::made_for_person(&app.db, org, s.id, &s.email).await?;
+    let form_responses = store::routing_forms::responses_mentioning(&app.db, org, &s.email).await?;
     tracing::info!(stakeholder.id = %s.id, bookings = bookings.len(), "personal data exported");
     Ok(json!({
         "exportedAt": utc(now),
@@ -173,6 +179,11 @@ pub async fn export(
             "matchedBy": l.matched_by.as_str(),
         })).collect::<Vec<_>>(),
         "schedulingLinks": scheduling_links.iter().map(scheduling_link_json).collect::<Vec<_>>(),
+        "routingFormResponses": form_responses.iter().map(|r| json!({
+            "formId": r.form_id.0,
+            "response": r.answers,
+            "createdAt": utc(r.created_at),
+        })).collect::<Vec<_>>(),
     }))
 }
 
@@ -252,6 +263,7 @@ pub async fn erase(
         webhook_deliveries: 0,
         outbox_events: 0,
         stored_responses: 0,
+        form_responses: 0,
     };
     for booking in &bookings {
         let mut anonymized = booking.clone();
@@ -296,6 +308,13 @@ pub async fn erase(
             erasure.stored_responses += 1;
         }
     }
+    for response in store::routing_forms::responses_mentioning(&txn, org, &s.email).await? {
+        let answers = serde_json::to_string(&response.answers).unwrap_or_default();
+        if let Some(scrubbed) = scrub.text(&answers) {
+            store::routing_forms::set_answers(&txn, org, response.id, &scrubbed).await?;
+            erasure.form_responses += 1;
+        }
+    }
     if !store::stakeholders::delete(&txn, org, s.id).await? {
         return Err(AppError::NotFound(format!(
             "stakeholder `{id}` does not exist"
@@ -312,6 +331,7 @@ pub async fn erase(
         webhook_deliveries = erasure.webhook_deliveries,
         outbox_events = erasure.outbox_events,
         stored_responses = erasure.stored_responses,
+        form_responses = erasure.form_responses,
         "stakeholder erased"
     );
     Ok(erasure)

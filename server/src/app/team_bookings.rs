@@ -2,7 +2,8 @@
 //! round-robin booking, and moving a round-robin booking to the next host.
 //!
 //! Every host is checked with the ordinary slot check (their own schedule, zone,
-//! bookings and buffers), from one query for all hosts' bookings. A collective
+//! bookings and buffers), from one query for all hosts' bookings; a host out of
+//! office then, or whose own booking limits are full, is not free. A collective
 //! booking needs every host; a round-robin one every fixed host and the host the
 //! chooser picks among the others free. The database refuses a host held twice, so
 //! when a concurrent booking takes the chosen host first, the attempt is rolled back
@@ -58,9 +59,14 @@ pub(super) async fn check(
     let span = Span::new(start, start + Duration::minutes(i64::from(length_min)));
     let ids: Vec<UserId> = team.hosts.iter().map(|h| h.user.id).collect();
     let held = store::booking_hosts::held_times(txn, &ids, context_window(&rules, span)).await?;
+    let away = store::out_of_office::overlapping(txn, &ids, span).await?;
     let mut free = Vec::with_capacity(team.hosts.len());
     let mut refusal: Option<SlotError> = None;
     for (i, host) in team.hosts.iter().enumerate() {
+        if away.iter().any(|e| e.user_id == host.user.id) {
+            refusal.get_or_insert(SlotError::NotOnSlot);
+            continue;
+        }
         let mine = held
             .iter()
             .filter(|(u, _)| *u == host.user.id)
@@ -72,6 +78,12 @@ pub(super) async fn check(
             Err(err) if refusal.is_none() || err == SlotError::Taken => refusal = Some(err),
             Err(_) => {}
         }
+    }
+    let candidates: Vec<&User> = free.iter().map(|&i| &team.hosts[i].user).collect();
+    let full = super::host_limits::full(txn, &candidates, span, exclude).await?;
+    if !full.is_empty() {
+        free.retain(|&i| !full.iter().any(|(u, _)| *u == team.hosts[i].user.id));
+        refusal.get_or_insert(SlotError::NotOnSlot);
     }
     let busy = Span::new(
         span.start - Duration::minutes(i64::from(rules.buffer_before_min)),

@@ -139,3 +139,35 @@ pub async fn members(app: &App, caller: Caller, id: TeamId) -> Result<(Team, Vec
     let members = store::teams::members(&app.db, id).await?;
     Ok((team, members))
 }
+
+/// Removes `user` from team `id` (the team's owners and admins, or the
+/// organization's). They stop hosting the team's event types at once: their host
+/// rows go in the same transaction, and types that take every member no longer count
+/// them. Bookings they already hold stay theirs. The team's last owner stays.
+pub async fn remove_member(app: &App, caller: Caller, id: TeamId, user: UserId) -> Result<()> {
+    let team = managed(app, caller, id).await?;
+    let members = store::teams::members(&app.db, id).await?;
+    let Some(member) = members.iter().find(|m| m.user_id == user) else {
+        return Err(AppError::NotFound(format!(
+            "user {user} is not a member of team `{}`",
+            team.slug
+        )));
+    };
+    let owners = members.iter().filter(|m| m.role == Role::Owner).count();
+    if member.role == Role::Owner && owners == 1 {
+        return Err(AppError::Conflict(format!(
+            "user {user} is the last owner of team `{}`: make someone else owner first",
+            team.slug
+        )));
+    }
+    let txn = store::db::begin_write(&app.db).await?;
+    let hosting = store::teams::remove_member(&txn, &team, user).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    tracing::info!(
+        team.id = team.id.0,
+        user.id = user.0,
+        hosting_removed = hosting,
+        "team member removed"
+    );
+    Ok(())
+}

@@ -349,7 +349,9 @@ pub async fn fan_out(app: &App, limit: u64, now: DateTime<Utc>) -> Result<usize>
     for event in &events {
         let host = event.payload["organizer"]["id"].as_i64().map(UserId);
         let event_type = event.payload["eventTypeId"].as_i64().map(EventTypeId);
-        let (Some(host), Some(event_type)) = (host, event_type) else {
+        // Events about no event type (an out-of-office entry, a form submitted to a
+        // message) reach the subscriptions of the user they concern.
+        let Some(host) = host else {
             continue;
         };
         let body = event_body(&event.kind, event.created_at, &event.payload);

@@ -36,4 +36,10 @@ id_type!(
     SchedulingLinkId,
     /// A team inside an organization: hosts who share event types.
     TeamId,
+    /// A routing form: questions whose answers pick where an invitee books.
+    RoutingFormId,
+    /// An invitee's answers to a routing form.
+    FormResponseId,
+    /// A user's out-of-office entry.
+    OutOfOfficeId,
 );

@@ -6,8 +6,10 @@
 //! linking, engagement, health), single-use scheduling links, teams (`team`: hosts,
 //! weights, priorities; `round_robin`: which host gets a booking; `team_slots`: a
 //! team's slots from its hosts'), seated slots (`seats`: seats left, who sees whom),
-//! recurring series (`recurrence`: occurrences at one local time), the scrubbing of an
-//! erased person's data, where
+//! recurring series (`recurrence`: occurrences at one local time), routing forms
+//! (`routing_form`: fields, rules, where answers go, prefill), out of office
+//! (`out_of_office`) and a host's own limits across their event types (`host_limits`),
+//! the scrubbing of an erased person's data, where
 //! outbound requests may go (`destination`), and the chat command grammar (`chat`).
 //!
 //! Nothing here does I/O, async, database access (no sea-orm entities) or logging,
@@ -25,9 +27,12 @@ pub mod customer;
 pub mod destination;
 pub mod erasure;
 pub mod event_type;
+pub mod host_limits;
 pub mod ids;
+pub mod out_of_office;
 pub mod recurrence;
 pub mod round_robin;
+pub mod routing_form;
 pub mod rules;
 pub mod saved_schedule;
 pub mod schedule;

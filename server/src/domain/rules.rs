@@ -215,9 +215,13 @@ struct Used {
 /// How much of an event type's period limits its existing bookings use,
 /// tallied once so that checking a slot is a few map lookups instead of a
 /// scan over all bookings.
-pub(crate) struct LimitUsage<'a> {
-    /// The limits and the duration of the booking being considered.
-    rules: &'a SlotRules,
+pub(crate) struct LimitUsage {
+    /// Max bookings per period.
+    count: PeriodLimits,
+    /// Max booked minutes per period.
+    duration: PeriodLimits,
+    /// The length of the booking being considered.
+    duration_min: u32,
     /// Zone the calendar periods are read in.
     tz: Tz,
     /// Periods that have a count or duration limit; empty means no work.
@@ -226,22 +230,41 @@ pub(crate) struct LimitUsage<'a> {
     used: HashMap<(LimitPeriod, NaiveDate), Used>,
 }
 
-impl<'a> LimitUsage<'a> {
+impl LimitUsage {
     /// Tallies `booked`, the spans of this event type's existing bookings.
     /// They must cover every period a checked start can fall in.
     pub(crate) fn new(
-        rules: &'a SlotRules,
+        rules: &SlotRules,
         tz: Tz,
         booked: impl IntoIterator<Item = Span>,
-    ) -> LimitUsage<'a> {
+    ) -> LimitUsage {
+        LimitUsage::of(
+            rules.count_limits,
+            rules.duration_limits,
+            rules.duration_min,
+            tz,
+            booked,
+        )
+    }
+
+    /// Tallies `booked` against `count` and `duration` limits for a booking of
+    /// `duration_min` minutes: for limits that are not one event type's (a host's
+    /// across all their event types).
+    pub(crate) fn of(
+        count: PeriodLimits,
+        duration: PeriodLimits,
+        duration_min: u32,
+        tz: Tz,
+        booked: impl IntoIterator<Item = Span>,
+    ) -> LimitUsage {
         let periods = LimitPeriod::ALL
             .into_iter()
-            .filter(|&p| {
-                rules.count_limits.get(p).is_some() || rules.duration_limits.get(p).is_some()
-            })
+            .filter(|&p| count.get(p).is_some() || duration.get(p).is_some())
             .collect();
         let mut usage = LimitUsage {
-            rules,
+            count,
+            duration,
+            duration_min,
             tz,
             periods,
             used: HashMap::new(),
@@ -286,15 +309,11 @@ impl<'a> LimitUsage<'a> {
             .get(&(period, period.first_day(date)))
             .copied()
             .unwrap_or_default();
-        let count_full = self
-            .rules
-            .count_limits
+        let count_full = self.count.get(period).is_some_and(|max| used.count >= max);
+        let minutes_full = self
+            .duration
             .get(period)
-            .is_some_and(|max| used.count >= max);
-        let minutes_full =
-            self.rules.duration_limits.get(period).is_some_and(|max| {
-                used.minutes + i64::from(self.rules.duration_min) > i64::from(max)
-            });
+            .is_some_and(|max| used.minutes + i64::from(self.duration_min) > i64::from(max));
         count_full || minutes_full
     }
 }

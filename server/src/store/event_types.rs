@@ -57,7 +57,7 @@ fn decode_window(text: Option<&str>) -> Result<BookingWindow> {
     })
 }
 
-fn encode_limits(l: &PeriodLimits) -> String {
+pub(super) fn encode_limits(l: &PeriodLimits) -> String {
     to_json(&StoredLimits {
         day: l.day,
         week: l.week,
@@ -66,7 +66,7 @@ fn encode_limits(l: &PeriodLimits) -> String {
     })
 }
 
-fn decode_limits(what: &'static str, text: &str) -> Result<PeriodLimits> {
+pub(super) fn decode_limits(what: &'static str, text: &str) -> Result<PeriodLimits> {
     let l: StoredLimits = from_json(what, text)?;
     Ok(PeriodLimits {
         day: l.day,

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    sea_query::{Expr, OnConflict},
+    sea_query::{Expr, OnConflict, Query},
 };
 
 use super::codec::{to_ms, word};
@@ -85,6 +85,27 @@ pub async fn put_member(
         user_id: user,
         role,
     })
+}
+
+/// Removes `user` from `team` and from the hosts of the team's event types; answers
+/// how many event types they stopped hosting.
+pub async fn remove_member(db: &impl ConnectionTrait, team: &Team, user: UserId) -> Result<u64> {
+    team_memberships::Entity::delete_many()
+        .filter(team_memberships::Column::TeamId.eq(team.id.0))
+        .filter(team_memberships::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    let team_types = Query::select()
+        .column(event_types::Column::Id)
+        .from(event_types::Entity)
+        .and_where(event_types::Column::TeamId.eq(team.id.0))
+        .to_owned();
+    let hosting = event_type_hosts::Entity::delete_many()
+        .filter(event_type_hosts::Column::UserId.eq(user.0))
+        .filter(event_type_hosts::Column::EventTypeId.in_subquery(team_types))
+        .exec(db)
+        .await?;
+    Ok(hosting.rows_affected)
 }
 
 /// The members of `team`, in the order they joined.

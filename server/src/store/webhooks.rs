@@ -129,26 +129,27 @@ pub async fn delete(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<bo
     Ok(result.rows_affected == 1)
 }
 
-/// The active subscriptions that cover a booking of `host` for `event_type`
-/// (trigger filtering is the caller's: triggers are a JSON list).
+/// The active subscriptions that cover an event of `host` (and of `event_type`, for an
+/// event about one); trigger filtering is the caller's, triggers being a JSON list.
 pub async fn covering(
     db: &impl ConnectionTrait,
     org: OrgId,
     host: UserId,
-    event_type: EventTypeId,
+    event_type: Option<EventTypeId>,
 ) -> Result<Vec<Subscription>> {
+    let host_wide = Condition::all()
+        .add(webhooks::Column::EventTypeId.is_null())
+        .add(webhooks::Column::UserId.eq(host.0));
+    let covers = match event_type {
+        Some(event_type) => Condition::any()
+            .add(webhooks::Column::EventTypeId.eq(event_type.0))
+            .add(host_wide),
+        None => host_wide,
+    };
     webhooks::Entity::find()
         .filter(webhooks::Column::OrgId.eq(org.0))
         .filter(webhooks::Column::Active.eq(true))
-        .filter(
-            Condition::any()
-                .add(webhooks::Column::EventTypeId.eq(event_type.0))
-                .add(
-                    Condition::all()
-                        .add(webhooks::Column::EventTypeId.is_null())
-                        .add(webhooks::Column::UserId.eq(host.0)),
-                ),
-        )
+        .filter(covers)
         .order_by_asc(webhooks::Column::Id)
         .all(db)
         .await?

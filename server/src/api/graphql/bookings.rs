@@ -280,6 +280,8 @@ pub struct CreateBookingInput {
     /// How many occurrences of a recurring event type to book (`createRecurringBooking`;
     /// default: the type's maximum).
     pub recurrence_count: Option<i32>,
+    /// For a round-robin type: the hosts a routing form chose; one of them gets it.
+    pub routed_team_member_ids: Option<Vec<ID>>,
 }
 
 /// A JSON object input, or a validation error naming `field`.
@@ -320,6 +322,15 @@ impl CreateBookingInput {
                 self.booking_fields_responses,
             )?,
             recurrence_count: self.recurrence_count.map(i64::from),
+            routed_team_member_ids: self
+                .routed_team_member_ids
+                .map(|ids| {
+                    ids.iter()
+                        .enumerate()
+                        .map(|(i, id)| field_id(&format!("routedTeamMemberIds[{i}]"), id))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
         })
     }
 }

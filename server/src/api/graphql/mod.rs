@@ -20,12 +20,15 @@ mod connections;
 mod customers;
 mod error;
 mod event_types;
+mod host_limits;
 mod loaders;
 mod me;
 mod notifications;
+mod out_of_office;
 mod page;
 mod personal_data;
 mod plugins;
+mod routing_forms;
 mod scalars;
 mod schedules;
 mod scheduling_links;
@@ -68,6 +71,9 @@ pub struct Query(
     plugins::PluginQuery,
     teams::TeamQuery,
     calendars::CalendarQuery,
+    routing_forms::RoutingFormQuery,
+    out_of_office::OutOfOfficeQuery,
+    host_limits::HostLimitsQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
@@ -87,6 +93,9 @@ pub struct Mutation(
     plugins::PluginMutation,
     teams::TeamMutation,
     calendars::CalendarMutation,
+    routing_forms::RoutingFormMutation,
+    out_of_office::OutOfOfficeMutation,
+    host_limits::HostLimitsMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -328,10 +337,16 @@ mod tests {
                  limit: Int): InboundEventPage!",
                 "me: User!",
                 "myAccounts(band: String,cursor: String,limit: Int): CustomerPage!",
+                "myBookingLimits: HostLimits!",
                 "notifications(cursor: String,limit: Int): NotificationPage!",
+                "outOfOffice(cursor: String,limit: Int): OutOfOfficePage!",
                 "pluginInstallations: [PluginInstallation!]!",
                 "pluginPackages: [PluginPackage!]!",
+                "prefilledRoutingForm(id: ID!,query: JSON): PrefilledForm!",
                 "publicEventType(username: String!,slug: String!): EventType!",
+                "routingForm(id: ID!): RoutingForm!",
+                "routingFormResponses(id: ID!,cursor: String,limit: Int): FormResponsePage!",
+                "routingForms(cursor: String,limit: Int): RoutingFormPage!",
                 "schedule(id: ID!): Schedule!",
                 "schedules(cursor: String,limit: Int): SchedulePage!",
                 "schedulingLinks(customerId: ID,cursor: String,limit: Int): SchedulingLinkPage!",
@@ -361,7 +376,9 @@ mod tests {
                 "createBooking(input: CreateBookingInput!): Booking!",
                 "createCustomer(input: CustomerInput!): Customer!",
                 "createEventType(input: EventTypeInput!): EventType!",
+                "createOutOfOffice(input: OutOfOfficeInput!): OutOfOffice!",
                 "createRecurringBooking(input: CreateBookingInput!): [Booking!]!",
+                "createRoutingForm(input: RoutingFormInput!): RoutingForm!",
                 "createSchedule(input: ScheduleInput!): Schedule!",
                 "createSchedulingLink(input: SchedulingLinkInput!): SchedulingLink!",
                 "createTeam(input: TeamInput!): Team!",
@@ -371,7 +388,10 @@ mod tests {
                 "declineBooking(uid: String!,reason: String): Booking!",
                 "deleteCustomer(id: ID!): ID!",
                 "deleteEventType(id: ID!): ID!",
+                "deleteOutOfOffice(id: ID!): ID!",
+                "deleteRoutingForm(id: ID!): ID!",
                 "deleteSchedule(id: ID!): ID!",
+                "deleteTeamEventType(teamId: ID!, id: ID!): ID!",
                 "deleteWebhook(id: ID!): ID!",
                 "eraseStakeholder(id: ID!): StakeholderErasure!",
                 "installPlugin(plugin: String!,settings: [PluginSettingInput!]! = [],ownerId: ID\
@@ -383,6 +403,7 @@ mod tests {
                 "pingWebhook(id: ID!): WebhookPing!",
                 "reassignBooking(uid: String!): Booking!",
                 "removeStakeholder(id: ID!): ID!",
+                "removeTeamMember(teamId: ID!, userId: ID!): ID!",
                 "replayInboundEvent(id: ID!): InboundEvent!",
                 "replayWebhookDeliveries(id: ID!,deliveryId: ID): Int!",
                 "rescheduleBooking(uid: String!,input: RescheduleBookingInput!): Booking!",
@@ -393,12 +414,19 @@ mod tests {
                 "setAutoCreateStakeholders(on: Boolean!): Boolean!",
                 "setHealthWeights(input: HealthWeightsInput!): HealthWeights!",
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",
+                "setMyBookingLimits(input: HostLimitsInput!): HostLimits!",
                 "setPluginEnabled(id: ID!, enabled: Boolean!): PluginInstallation!",
+                "submitRoutingForm(id: ID!,responses: JSON!,start: String,end: String,\
+                 timeZone: String): FormSubmission!",
                 "uninstallPlugin(id: ID!): ID!",
                 "updateCustomer(id: ID!,input: CustomerInput!): Customer!",
                 "updateEventType(id: ID!,input: EventTypeInput!): EventType!",
+                "updateOutOfOffice(id: ID!, input: OutOfOfficeInput!): OutOfOffice!",
+                "updateRoutingForm(id: ID!, input: RoutingFormInput!): RoutingForm!",
                 "updateSchedule(id: ID!,input: ScheduleInput!): Schedule!",
                 "updateStakeholder(id: ID!,input: StakeholderInput!): Stakeholder!",
+                "updateTeamEventType(teamId: ID!,id: ID!,input: EventTypeInput,schedulingType: String,\
+                 hosts: [TeamHostInput!],assignAllTeamMembers: Boolean): EventType!",
                 "updateWebhook(id: ID!,input: WebhookInput!): Webhook!",
                 "upgradePlugin(id: ID!): PluginInstallation!",
             ]

@@ -7,7 +7,9 @@ use super::bookings::Booking;
 use super::customers::{Customer, Meeting};
 use super::event_types::EventType;
 use super::notifications::Notification;
+use super::out_of_office::OutOfOffice;
 use super::plugins::InboundEvent;
+use super::routing_forms::{FormResponse, RoutingForm};
 use super::schedules::Schedule;
 use super::scheduling_links::SchedulingLink;
 use super::webhooks::{Webhook, WebhookDelivery};
@@ -19,9 +21,12 @@ use crate::app::page::{self, PageRequest};
     concrete(name = "BookingPage", params(Booking)),
     concrete(name = "CustomerPage", params(Customer)),
     concrete(name = "EventTypePage", params(EventType)),
+    concrete(name = "FormResponsePage", params(FormResponse)),
     concrete(name = "InboundEventPage", params(InboundEvent)),
     concrete(name = "MeetingPage", params(Meeting)),
     concrete(name = "NotificationPage", params(Notification)),
+    concrete(name = "OutOfOfficePage", params(OutOfOffice)),
+    concrete(name = "RoutingFormPage", params(RoutingForm)),
     concrete(name = "SchedulePage", params(Schedule)),
     concrete(name = "SchedulingLinkPage", params(SchedulingLink)),
     concrete(name = "WebhookPage", params(Webhook)),

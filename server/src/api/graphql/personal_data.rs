@@ -29,6 +29,8 @@ pub struct StakeholderErasure {
     pub outbox_events: i32,
     /// Stored idempotent responses scrubbed.
     pub stored_responses: i32,
+    /// Routing form responses scrubbed.
+    pub form_responses: i32,
 }
 
 impl From<Erasure> for StakeholderErasure {
@@ -43,6 +45,7 @@ impl From<Erasure> for StakeholderErasure {
             webhook_deliveries: int(e.webhook_deliveries),
             outbox_events: int(e.outbox_events),
             stored_responses: int(e.stored_responses),
+            form_responses: int(e.form_responses),
         }
     }
 }

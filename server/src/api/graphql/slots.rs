@@ -38,7 +38,7 @@ pub struct SlotDay {
 }
 
 /// The slots grouped by their date in the view's zone.
-fn by_date(view: &SlotsView) -> Vec<SlotDay> {
+pub(super) fn by_date(view: &SlotsView) -> Vec<SlotDay> {
     let mut days: Vec<SlotDay> = Vec::new();
     for offered in &view.slots {
         let span = offered.span;

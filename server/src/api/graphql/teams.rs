@@ -11,7 +11,7 @@ use super::{app, caller, field_id, lookup_id, to_id};
 use crate::app::team_event_types::{self, HostInput, TeamEventTypeInput};
 use crate::app::teams::{self, MembershipInput, TeamInput as AppTeamInput};
 use crate::app::{availability, bookings};
-use crate::domain::ids::{EventTypeId, TeamId};
+use crate::domain::ids::{EventTypeId, TeamId, UserId};
 use crate::domain::team::Team as DomainTeam;
 
 /// A team of the organization.
@@ -91,6 +91,22 @@ pub struct TeamHostInput {
     pub priority: Option<String>,
     /// Round-robin share, at least 1 (default 1).
     pub weight: Option<i32>,
+}
+
+/// The hosts as the use cases take them.
+fn host_inputs(hosts: Vec<TeamHostInput>) -> Result<Vec<HostInput>, crate::app::AppError> {
+    hosts
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| {
+            Ok(HostInput {
+                user_id: Some(field_id(&format!("hosts[{i}].userId"), &h.user_id)?),
+                mandatory: h.mandatory,
+                priority: h.priority,
+                weight: h.weight.map(i64::from),
+            })
+        })
+        .collect()
 }
 
 /// Team queries; they need a key.
@@ -206,22 +222,7 @@ impl TeamMutation {
     ) -> GqlResult<EventType> {
         let app = app(ctx)?;
         let team = TeamId(lookup_id("team", &team_id)?);
-        let hosts = hosts
-            .map(|hosts| {
-                hosts
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, h)| {
-                        Ok(HostInput {
-                            user_id: Some(field_id(&format!("hosts[{i}].userId"), &h.user_id)?),
-                            mandatory: h.mandatory,
-                            priority: h.priority,
-                            weight: h.weight.map(i64::from),
-                        })
-                    })
-                    .collect::<Result<Vec<_>, crate::app::AppError>>()
-            })
-            .transpose()?;
+        let hosts = hosts.map(host_inputs).transpose()?;
         let input = TeamEventTypeInput {
             event_type: input.into_app()?,
             scheduling_type: Some(scheduling_type),
@@ -230,6 +231,66 @@ impl TeamMutation {
         };
         let created = team_event_types::create(app, caller(ctx)?, team, input).await?;
         Ok(created.event_type.into())
+    }
+
+    /// Changes a team event type (its team's owners and admins): the fields `input`
+    /// sends, and the scheduling type and hosts when given.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments of createTeamEventType, each optional"
+    )]
+    async fn update_team_event_type(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        id: ID,
+        input: Option<EventTypeInput>,
+        #[graphql(desc = "`ROUND_ROBIN` or `COLLECTIVE`.")] scheduling_type: Option<String>,
+        hosts: Option<Vec<TeamHostInput>>,
+        #[graphql(desc = "Every team member hosts, now and as the team changes.")]
+        assign_all_team_members: Option<bool>,
+    ) -> GqlResult<EventType> {
+        let app = app(ctx)?;
+        let team = TeamId(lookup_id("team", &team_id)?);
+        let id = EventTypeId(lookup_id("event type", &id)?);
+        let input = TeamEventTypeInput {
+            event_type: input
+                .map(EventTypeInput::into_app)
+                .transpose()?
+                .unwrap_or_default(),
+            scheduling_type,
+            hosts: hosts.map(host_inputs).transpose()?,
+            assign_all_team_members,
+        };
+        let updated = team_event_types::update(app, caller(ctx)?, team, id, input).await?;
+        Ok(updated.event_type.into())
+    }
+
+    /// Deletes a team event type (its team's owners and admins); answers its id.
+    async fn delete_team_event_type(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        id: ID,
+    ) -> GqlResult<ID> {
+        let team = TeamId(lookup_id("team", &team_id)?);
+        let event_type = EventTypeId(lookup_id("event type", &id)?);
+        team_event_types::delete(app(ctx)?, caller(ctx)?, team, event_type).await?;
+        Ok(id)
+    }
+
+    /// Removes a member from a team (its owners and admins); they stop hosting the
+    /// team's event types. Answers the user's id.
+    async fn remove_team_member(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        user_id: ID,
+    ) -> GqlResult<ID> {
+        let team = TeamId(lookup_id("team", &team_id)?);
+        let user = UserId(lookup_id("user", &user_id)?);
+        teams::remove_member(app(ctx)?, caller(ctx)?, team, user).await?;
+        Ok(user_id)
     }
 
     /// Hands round-robin booking `uid` to the next host (the round-robin rule among

@@ -23,7 +23,7 @@ pub fn router() -> Router<App> {
         .route("/event-types/{id}", get(show).patch(update).delete(remove))
 }
 
-fn limits_json(l: &PeriodLimits) -> Value {
+pub(super) fn limits_json(l: &PeriodLimits) -> Value {
     if *l == PeriodLimits::default() {
         return json!({ "disabled": true });
     }

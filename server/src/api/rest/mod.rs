@@ -6,9 +6,12 @@ mod chat;
 mod customers;
 mod event_types;
 pub(super) mod extract;
+mod host_limits;
 mod me;
 mod organizations;
+mod out_of_office;
 mod page;
+mod routing_forms;
 mod schedules;
 mod scheduling_links;
 mod slots;
@@ -40,6 +43,9 @@ pub fn router(app: App) -> Router {
         .merge(customers::router())
         .merge(stakeholders::router())
         .merge(teams::router())
+        .merge(routing_forms::router())
+        .merge(out_of_office::router())
+        .merge(host_limits::router())
         .merge(chat::router())
         .with_state(app)
 }

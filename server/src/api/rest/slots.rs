@@ -58,7 +58,7 @@ async fn slots(State(app): State<App>, params: Params) -> Result<Response, ApiEr
 }
 
 /// `{ "2026-11-20": [{"start": …}], … }`; a day without slots has no key.
-fn by_date(view: &SlotsView, range: bool) -> Value {
+pub(super) fn by_date(view: &SlotsView, range: bool) -> Value {
     let mut days = Map::new();
     for offered in &view.slots {
         let slot = offered.span;

@@ -47,5 +47,6 @@ async fn erase(
         "webhookDeliveries": e.webhook_deliveries,
         "outboxEvents": e.outbox_events,
         "storedResponses": e.stored_responses,
+        "formResponses": e.form_responses,
     })))
 }

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{
     Router,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use serde_json::{Value, json};
 
@@ -16,7 +16,7 @@ use crate::api::ApiError;
 use crate::app::App;
 use crate::app::team_event_types::{self, TeamEventType, TeamEventTypeInput};
 use crate::app::teams::{self, MembershipInput, TeamInput};
-use crate::domain::ids::{EventTypeId, TeamId};
+use crate::domain::ids::{EventTypeId, TeamId, UserId};
 use crate::domain::team::{Membership, Team};
 
 pub fn router() -> Router<App> {
@@ -26,8 +26,17 @@ pub fn router() -> Router<App> {
             "/teams/{team_id}/memberships",
             get(list_members).post(put_member),
         )
+        .route(
+            "/teams/{team_id}/memberships/{user_id}",
+            delete(remove_member),
+        )
         .route("/teams/{team_id}/event-types", post(create_event_type))
-        .route("/teams/{team_id}/event-types/{id}", get(show_event_type))
+        .route(
+            "/teams/{team_id}/event-types/{id}",
+            get(show_event_type)
+                .patch(update_event_type)
+                .delete(delete_event_type),
+        )
 }
 
 fn team_json(team: &Team) -> Value {
@@ -120,4 +129,45 @@ async fn show_event_type(
         );
     }
     Ok(ok(team_event_type_json(&found)))
+}
+
+/// The ids a team event type route names.
+fn team_and_type(team_id: &str, id: &str) -> Result<(TeamId, EventTypeId), ApiError> {
+    Ok((
+        TeamId(path_id("team", team_id)?),
+        EventTypeId(path_id("event type", id)?),
+    ))
+}
+
+async fn update_event_type(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path((team_id, id)): Path<(String, String)>,
+    Body(input): Body<TeamEventTypeInput>,
+) -> Result<Response, ApiError> {
+    let (team, id) = team_and_type(&team_id, &id)?;
+    let updated = team_event_types::update(&app, caller, team, id, input).await?;
+    Ok(ok(team_event_type_json(&updated)))
+}
+
+async fn delete_event_type(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path((team_id, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (team, id) = team_and_type(&team_id, &id)?;
+    let deleted = team_event_types::delete(&app, caller, team, id).await?;
+    Ok(ok(team_event_type_json(&deleted)))
+}
+
+/// Removes a member; they stop hosting the team's event types.
+async fn remove_member(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path((team_id, user_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let team = TeamId(path_id("team", &team_id)?);
+    let user = UserId(path_id("user", &user_id)?);
+    teams::remove_member(&app, caller, team, user).await?;
+    Ok(ok(json!({"teamId": team.0, "userId": user.0})))
 }
