@@ -5,6 +5,7 @@
 //! each test gets its own schema in it, so tests run in parallel without seeing each other.
 
 pub mod bench;
+pub mod calendars;
 pub mod crm;
 pub mod fakes;
 pub mod oauth_flow;

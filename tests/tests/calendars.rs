@@ -5,76 +5,18 @@
 //! kept, with a warning, while Google is down), and every booking becoming an event in
 //! the chosen calendar that follows the booking when it moves or is cancelled.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use convene::app::{calendar_sync, webhooks};
+use convene_tests::calendars::{
+    CHOOSE, ConnectedGoogle as Google, choose, connect_google as connect,
+};
 use convene_tests::crm::{book, tuesday};
-use convene_tests::fakes::example::Accepted;
-use convene_tests::fakes::google::{GoogleCalendar, Outage, PRIMARY};
-use convene_tests::fakes::oauth::{CLIENT_ID, CLIENT_SECRET, FakeOAuth};
-use convene_tests::plugins::wasm;
-use convene_tests::{TestApp, oauth_flow, on_both_databases, on_both_databases_with_jobs, until};
+use convene_tests::fakes::google::{HOLIDAYS, Outage, PRIMARY, TEAM as TEAM_CALENDAR};
+use convene_tests::{TestApp, on_both_databases, on_both_databases_with_jobs, until};
 use serde_json::{Value, json};
-
-const TEAM_CALENDAR: &str = "team@group.calendar.google.com";
-const HOLIDAYS: &str = "en.usa#holiday@group.v.calendar.google.com";
-
-/// Google's two fakes, the calendar API trusting what its authorization server issued,
-/// and the demo host's installation connected to them.
-struct Google {
-    oauth: FakeOAuth,
-    api: GoogleCalendar,
-    installation: String,
-}
-
-async fn connect(app: &TestApp) -> Google {
-    let oauth = FakeOAuth::start(&format!("{}/oauth/google-calendar/callback", app.base)).await;
-    let api = GoogleCalendar::start(Accepted::IssuedBy(Arc::new(oauth.token_check()))).await;
-    convene::app::plugins::add_package(&app.app, wasm("google_calendar"))
-        .await
-        .unwrap();
-    let settings = json!([
-        {"key": "base_url", "value": api.base},
-        {"key": "oauth_base_url", "value": oauth.base},
-        {"key": "client_id", "value": CLIENT_ID},
-        {"key": "client_secret", "value": CLIENT_SECRET},
-    ]);
-    let installed = app
-        .graphql(
-            "mutation($settings: [PluginSettingInput!]!) {
-                installPlugin(plugin: \"google-calendar\", settings: $settings) { id } }",
-            json!({"settings": settings}),
-        )
-        .await;
-    let installation = installed["installPlugin"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    oauth_flow::connect(app, "google-calendar").await;
-    Google {
-        oauth,
-        api,
-        installation,
-    }
-}
 
 const CALENDARS: &str = "query($id: ID!) { connectedCalendars(installationId: $id) {
     id name primary writable checked destination } }";
-const CHOOSE: &str = "mutation($id: ID!, $checked: [String!]!, $destination: String) {
-    chooseCalendars(installationId: $id, checked: $checked, destination: $destination) {
-        id checked destination } }";
-
-async fn choose(app: &TestApp, google: &Google, checked: &[&str], destination: Option<&str>) {
-    let chosen = app
-        .graphql_as(
-            convene_tests::DEMO_KEY,
-            CHOOSE,
-            json!({"id": google.installation, "checked": checked, "destination": destination}),
-        )
-        .await;
-    assert!(chosen.body["errors"].is_null(), "{:#}", chosen.body);
-}
 
 fn at(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()

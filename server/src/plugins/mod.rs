@@ -233,7 +233,7 @@ impl PluginHost {
     ) -> Result<Finished<wit::Outcome>, CallError> {
         self.require(plugin, Capability::Apply, "effects")?;
         let finished = self
-            .call(&plugin.pre, context, Request::Apply(effect))
+            .call(&plugin.pre, context, Request::Apply(Box::new(effect)))
             .await?;
         Ok(finished.map(|answer| match answer {
             Answer::Outcome(outcome) => outcome,
@@ -313,7 +313,8 @@ enum Request {
     Pull(Option<String>),
     BusyTimes(wit::TimeRange, Vec<String>),
     Calendars,
-    Apply(wit::Effect),
+    /// Boxed: an effect carries a whole booking, many times the other requests' size.
+    Apply(Box<wit::Effect>),
 }
 
 /// What an export call answered.

@@ -97,10 +97,14 @@ type Shared = (Arc<Mutex<GoogleState>>, Arc<Accepted>);
 
 /// The primary calendar's id: the account's address, as at Google.
 pub const PRIMARY: &str = "ada@provider.example";
+/// A writable shared calendar of the account.
+pub const TEAM: &str = "team@group.calendar.google.com";
+/// A read-only calendar the account subscribes to.
+pub const HOLIDAYS: &str = "en.usa#holiday@group.v.calendar.google.com";
 
 impl GoogleCalendar {
-    /// Starts the fake with a primary calendar (`PRIMARY`), a writable team calendar
-    /// (`team@group.calendar.google.com`) and a read-only holiday calendar.
+    /// Starts the fake with a primary calendar ([`PRIMARY`]), a writable team calendar
+    /// ([`TEAM`]) and a read-only holiday calendar ([`HOLIDAYS`]).
     pub async fn start(tokens: Accepted) -> GoogleCalendar {
         let calendar = |id: &str, summary: &str, primary, role: &str| FakeCalendar {
             id: id.into(),
@@ -112,13 +116,8 @@ impl GoogleCalendar {
         let state = Arc::new(Mutex::new(GoogleState {
             calendars: vec![
                 calendar(PRIMARY, "Ada Lovelace", true, "owner"),
-                calendar("team@group.calendar.google.com", "Team", false, "writer"),
-                calendar(
-                    "en.usa#holiday@group.v.calendar.google.com",
-                    "Holidays in United States",
-                    false,
-                    "reader",
-                ),
+                calendar(TEAM, "Team", false, "writer"),
+                calendar(HOLIDAYS, "Holidays in United States", false, "reader"),
             ],
             ..GoogleState::default()
         }));
