@@ -335,6 +335,14 @@ impl TestApp {
         answer.data().clone()
     }
 
+    /// Books as Jane Doe (Berlin), anonymously, with the rest of `body` as sent.
+    pub async fn book_as_jane(&self, mut body: Value) -> Answer {
+        body["attendee"] = serde_json::json!(
+            {"name": "Jane Doe", "email": "jane@acme.com", "timeZone": "Europe/Berlin"});
+        self.call_anonymous(Method::POST, "/v2/bookings", Some(body))
+            .await
+    }
+
     /// A request builder for `method path`, for tests that set their own headers.
     pub fn request(
         &self,
@@ -441,6 +449,17 @@ pub fn next(weekday: Weekday) -> NaiveDate {
         day += Duration::days(1);
     }
     day
+}
+
+/// `hour`:00 in Berlin on `day`, as an RFC 3339 instant.
+pub fn berlin(day: NaiveDate, hour: u32) -> String {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Berlin
+        .from_local_datetime(&day.and_hms_opt(hour, 0, 0).expect("an hour of the day"))
+        .single()
+        .expect("an hour that exists once in Berlin")
+        .with_timezone(&Utc)
+        .to_rfc3339()
 }
 
 /// Polls `check` every 25 ms until it holds; fails the test after 20 s naming `what`.

@@ -1,8 +1,8 @@
 //! A host's own booking limits end to end on SQLite and PostgreSQL: across event
 //! types and teams, in slots and at booking time, in the host's zone.
 
-use chrono::{NaiveDate, TimeZone, Utc, Weekday};
-use convene_tests::{TestApp, next, on_both_databases};
+use chrono::{NaiveDate, Weekday};
+use convene_tests::{TestApp, berlin, next, on_both_databases};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -25,22 +25,6 @@ async fn event_type(app: &TestApp, user: &Value, slug: &str) {
 
 async fn set_limits(app: &TestApp, user: &Value, body: Value) -> convene_tests::Answer {
     app.call_as(key(user), Method::PUT, "/v2/me/booking-limits", Some(body))
-        .await
-}
-
-fn berlin(day: NaiveDate, h: u32) -> String {
-    chrono_tz::Europe::Berlin
-        .from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
-        .to_rfc3339()
-}
-
-async fn book(app: &TestApp, body: Value) -> convene_tests::Answer {
-    let mut body = body;
-    body["attendee"] =
-        json!({"name": "Jane Doe", "email": "jane@acme.com", "timeZone": "Europe/Berlin"});
-    app.call_anonymous(Method::POST, "/v2/bookings", Some(body))
         .await
 }
 
@@ -71,22 +55,22 @@ on_both_databases! {
 
         let day = next(Weekday::Tue);
         assert_eq!(slot_count(&app, "username=alice&eventTypeSlug=review", day).await, 16);
-        let first = book(&app, json!({"username": "alice", "eventTypeSlug": "intro", "start": berlin(day, 9)})).await;
+        let first = app.book_as_jane(json!({"username": "alice", "eventTypeSlug": "intro", "start": berlin(day, 9)})).await;
         assert_eq!(first.status, StatusCode::CREATED, "{:#}", first.body);
         // Listed before the day fills; refused after, though it was offered.
         assert!(slot_count(&app, "username=alice&eventTypeSlug=review", day).await > 0);
-        let second = book(&app, json!({"username": "alice", "eventTypeSlug": "review", "start": berlin(day, 11)})).await;
+        let second = app.book_as_jane(json!({"username": "alice", "eventTypeSlug": "review", "start": berlin(day, 11)})).await;
         assert_eq!(second.status, StatusCode::CREATED, "{:#}", second.body);
         assert_eq!(slot_count(&app, "username=alice&eventTypeSlug=review", day).await, 0, "the day is full across types");
         assert_eq!(slot_count(&app, "username=alice&eventTypeSlug=intro", day.succ_opt().unwrap()).await, 16, "the next day is not");
-        let third = book(&app, json!({"username": "alice", "eventTypeSlug": "review", "start": berlin(day, 14)})).await;
+        let third = app.book_as_jane(json!({"username": "alice", "eventTypeSlug": "review", "start": berlin(day, 14)})).await;
         assert_eq!(third.status, StatusCode::UNPROCESSABLE_ENTITY, "{:#}", third.body);
         assert_eq!(third.fields(), ["start"]);
         assert!(third.body["error"]["message"].as_str().unwrap().contains("daily booking limit"));
 
         let uid = first.data()["uid"].as_str().unwrap();
         app.call_anonymous(Method::POST, &format!("/v2/bookings/{uid}/cancel"), Some(json!({}))).await;
-        let again = book(&app, json!({"username": "alice", "eventTypeSlug": "review", "start": berlin(day, 14)})).await;
+        let again = app.book_as_jane(json!({"username": "alice", "eventTypeSlug": "review", "start": berlin(day, 14)})).await;
         assert_eq!(again.status, StatusCode::CREATED, "a cancelled booking frees its place");
     }
 
@@ -106,7 +90,7 @@ on_both_databases! {
         let day = next(Weekday::Wed);
         let mut hosts = Vec::new();
         for h in [9, 10, 11] {
-            let booked = book(&app, json!({"teamSlug": "sales", "eventTypeSlug": "demo", "start": berlin(day, h)})).await;
+            let booked = app.book_as_jane(json!({"teamSlug": "sales", "eventTypeSlug": "demo", "start": berlin(day, h)})).await;
             assert_eq!(booked.status, StatusCode::CREATED, "{:#}", booked.body);
             hosts.push(booked.data()["hosts"][0]["username"].as_str().unwrap().to_string());
         }

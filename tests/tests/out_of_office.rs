@@ -2,8 +2,8 @@
 //! bookings go to the teammate named, round robins skip the absent host, and bad
 //! entries are refused naming the field.
 
-use chrono::{NaiveDate, TimeZone, Utc, Weekday};
-use convene_tests::{TestApp, next, on_both_databases};
+use chrono::{NaiveDate, Weekday};
+use convene_tests::{TestApp, berlin, next, on_both_databases};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -63,22 +63,6 @@ async fn slots(app: &TestApp, query: &str, day: NaiveDate) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn berlin(day: NaiveDate, h: u32) -> String {
-    chrono_tz::Europe::Berlin
-        .from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
-        .to_rfc3339()
-}
-
-async fn book(app: &TestApp, body: Value) -> convene_tests::Answer {
-    let mut body = body;
-    body["attendee"] =
-        json!({"name": "Jane Doe", "email": "jane@acme.com", "timeZone": "Europe/Berlin"});
-    app.call_anonymous(Method::POST, "/v2/bookings", Some(body))
-        .await
-}
-
 on_both_databases! {
     async fn slots_vanish_and_bookings_go_to_the_teammate(app: TestApp) {
         let alice = app.add_user("alice", "MEMBER").await;
@@ -96,7 +80,7 @@ on_both_databases! {
         let next_day = day.succ_opt().unwrap();
         assert_eq!(slots(&app, "username=alice&eventTypeSlug=chat", next_day).await.first().map(String::as_str), Some("09:00"));
 
-        let booked = book(&app, json!({"username": "alice", "eventTypeSlug": "chat", "start": berlin(day, 10)})).await;
+        let booked = app.book_as_jane(json!({"username": "alice", "eventTypeSlug": "chat", "start": berlin(day, 10)})).await;
         assert_eq!(booked.status, StatusCode::CREATED, "{:#}", booked.body);
         assert_eq!(booked.data()["hosts"][0]["username"], "bob", "redirected to the teammate");
         assert_eq!(booked.data()["eventType"]["slug"], "chat");
@@ -117,7 +101,7 @@ on_both_databases! {
         let day = next(Weekday::Wed);
         let entry = away(&app, &carol, day, None).await;
         let body = json!({"username": "carol", "eventTypeSlug": "chat", "start": berlin(day, 11)});
-        let refused = book(&app, body.clone()).await;
+        let refused = app.book_as_jane(body.clone()).await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{:#}", refused.body);
         assert!(refused.body["error"]["message"].as_str().unwrap().contains("`carol` is out of office"));
 
@@ -125,7 +109,7 @@ on_both_databases! {
         let patched = app.call_as(key(&carol), Method::PATCH, &format!("/v2/me/ooo/{id}"), Some(json!({"toUserId": dave["id"]}))).await;
         assert_eq!(patched.status, StatusCode::OK, "{:#}", patched.body);
         assert_eq!(patched.data()["notes"], "Skiing", "the rest stays");
-        let refused = book(&app, body).await;
+        let refused = app.book_as_jane(body).await;
         assert_eq!(refused.status, StatusCode::CONFLICT);
         assert!(refused.body["error"]["message"].as_str().unwrap().contains("`dave`, who has no event type `chat`"), "{:#}", refused.body);
     }
@@ -149,11 +133,11 @@ on_both_databases! {
         assert!(slots(&app, "teamSlug=sales&eventTypeSlug=both", day).await.is_empty(), "a collective needs everyone");
         assert_eq!(slots(&app, "teamSlug=sales&eventTypeSlug=rr", day).await.len(), 16, "bob alone still offers the day");
         for h in [9, 10, 11] {
-            let booked = book(&app, json!({"teamSlug": "sales", "eventTypeSlug": "rr", "start": berlin(day, h)})).await;
+            let booked = app.book_as_jane(json!({"teamSlug": "sales", "eventTypeSlug": "rr", "start": berlin(day, h)})).await;
             assert_eq!(booked.status, StatusCode::CREATED, "{:#}", booked.body);
             assert_eq!(booked.data()["hosts"][0]["username"], "bob", "alice is away");
         }
-        let both = book(&app, json!({"teamSlug": "sales", "eventTypeSlug": "both", "start": berlin(day, 14)})).await;
+        let both = app.book_as_jane(json!({"teamSlug": "sales", "eventTypeSlug": "both", "start": berlin(day, 14)})).await;
         assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY, "{:#}", both.body);
     }
 

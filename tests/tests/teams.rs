@@ -6,42 +6,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// `method path` authenticated with `key`.
-async fn call_as(
-    app: &TestApp,
-    key: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> Answer {
-    app.send(app.request(method, path, body).bearer_auth(key))
-        .await
-}
-
 /// The demo organization's id.
 async fn demo_org(app: &TestApp) -> i64 {
     app.get("/v2/me").await.data()["organizationId"]
         .as_i64()
         .expect("the demo host's organization")
-}
-
-/// Adds `username` to the demo organization as the demo host (its owner) with `role`;
-/// the answer's data (the user and its `apiKey`).
-async fn add_user(app: &TestApp, username: &str, role: &str) -> Value {
-    let org = demo_org(app).await;
-    let answer = app
-        .post(
-            &format!("/v2/organizations/{org}/users"),
-            json!({
-                "email": format!("{username}@demo.example"),
-                "username": username,
-                "name": username.to_uppercase(),
-                "timeZone": "Europe/Berlin",
-                "organizationRole": role,
-            }),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{:#}", answer.body);
-    answer.data().clone()
 }
 
 fn key(user: &Value) -> &str {
@@ -53,18 +22,18 @@ on_both_databases! {
         let me = app.get("/v2/me").await;
         assert_eq!(me.data()["organizationRole"], "OWNER");
 
-        let alice = add_user(&app, "alice", "MEMBER").await;
+        let alice = app.add_user("alice", "MEMBER").await;
         assert_eq!(alice["organizationRole"], "MEMBER");
         assert_eq!(alice["timeZone"], "Europe/Berlin");
-        let seen = call_as(&app, key(&alice), Method::GET, "/v2/me", None).await;
+        let seen = app.call_as(key(&alice), Method::GET, "/v2/me", None).await;
         assert_eq!(seen.data()["username"], "alice");
-        let schedule = call_as(&app, key(&alice), Method::GET, "/v2/schedules/default", None).await;
+        let schedule = app.call_as(key(&alice), Method::GET, "/v2/schedules/default", None).await;
         assert_eq!(schedule.status, StatusCode::OK, "a new user can be booked at once");
 
-        let admin = add_user(&app, "adam", "ADMIN").await;
+        let admin = app.add_user("adam", "ADMIN").await;
         let org = demo_org(&app).await;
         let path = format!("/v2/organizations/{org}/users");
-        let by_admin = call_as(&app, key(&admin), Method::POST, &path, Some(json!({
+        let by_admin = app.call_as(key(&admin), Method::POST, &path, Some(json!({
             "email": "bea@demo.example", "username": "bea", "name": "Bea"
         }))).await;
         assert_eq!(by_admin.status, StatusCode::CREATED, "{:#}", by_admin.body);
@@ -72,21 +41,21 @@ on_both_databases! {
     }
 
     async fn members_and_strangers_may_not_add_users(app: TestApp) {
-        let alice = add_user(&app, "alice", "MEMBER").await;
+        let alice = app.add_user("alice", "MEMBER").await;
         let org = demo_org(&app).await;
         let path = format!("/v2/organizations/{org}/users");
         let body = json!({"email": "x@demo.example", "username": "x", "name": "X"});
-        let by_member = call_as(&app, key(&alice), Method::POST, &path, Some(body.clone())).await;
+        let by_member = app.call_as(key(&alice), Method::POST, &path, Some(body.clone())).await;
         assert_eq!(by_member.status, StatusCode::FORBIDDEN);
         assert_eq!(by_member.code(), "FORBIDDEN");
 
         let rival = app.other_org_key().await;
-        let by_rival = call_as(&app, &rival, Method::POST, &path, Some(body)).await;
+        let by_rival = app.call_as(&rival, Method::POST, &path, Some(body)).await;
         assert_eq!(by_rival.status, StatusCode::NOT_FOUND, "another organization is not theirs");
     }
 
     async fn adding_a_user_names_each_bad_field(app: TestApp) {
-        add_user(&app, "alice", "MEMBER").await;
+        app.add_user("alice", "MEMBER").await;
         let org = demo_org(&app).await;
         let path = format!("/v2/organizations/{org}/users");
         for (body, field) in [
@@ -118,7 +87,7 @@ async fn team_with(app: &TestApp, slug: &str, members: &[(&str, &str)]) -> (i64,
     let team_id = team.data()["id"].as_i64().unwrap();
     let mut users = Vec::new();
     for (name, role) in members {
-        let user = add_user(app, name, "MEMBER").await;
+        let user = app.add_user(name, "MEMBER").await;
         let added = app
             .post(
                 &format!("/v2/teams/{team_id}/memberships"),
@@ -145,17 +114,19 @@ async fn team_event_type(app: &TestApp, team: i64, slug: &str, kind: &str, hosts
 
 /// Sets `user`'s default schedule to weekdays `start`–`end` Berlin time.
 async fn working_hours(app: &TestApp, user: &Value, start: &str, end: &str) {
-    let schedule = call_as(app, key(user), Method::GET, "/v2/schedules/default", None).await;
+    let schedule = app
+        .call_as(key(user), Method::GET, "/v2/schedules/default", None)
+        .await;
     let id = schedule.data()["id"].as_i64().unwrap();
     let days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"];
-    let patched = call_as(
-        app,
-        key(user),
-        Method::PATCH,
-        &format!("/v2/schedules/{id}"),
-        Some(json!({"availability": [{"days": days, "startTime": start, "endTime": end}]})),
-    )
-    .await;
+    let patched = app
+        .call_as(
+            key(user),
+            Method::PATCH,
+            &format!("/v2/schedules/{id}"),
+            Some(json!({"availability": [{"days": days, "startTime": start, "endTime": end}]})),
+        )
+        .await;
     assert_eq!(patched.status, StatusCode::OK, "{:#}", patched.body);
 }
 
@@ -226,8 +197,7 @@ fn host_names(booking: &Value) -> Vec<String> {
 /// A personal 30-minute event type of `user`; its Berlin slots on `day`.
 async fn personal_slots(app: &TestApp, user: &Value, day: NaiveDate) -> Vec<String> {
     let username = user["username"].as_str().unwrap();
-    call_as(
-        app,
+    app.call_as(
         key(user),
         Method::POST,
         "/v2/event-types",
@@ -355,18 +325,18 @@ on_both_databases! {
         let bob = &users[1];
         let body = json!({"title": "T", "slug": "t", "lengthInMinutes": 30, "schedulingType": "ROUND_ROBIN", "hosts": [{"userId": alice["id"]}]});
         let path = format!("/v2/teams/{team}/event-types");
-        let by_member = call_as(&app, key(alice), Method::POST, &path, Some(body.clone())).await;
+        let by_member = app.call_as(key(alice), Method::POST, &path, Some(body.clone())).await;
         assert_eq!(by_member.status, StatusCode::FORBIDDEN);
-        let add = call_as(&app, key(alice), Method::POST, &format!("/v2/teams/{team}/memberships"), Some(json!({"userId": bob["id"]}))).await;
+        let add = app.call_as(key(alice), Method::POST, &format!("/v2/teams/{team}/memberships"), Some(json!({"userId": bob["id"]}))).await;
         assert_eq!(add.status, StatusCode::FORBIDDEN);
-        let new_team = call_as(&app, key(alice), Method::POST, "/v2/teams", Some(json!({"name": "X", "slug": "x"}))).await;
+        let new_team = app.call_as(key(alice), Method::POST, "/v2/teams", Some(json!({"name": "X", "slug": "x"}))).await;
         assert_eq!(new_team.status, StatusCode::FORBIDDEN, "members of the organization do not create teams");
 
-        let by_team_admin = call_as(&app, key(bob), Method::POST, &path, Some(body)).await;
+        let by_team_admin = app.call_as(key(bob), Method::POST, &path, Some(body)).await;
         assert_eq!(by_team_admin.status, StatusCode::CREATED, "{:#}", by_team_admin.body);
 
         let rival = app.other_org_key().await;
-        let by_rival = call_as(&app, &rival, Method::POST, &format!("/v2/teams/{team}/memberships"), Some(json!({"userId": alice["id"]}))).await;
+        let by_rival = app.call_as(&rival, Method::POST, &format!("/v2/teams/{team}/memberships"), Some(json!({"userId": alice["id"]}))).await;
         assert_eq!(by_rival.status, StatusCode::NOT_FOUND);
 
         let pooled = app.graphql_as(key(alice), "query($t: ID!) { teamAvailability(teamId: $t, start: \"2030-01-07\", end: \"2030-01-07\") { start } }", json!({"t": team.to_string()})).await;
@@ -375,7 +345,7 @@ on_both_databases! {
 
     async fn bad_hosts_are_refused_naming_the_field(app: TestApp) {
         let (team, users) = team_with(&app, "qa", &[("alice", "MEMBER"), ("bob", "MEMBER")]).await;
-        let outsider = add_user(&app, "olga", "MEMBER").await;
+        let outsider = app.add_user("olga", "MEMBER").await;
         let alice = users[0]["id"].clone();
         for (hosts, field) in [
             (json!([{"userId": alice, "weight": 0}]), "hosts[0].weight"),
@@ -420,7 +390,7 @@ on_both_databases! {
         })).await;
         assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
         let id = created.data()["id"].as_i64().unwrap();
-        let carol = add_user(&app, "carol", "MEMBER").await;
+        let carol = app.add_user("carol", "MEMBER").await;
         app.post(&format!("/v2/teams/{team}/memberships"), json!({"userId": carol["id"]})).await;
         let shown = app.get(&format!("/v2/teams/{team}/event-types/{id}")).await;
         let hosts: Vec<(i64, i64)> = shown.data()["hosts"].as_array().unwrap().iter()
@@ -458,16 +428,16 @@ on_both_databases! {
 async fn booked_before(app: &TestApp, user: &Value, created: chrono::DateTime<Utc>) {
     use convene::domain::ids::{EventTypeId, OrgId, UserId};
     use convene::domain::span::Span;
-    let et = call_as(
-        app,
-        key(user),
-        Method::POST,
-        "/v2/event-types",
-        Some(json!({
-            "title": "Earlier", "slug": "earlier", "lengthInMinutes": 30
-        })),
-    )
-    .await;
+    let et = app
+        .call_as(
+            key(user),
+            Method::POST,
+            "/v2/event-types",
+            Some(json!({
+                "title": "Earlier", "slug": "earlier", "lengthInMinutes": 30
+            })),
+        )
+        .await;
     let span = Span::new(created, created + Duration::minutes(30));
     let booking = convene_tests::seed::booking(
         OrgId(user["organizationId"].as_i64().unwrap()),

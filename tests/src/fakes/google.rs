@@ -454,6 +454,23 @@ async fn get_event(
     }
 }
 
+/// A refusal in Google's terms: status, reason, message.
+type Refusal = (StatusCode, &'static str, &'static str);
+
+/// Event `id` of calendar `cal` for a change: 404 when unknown, 410 once deleted.
+fn live_event<'a>(s: &'a mut GoogleState, cal: &str, id: &str) -> Result<&'a mut Value, Refusal> {
+    let event = s
+        .calendars
+        .iter_mut()
+        .find(|c| c.id == calendar_id(cal))
+        .and_then(|c| c.events.get_mut(id))
+        .ok_or((StatusCode::NOT_FOUND, "notFound", "Not Found"))?;
+    if event["status"] == "cancelled" {
+        return Err((StatusCode::GONE, "deleted", "Resource has been deleted"));
+    }
+    Ok(event)
+}
+
 async fn patch_event(
     State(shared): State<Shared>,
     headers: HeaderMap,
@@ -471,17 +488,10 @@ async fn patch_event(
         return refused;
     }
     let mut s = shared.0.lock().unwrap();
-    let Some(event) = s
-        .calendars
-        .iter_mut()
-        .find(|c| c.id == calendar_id(&cal))
-        .and_then(|c| c.events.get_mut(&id))
-    else {
-        return error(StatusCode::NOT_FOUND, "notFound", "Not Found");
+    let event = match live_event(&mut s, &cal, &id) {
+        Ok(event) => event,
+        Err((status, reason, message)) => return error(status, reason, message),
     };
-    if event["status"] == "cancelled" {
-        return error(StatusCode::GONE, "deleted", "Resource has been deleted");
-    }
     if let (Some(target), Some(changes)) = (event.as_object_mut(), changes.as_object()) {
         for (key, value) in changes {
             target.insert(key.clone(), value.clone());
@@ -507,17 +517,10 @@ async fn delete_event(
         return refused;
     }
     let mut s = shared.0.lock().unwrap();
-    let Some(event) = s
-        .calendars
-        .iter_mut()
-        .find(|c| c.id == calendar_id(&cal))
-        .and_then(|c| c.events.get_mut(&id))
-    else {
-        return error(StatusCode::NOT_FOUND, "notFound", "Not Found");
+    let event = match live_event(&mut s, &cal, &id) {
+        Ok(event) => event,
+        Err((status, reason, message)) => return error(status, reason, message),
     };
-    if event["status"] == "cancelled" {
-        return error(StatusCode::GONE, "deleted", "Resource has been deleted");
-    }
     // Google keeps a deleted event as `cancelled` (incremental sync reports it so).
     *event = json!({"kind": "calendar#event", "id": id, "status": "cancelled"});
     StatusCode::NO_CONTENT.into_response()
