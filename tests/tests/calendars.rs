@@ -124,6 +124,12 @@ on_both_databases! {
         let (slots, _) = tuesday_slots(&app).await;
         assert!(!slots.contains(&at(&tuesday("14:00"))), "checking a calendar counts it at once");
 
+        choose(&app, &google, &[], None).await;
+        let (slots, _) = tuesday_slots(&app).await;
+        assert!(slots.contains(&at(&tuesday("10:00"))) && slots.contains(&at(&tuesday("14:00"))),
+            "with no calendar checked, none counts: {slots:?}");
+        choose(&app, &google, &[PRIMARY, TEAM_CALENDAR], None).await;
+
         let event_type = app.event_type_id("30min").await;
         let taken = app.post("/v2/bookings", json!({"eventTypeId": event_type, "start": tuesday("10:00"),
             "attendee": {"name": "Jane", "email": "jane@acme.com", "timeZone": "Europe/Berlin"}})).await;

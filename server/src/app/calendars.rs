@@ -221,8 +221,13 @@ async fn busy_of(
         return Ok((window.busy.clone(), None));
     }
     let wanted = fetch_range(range);
-    let checked: Vec<String> = repo::choices(&app.db, installation.id)
-        .await?
+    let choices = repo::choices(&app.db, installation.id).await?;
+    // Calendars listed but none checked: the host counts none of them. (Never listed,
+    // the plugin checks the primary calendar, as the listing would have chosen.)
+    if !choices.is_empty() && !choices.iter().any(|c| c.checked) {
+        return Ok((Vec::new(), None));
+    }
+    let checked: Vec<String> = choices
         .into_iter()
         .filter(|c| c.checked)
         .map(|c| c.calendar_id)
