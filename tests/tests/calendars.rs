@@ -187,7 +187,6 @@ on_both_databases! {
         assert_eq!(sync_calendars(&app).await, vec![calendar_sync::Synced::Deleted]);
         assert!(live_events(&google, TEAM_CALENDAR).is_empty());
         assert!(sync_calendars(&app).await.is_empty(), "nothing left to do");
-        drop(google.oauth);
     }
 
     async fn a_refused_write_is_retried_and_never_makes_two_events(app: TestApp) {
