@@ -28,6 +28,8 @@ mod m20261124_000017_routing_forms;
 mod m20261124_000018_out_of_office;
 mod m20261124_000019_host_limits;
 mod m20261124_000020_calendars;
+mod m20261124_000021_round_robin_credits;
+mod m20261124_000022_inbound_sync;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -55,6 +57,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000018_out_of_office::Migration),
             Box::new(m20261124_000019_host_limits::Migration),
             Box::new(m20261124_000020_calendars::Migration),
+            Box::new(m20261124_000021_round_robin_credits::Migration),
+            Box::new(m20261124_000022_inbound_sync::Migration),
         ]
     }
 }

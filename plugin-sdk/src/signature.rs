@@ -1,6 +1,6 @@
 //! Webhook signature checks. Providers sign with HMAC-SHA256, hex-encoded, over the raw
 //! body (Cal.com) or over `"{timestamp}.{body}"` with a `t=...,v1=...` header (Stripe,
-//! Calendly); comparisons are constant-time.
+//! Calendly), or echo a shared secret (Microsoft Graph); comparisons are constant-time.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -22,6 +22,25 @@ pub fn verify_hmac_sha256_hex(secret: &[u8], message: &[u8], signature_hex: &str
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
     mac.update(message);
     mac.verify_slice(&signature).is_ok()
+}
+
+/// Whether a shared secret echoed back (Microsoft Graph's `clientState`) is `expected`,
+/// compared in constant time so the comparison leaks nothing of it.
+pub fn same_secret(expected: &str, given: &str) -> bool {
+    expected.len() == given.len()
+        && expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+            == 0
+}
+
+/// A fresh secret for a provider to echo back (a Graph `clientState`, a Google channel
+/// token): `bytes` from the host's cryptographic random source, hex-encoded.
+pub fn random_secret(bytes: usize) -> Result<String, crate::PluginError> {
+    let mut secret = vec![0u8; bytes];
+    getrandom::fill(&mut secret).map_err(|e| crate::PluginError::Internal(e.to_string()))?;
+    Ok(hex::encode(secret))
 }
 
 /// A `t=1700000000,v1=abc...,v1=def...` header: the timestamp and every `v1` signature
@@ -76,6 +95,22 @@ mod tests {
         assert!(!verify_hmac_sha256_hex(b"secret", b"{\"a\":2}", &signature));
         assert!(!verify_hmac_sha256_hex(b"other", b"{\"a\":1}", &signature));
         assert!(!verify_hmac_sha256_hex(b"secret", b"{\"a\":1}", "not hex"));
+    }
+
+    #[test]
+    fn random_secrets_are_hex_of_the_asked_length_and_differ() {
+        let one = random_secret(16).unwrap();
+        assert_eq!(one.len(), 32);
+        assert!(one.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(one, random_secret(16).unwrap());
+    }
+
+    #[test]
+    fn echoed_secrets_match_only_exactly() {
+        assert!(same_secret("s3cret", "s3cret"));
+        assert!(!same_secret("s3cret", "s3creT"));
+        assert!(!same_secret("s3cret", "s3cre"));
+        assert!(!same_secret("s3cret", ""));
     }
 
     #[test]

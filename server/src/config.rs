@@ -53,6 +53,10 @@ pub struct Config {
     /// (`30s`, `5m`, `1h`).
     #[arg(long, env = "CONVENE_PULL_INTERVAL", default_value = "5m", value_parser = parse_duration, global = true)]
     pub pull_interval: Duration,
+    /// The global kill switch of inbound calendar sync: `off` leaves bookings alone
+    /// whatever providers report (changes read meanwhile are recorded as skipped).
+    #[arg(long, env = "CONVENE_CALENDAR_SYNC", value_enum, default_value_t = Switch::On, global = true)]
+    pub calendar_sync: Switch,
     /// Webhook deliveries made at once by this process.
     #[arg(
         long,
@@ -213,6 +217,13 @@ pub enum LogFormat {
     Json,
 }
 
+/// A feature turned on or off from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
 impl Config {
     /// `--plugins-dir`, else `plugins/dist` next to an SQLite database file (DESIGN.md's
     /// default); a PostgreSQL deployment without the flag keeps nothing on local disk.
@@ -246,6 +257,7 @@ impl Config {
                 &self.database_url,
             )?,
             pull_interval: self.pull_interval,
+            calendar_sync: self.calendar_sync == Switch::On,
             ..Default::default()
         })
     }

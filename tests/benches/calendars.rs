@@ -5,7 +5,10 @@
 //! - slots of one week with a warm busy-time cache (`GET /v2/slots`);
 //! - the same when every request must fetch busy times first (choices just changed);
 //! - from `POST /v2/bookings` to the event being in Google Calendar, with the background
-//!   jobs running (no calendar checked, so every hour is free).
+//!   jobs running (no calendar checked, so every hour is free);
+//! - from the user moving an event in Google Calendar (the fake's push notification to
+//!   the running server) to its booking rescheduled: push, inbound job, the plugin's
+//!   incremental sync, the booking moved.
 //!
 //! Run: `cargo bench -p convene-tests --bench calendars` (after `scripts/build-plugins`).
 
@@ -13,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, Utc};
 use convene_tests::bench::report;
-use convene_tests::calendars::{choose, connect_google};
+use convene_tests::calendars::{choose, connect_google, event_for, pull_now};
 use convene_tests::fakes::google::{HOLIDAYS, PRIMARY, TEAM};
 use convene_tests::{Backend, TestApp, next};
 use serde_json::json;
@@ -70,6 +73,7 @@ async fn main() {
     // Bookings go where the busy calendars leave room: none checked from here on.
     choose(&app, &google, &[], Some(PRIMARY)).await;
     let mut written = Vec::new();
+    let mut booked_uids = Vec::new();
     let days: Vec<_> = (0..5).map(|d| monday + Days::days(d)).collect();
     let hours = ["09:00", "10:00", "11:00", "13:00", "14:00", "15:00"];
     for day in &days {
@@ -93,6 +97,7 @@ async fn main() {
             if booked.status != 201 {
                 continue;
             }
+            booked_uids.push((booked.data()["uid"].as_str().unwrap().to_string(), start));
             while google.api.state.lock().unwrap().events(PRIMARY).len() == before {
                 assert!(
                     began.elapsed() < Duration::from_secs(20),
@@ -104,4 +109,37 @@ async fn main() {
         }
     }
     report("booking created -> event in Google Calendar", written);
+
+    // Push channels open on the writable calendars (a full sync of their events first).
+    pull_now(&app, &google).await;
+    let mut pushed = Vec::new();
+    for (uid, start) in booked_uids {
+        let event = event_for(&google, PRIMARY, &uid).await;
+        let id = event["id"].as_str().unwrap().to_string();
+        // Half an hour later: free, as bookings start on the hour.
+        let to = start + Days::minutes(30);
+        let began = Instant::now();
+        google
+            .api
+            .user_moves(PRIMARY, &id, to, to + Days::minutes(30));
+        loop {
+            let booking = convene::store::bookings::find_by_uid(&app.db, None, &uid)
+                .await
+                .unwrap()
+                .unwrap();
+            if booking.rescheduled_to_uid.is_some() {
+                break;
+            }
+            assert!(
+                began.elapsed() < Duration::from_secs(20),
+                "the booking never moved"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        pushed.push(began.elapsed());
+    }
+    report(
+        "event moved in Google Calendar (push) -> booking rescheduled",
+        pushed,
+    );
 }

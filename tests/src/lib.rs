@@ -196,7 +196,24 @@ impl TestApp {
         Self::start(backend, true).await
     }
 
+    /// [`TestApp::spawn_with_jobs`] with the settings changed by `configure` first
+    /// (an operator's flags: a kill switch, another interval).
+    pub async fn spawn_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        Self::start_with(backend, true, configure).await
+    }
+
     async fn start(backend: Backend, jobs: bool) -> TestApp {
+        Self::start_with(backend, jobs, |_| {}).await
+    }
+
+    async fn start_with(
+        backend: Backend,
+        jobs: bool,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         // `RUST_LOG=convene=debug cargo test …` shows the server's logs beside a failure.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -208,16 +225,22 @@ impl TestApp {
         let db = convene::store::connect(&url)
             .await
             .expect("connect and migrate");
-        let settings = Settings {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        let mut settings = Settings {
             allow_private_webhook_targets: true,
             webhook_retry_scale: 500,
             webhook_timeout: std::time::Duration::from_secs(2),
-            public_url: None,
+            // Plugins hand this to providers as where push notifications go.
+            public_url: Some(base.clone()),
             allow_private_plugin_hosts: true,
             plugin_cache_dir: Some(std::env::temp_dir().join("convene-test-plugin-cache")),
             token_refresh_skew: std::time::Duration::from_millis(500),
             ..Settings::default()
         };
+        configure(&mut settings);
         let app = App::new(db.clone(), settings);
         let (stop, _) = tokio::sync::watch::channel(());
         let stopped = |stop: &tokio::sync::watch::Sender<()>| {
@@ -236,10 +259,6 @@ impl TestApp {
         demo::seed(&app, Some(DEMO_KEY))
             .await
             .expect("seed the demo organization");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let server_stopped = stopped(&stop);
         let router_app = app.clone();
         tokio::spawn(async move {

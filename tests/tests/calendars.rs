@@ -5,58 +5,19 @@
 //! kept, with a warning, while Google is down), and every booking becoming an event in
 //! the chosen calendar that follows the booking when it moves or is cancelled.
 
-use chrono::{DateTime, Utc};
-use convene::app::{calendar_sync, webhooks};
+use chrono::Utc;
+use convene::app::calendar_sync;
 use convene_tests::calendars::{
-    CHOOSE, ConnectedGoogle as Google, choose, connect_google as connect,
+    CHOOSE, ConnectedGoogle as Google, at, choose, connect_google as connect, sync_calendars,
+    tuesday_slots,
 };
 use convene_tests::crm::{book, tuesday};
 use convene_tests::fakes::google::{HOLIDAYS, Outage, PRIMARY, TEAM as TEAM_CALENDAR};
-use convene_tests::{TestApp, on_both_databases, on_both_databases_with_jobs, until};
+use convene_tests::{on_both_databases, on_both_databases_with_jobs, until};
 use serde_json::{Value, json};
 
 const CALENDARS: &str = "query($id: ID!) { connectedCalendars(installationId: $id) {
     id name primary writable checked destination } }";
-
-fn at(text: &str) -> DateTime<Utc> {
-    text.parse().unwrap()
-}
-
-/// The start of every slot of the demo 30-minute type next Tuesday, and the answer.
-async fn tuesday_slots(app: &TestApp) -> (Vec<DateTime<Utc>>, Value) {
-    let day = &tuesday("12:00")[..10];
-    let event_type = app.event_type_id("30min").await;
-    let answer = app
-        .get(&format!(
-            "/v2/slots?eventTypeId={event_type}&start={day}&end={day}&timeZone=Europe/Berlin"
-        ))
-        .await;
-    assert_eq!(answer.status, 200, "{:#}", answer.body);
-    let starts = answer.data()[day]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|slot| {
-            DateTime::parse_from_rfc3339(slot["start"].as_str().unwrap())
-                .unwrap()
-                .with_timezone(&Utc)
-        })
-        .collect();
-    (starts, answer.body)
-}
-
-/// Fans out waiting booking events and runs every calendar sync they asked for.
-async fn sync_calendars(app: &TestApp) -> Vec<calendar_sync::Synced> {
-    webhooks::fan_out(&app.app, 100, Utc::now()).await.unwrap();
-    let due = calendar_sync::lease_due(&app.app, std::time::Duration::from_secs(60), 100)
-        .await
-        .unwrap();
-    let mut done = Vec::new();
-    for id in due {
-        done.push(calendar_sync::run(&app.app, id).await.unwrap());
-    }
-    done
-}
 
 /// The events in the fake's calendar `calendar` that are not cancelled.
 fn live_events(google: &Google, calendar: &str) -> Vec<Value> {
@@ -134,6 +95,37 @@ on_both_databases! {
         let taken = app.post("/v2/bookings", json!({"eventTypeId": event_type, "start": tuesday("10:00"),
             "attendee": {"name": "Jane", "email": "jane@acme.com", "timeZone": "Europe/Berlin"}})).await;
         assert_eq!(taken.status, 409, "booking into the host's busy time is refused: {:#}", taken.body);
+    }
+
+    async fn team_bookings_are_checked_against_every_hosts_calendar(app: TestApp) {
+        let google = connect(&app).await;
+        google.api.add_busy(PRIMARY, at(&tuesday("10:00")), at(&tuesday("11:00")));
+        let demo = app.get("/v2/me").await.data()["id"].clone();
+        let alice = app.add_user("alice", "MEMBER").await;
+        let team = app.post("/v2/teams", json!({"name": "Sales", "slug": "sales"})).await;
+        let team = team.data()["id"].as_i64().unwrap();
+        let joined = app.post(&format!("/v2/teams/{team}/memberships"), json!({"userId": alice["id"]})).await;
+        assert_eq!(joined.status, 201, "{:#}", joined.body);
+        let hosts = json!([{"userId": demo}, {"userId": alice["id"]}]);
+        for (slug, kind) in [("pair", "COLLECTIVE"), ("demo", "ROUND_ROBIN")] {
+            let created = app.post(&format!("/v2/teams/{team}/event-types"), json!({
+                "title": slug, "slug": slug, "lengthInMinutes": 30, "schedulingType": kind, "hosts": hosts,
+            })).await;
+            assert_eq!(created.status, 201, "{:#}", created.body);
+        }
+        let book_team = async |slug: &str| {
+            app.call_anonymous(reqwest::Method::POST, "/v2/bookings", Some(json!({
+                "teamSlug": "sales", "eventTypeSlug": slug, "start": tuesday("10:00"),
+                "attendee": {"name": "Jane", "email": "jane@acme.com", "timeZone": "Europe/Berlin"},
+            }))).await
+        };
+        let together = book_team("pair").await;
+        assert_eq!(together.status, 409, "the demo host is busy in Google: {:#}", together.body);
+        let rotated = book_team("demo").await;
+        assert_eq!(rotated.status, 201, "{:#}", rotated.body);
+        assert_eq!(rotated.data()["hosts"][0]["username"], "alice", "the host free in their calendar gets it");
+        let again = book_team("demo").await;
+        assert_eq!(again.status, 409, "alice is taken now and the demo host still busy: {:#}", again.body);
     }
 
     async fn while_google_is_down_the_last_busy_times_hold_with_a_warning(app: TestApp) {

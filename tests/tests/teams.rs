@@ -270,6 +270,26 @@ on_both_databases! {
         assert_eq!(chosen, ["carol", "bob", "bob", "alice", "carol", "bob"]);
     }
 
+    async fn a_round_robin_host_who_starts_late_takes_turns_rather_than_catching_up(app: TestApp) {
+        let (team, users) = team_with(&app, "late", &[("alice", "MEMBER"), ("bob", "MEMBER")]).await;
+        working_hours(&app, &users[0], "13:00", "17:00").await;
+        let hosts = json!([{"userId": users[0]["id"]}, {"userId": users[1]["id"]}]);
+        let created = team_event_type(&app, team, "intro", "ROUND_ROBIN", hosts).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
+        let day = next(Weekday::Tue);
+        let mut chosen = Vec::new();
+        for hhmm in ["09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00"] {
+            let booked = book_team(&app, "late", "intro", day, hhmm).await;
+            assert_eq!(booked.status, StatusCode::CREATED, "{:#}", booked.body);
+            chosen.push(host_names(booked.data())[0].clone());
+        }
+        assert_eq!(
+            chosen,
+            ["bob", "bob", "bob", "bob", "alice", "bob", "alice", "bob"],
+            "alice could not take the morning, so she is not owed it in the afternoon"
+        );
+    }
+
     async fn fixed_hosts_join_every_round_robin_booking(app: TestApp) {
         let (team, users) = team_with(&app, "support", &[("alice", "MEMBER"), ("bob", "MEMBER"), ("carol", "MEMBER")]).await;
         working_hours(&app, &users[0], "10:00", "12:00").await;

@@ -10,6 +10,9 @@
 //!   is how sync tells Convene's events from the host's own. A Google Meet link is asked
 //!   for (`conferenceDataVersion=1`) when the booking's location is Google Meet.
 //!
+//! - `pull` and `handle-webhook`: changes made in Google Calendar to Convene's events,
+//!   through push channels and incremental sync (see [`sync`]).
+//!
 //! Google's rate-limit refusals (`403 rateLimitExceeded`/`userRateLimitExceeded`, or 429)
 //! carry no `Retry-After`, so they become [`PluginError::RateLimited`] with a short wait
 //! and the host's backoff does the rest.
@@ -23,6 +26,8 @@ use convene_plugin_sdk::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+mod sync;
 
 const DEFAULT_BASE_URL: &str = "https://www.googleapis.com/calendar/v3";
 /// The private extended property naming the Convene booking an event is for.
@@ -133,10 +138,13 @@ fn millis(text: &str) -> Result<i64, PluginError> {
         .map_err(|e| PluginError::InvalidPayload(format!("`{text}` is not an RFC 3339 time: {e}")))
 }
 
+/// How the ids of Convene's events begin.
+const EVENT_ID_PREFIX: &str = "cnv";
+
 /// The event id for a booking: Google accepts ids of 5–1024 characters from base32hex
 /// (`a`–`v`, `0`–`9`), which lowercase hex is a part of.
 fn event_id(uid: &str) -> String {
-    let mut id = String::from("cnv");
+    let mut id = String::from(EVENT_ID_PREFIX);
     for byte in uid.bytes() {
         id.push_str(&format!("{byte:02x}"));
     }
@@ -145,6 +153,17 @@ fn event_id(uid: &str) -> String {
 
 fn calendar_of(booking: &BookingInfo) -> &str {
     booking.calendar_id.as_deref().unwrap_or("primary")
+}
+
+/// Where Google keeps event `id` now, when it is no longer in `calendar`, where Convene
+/// wrote it: the host may have moved it to another of their calendars (`events.move`).
+fn moved_event(calendar: &str, id: &str) -> Result<Option<String>, PluginError> {
+    let writable: Vec<String> = GoogleCalendar::calendars()?
+        .into_iter()
+        .filter(|c| c.writable)
+        .map(|c| c.id)
+        .collect();
+    sync::moved_elsewhere(calendar, id, &writable)
 }
 
 fn events_url(calendar: &str) -> String {
@@ -217,12 +236,22 @@ fn insert(booking: &BookingInfo) -> Result<Outcome, PluginError> {
 }
 
 fn patch(booking: &BookingInfo, id: &str) -> Result<Outcome, PluginError> {
-    let url = format!(
-        "{}/{}?sendUpdates=none&conferenceDataVersion=1",
-        events_url(calendar_of(booking)),
-        encode_component(id)
-    );
-    outcome(&call("PATCH", &url, Some(&event_body(booking, false)?))?)
+    let body = event_body(booking, false)?;
+    let at = |calendar: &str| {
+        format!(
+            "{}/{}?sendUpdates=none&conferenceDataVersion=1",
+            events_url(calendar),
+            encode_component(id)
+        )
+    };
+    let calendar = calendar_of(booking);
+    match call("PATCH", &at(calendar), Some(&body)) {
+        Err(e) if matches!(status_of(&e), Some(404 | 410)) => match moved_event(calendar, id)? {
+            Some(now_in) => outcome(&call("PATCH", &at(&now_in), Some(&body))?),
+            None => Err(e),
+        },
+        answer => outcome(&answer?),
+    }
 }
 
 fn delete(booking: &BookingInfo) -> Result<Outcome, PluginError> {
@@ -230,12 +259,21 @@ fn delete(booking: &BookingInfo) -> Result<Outcome, PluginError> {
         .external_id
         .clone()
         .unwrap_or_else(|| event_id(&booking.uid));
-    let url = format!(
-        "{}/{}?sendUpdates=none",
-        events_url(calendar_of(booking)),
-        encode_component(&id)
-    );
-    match call("DELETE", &url, None) {
+    let at = |calendar: &str| {
+        format!(
+            "{}/{}?sendUpdates=none",
+            events_url(calendar),
+            encode_component(&id)
+        )
+    };
+    let calendar = calendar_of(booking);
+    let mut deleted = call("DELETE", &at(calendar), None);
+    if matches!(deleted.as_ref().err().and_then(status_of), Some(404 | 410))
+        && let Some(now_in) = moved_event(calendar, &id)?
+    {
+        deleted = call("DELETE", &at(&now_in), None);
+    }
+    match deleted {
         // Already gone (deleted twice, or by the host in Google): the effect is done.
         Err(e) if matches!(status_of(&e), Some(404 | 410)) => {}
         Err(e) => return Err(e),
@@ -266,6 +304,8 @@ impl Guest for GoogleCalendar {
                 Capability::Calendars,
                 Capability::BusyTimes,
                 Capability::Apply,
+                Capability::Pull,
+                Capability::Webhooks,
             ],
             allowed_hosts: vec!["www.googleapis.com".into()],
             oauth: Some(OauthEndpoints {
@@ -283,12 +323,22 @@ impl Guest for GoogleCalendar {
         }
     }
 
-    fn handle_webhook(_request: WebhookRequest) -> Result<Delivery, PluginError> {
-        Err(PluginError::Unsupported)
+    fn handle_webhook(request: WebhookRequest) -> Result<Delivery, PluginError> {
+        sync::handle_push(&request)
     }
 
+    /// The cursor is unused: each calendar's sync token lives in the plugin's kv.
     fn pull(_cursor: Option<String>) -> Result<Page, PluginError> {
-        Err(PluginError::Unsupported)
+        let writable: Vec<String> = Self::calendars()?
+            .into_iter()
+            .filter(|c| c.writable)
+            .map(|c| c.id)
+            .collect();
+        Ok(Page {
+            changes: sync::pull(&writable)?,
+            next_cursor: None,
+            has_more: false,
+        })
     }
 
     fn calendars() -> Result<Vec<Calendar>, PluginError> {

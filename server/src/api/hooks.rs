@@ -1,12 +1,13 @@
 //! `POST /hooks/{installation}`: inbound provider webhooks. Nothing is verified here
 //! (the installation's plugin checks the provider's signature later): the raw request
 //! is stored first, then answered 202 at once, so a provider never waits on us and a
-//! crash after the answer loses nothing.
+//! crash after the answer loses nothing. A provider's check of the endpoint (Microsoft
+//! Graph's `?validationToken=`) is answered at once with the token and not stored.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
 use serde_json::json;
@@ -60,7 +61,10 @@ async fn keep(
     query: Option<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<impl IntoResponse + use<>, ApiError> {
+) -> Result<Response, ApiError> {
+    if let Some(token) = inbound::validation_echo(app, installation, query.as_deref()).await? {
+        return Ok(([(header::CONTENT_TYPE, "text/plain")], token).into_response());
+    }
     let path = match query {
         Some(q) => format!("{path}?{q}"),
         None => path.to_string(),
@@ -78,5 +82,6 @@ async fn keep(
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"status": "success", "data": {"id": id}})),
-    ))
+    )
+        .into_response())
 }

@@ -103,6 +103,15 @@ fn describe() {
         "db_queries_total",
         "SQL statements run, by outcome: ok or error"
     );
+    metrics::describe_counter!(
+        "calendar_inbound_changes_total",
+        "Provider changes to bookings by outcome: applied, skipped (by a sync rule or switch), coalesced (held for the next minute) or failed (an attempt that erred)"
+    );
+    metrics::describe_histogram!(
+        "calendar_inbound_sync_seconds",
+        metrics::Unit::Seconds,
+        "Time from a provider's push (or the pull that read a change) to the change applied to its booking"
+    );
     metrics::describe_gauge!(
         "rate_limit_clients",
         "Open rate-limit windows after the last sweep"

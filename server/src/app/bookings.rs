@@ -302,18 +302,20 @@ pub struct CancelInput {
     pub cancel_subsequent_bookings: Option<bool>,
 }
 
-/// The host's calendar busy times over `span` (the meetings being booked), read before
-/// the booking's write transaction opens: a provider is never waited on while holding it.
+/// The calendar busy times of the hosts (every host of a team event type) over `span`
+/// (the meetings being booked), read before the booking's write transaction opens: a
+/// provider is never waited on while holding it.
 async fn calendar_near(
     app: &App,
     b: &Bookable,
     span: Span,
     now: DateTime<Utc>,
 ) -> Result<CalendarBusy> {
-    if b.team.is_some() {
-        return Ok(CalendarBusy::default());
-    }
-    super::calendars::busy(app, b.event_type.org_id, &[b.host.id], span, now).await
+    let hosts: Vec<UserId> = match &b.team {
+        Some(team) => team.hosts.iter().map(|h| h.user.id).collect(),
+        None => vec![b.host.id],
+    };
+    super::calendars::busy(app, b.event_type.org_id, &hosts, span, now).await
 }
 
 /// `length_min` minutes from `start`.
@@ -598,6 +600,7 @@ async fn book(
                 &txn,
                 &b,
                 team,
+                &calendar,
                 length_min,
                 invitee.start,
                 booker_tz,
@@ -867,6 +870,20 @@ pub async fn reschedule(
     input: RescheduleInput,
     now: DateTime<Utc>,
 ) -> Result<BookingView> {
+    reschedule_checking(app, caller, uid, input, true, now).await
+}
+
+/// [`reschedule`], checking the host's connected calendars only with
+/// `check_calendars`: a move made in the host's own calendar finds the booking's event
+/// already at the new time, busy with the booking itself.
+pub(super) async fn reschedule_checking(
+    app: &App,
+    caller: Option<Caller>,
+    uid: &str,
+    input: RescheduleInput,
+    check_calendars: bool,
+    now: DateTime<Utc>,
+) -> Result<BookingView> {
     let start = input
         .start
         .as_deref()
@@ -892,13 +909,17 @@ pub async fn reschedule(
         .await?
         .remove(&old.id)
         .unwrap_or_else(|| vec![old.host]);
-    let calendar = calendar_near(app, &b, meeting(start, length_min), now).await?;
+    let calendar = if check_calendars {
+        calendar_near(app, &b, meeting(start, length_min), now).await?
+    } else {
+        CalendarBusy::default()
+    };
     let txn = store::db::begin_write(&app.db).await?;
     let booker_tz = b.event_type.slot_zone(old.invitee_time_zone());
     let (span, busy) = match &b.team {
         Some(team) => {
             super::team_bookings::check_all(
-                &txn, &b, team, &old_hosts, length_min, start, booker_tz, old.id, now,
+                &txn, &b, team, &calendar, &old_hosts, length_min, start, booker_tz, old.id, now,
             )
             .await?
         }
@@ -1202,8 +1223,9 @@ pub async fn reassign(
     if booking.host != caller.user_id {
         super::teams::managed(app, caller, team_id).await?;
     }
+    let calendar = calendar_near(app, &b, booking.span, now).await?;
     let txn = store::db::begin_write(&app.db).await?;
-    let host = super::team_bookings::reassign(&txn, &b, team, &booking, now).await?;
+    let host = super::team_bookings::reassign(&txn, &b, team, &calendar, &booking, now).await?;
     let from = booking.host;
     let invitee = booking
         .attendees

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::auth::Caller;
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result, plugin_access, plugins, provider_changes};
-use crate::plugins::{CallError, wit};
+use crate::plugins::{CallError, Capability, wit};
 use crate::store::inbound::{self as repo, InboundEvent, InboundStatus, NewInbound};
 use crate::store::notifications::{self, Notification};
 use crate::store::{self, plugins as installations};
@@ -54,6 +54,29 @@ pub async fn receive(
     metrics::counter!("inbound_webhooks_total", "plugin" => found.plugin_id).increment(1);
     app.inbound_arrived.notify_one();
     Ok(id)
+}
+
+/// The token to echo when a request is a provider's check of the endpoint rather than a
+/// change: Microsoft Graph validates a subscription's notification URL with
+/// `?validationToken=...` and wants the decoded token back as `text/plain` within 10 s.
+/// Answered only for a known installation, and nothing is kept.
+pub async fn validation_echo(
+    app: &App,
+    installation: i64,
+    query: Option<&str>,
+) -> Result<Option<String>> {
+    let Some(token) = query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(key, _)| key == "validationToken")
+            .map(|(_, token)| token.into_owned())
+    }) else {
+        return Ok(None);
+    };
+    installations::installation(&app.db, None, installation)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no plugin installation {installation}")))?;
+    tracing::info!(installation, "endpoint validation answered");
+    Ok(Some(token))
 }
 
 /// Leases up to `limit` due events for this process.
@@ -141,11 +164,25 @@ async fn read_and_apply(
     };
     let host = app.plugins.host()?;
     let read = host.handle_webhook(&plugin, context, request).await?;
+    if plugin.manifest.can(Capability::Calendars) {
+        // The provider vouched for this push: its busy times are news too.
+        store::calendars::mark_busy_stale(&app.db, event.installation_id)
+            .await
+            .map_err(AppError::from)?;
+    }
     let delivery = read.value;
     let mut done = Vec::new();
     for change in &delivery.changes {
         done.push(
-            provider_changes::apply(app, event.org_id, event.installation_id, change, now).await?,
+            provider_changes::apply(
+                app,
+                event.org_id,
+                event.installation_id,
+                change,
+                event.received_at,
+                now,
+            )
+            .await?,
         );
     }
     let outcome = if done.is_empty() {

@@ -101,6 +101,9 @@ pub struct Settings {
     pub oauth_timeout: Duration,
     /// How often each installation whose plugin pulls asks its provider for changes.
     pub pull_interval: Duration,
+    /// Whether providers' changes reach bookings at all (the global kill switch of
+    /// inbound calendar sync; teams have their own switch).
+    pub calendar_sync: bool,
 }
 
 impl Default for Settings {
@@ -116,6 +119,7 @@ impl Default for Settings {
             token_refresh_skew: Duration::from_secs(60),
             oauth_timeout: Duration::from_secs(10),
             pull_interval: Duration::from_secs(300),
+            calendar_sync: true,
         }
     }
 }

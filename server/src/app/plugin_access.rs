@@ -17,7 +17,8 @@ use crate::auth::oauth::{ClientAuth, OAuthProvider};
 use crate::domain::connection::{ConnectionId, ConnectionOwner, ConnectionStatus};
 use crate::domain::ids::OrgId;
 use crate::plugins::manifest::{
-    BASE_URL_SETTING, CLIENT_ID_SETTING, CLIENT_SECRET_SETTING, OAUTH_BASE_URL_SETTING,
+    BASE_URL_SETTING, CLIENT_ID_SETTING, CLIENT_SECRET_SETTING, HOOK_URL_SETTING,
+    OAUTH_BASE_URL_SETTING,
 };
 use crate::plugins::{Allowlist, CallContext, Credentials, Plugin};
 use crate::store::connections as stored;
@@ -29,7 +30,11 @@ pub async fn context(
     installation: &Installation,
     plugin: &Plugin,
 ) -> Result<CallContext> {
-    let config = plugins::opened(app, &plugin.manifest, installation)?;
+    let mut config = plugins::opened(app, &plugin.manifest, installation)?;
+    config.remove(HOOK_URL_SETTING);
+    if let Some(url) = hook_url(app, installation.id) {
+        config.insert(HOOK_URL_SETTING.into(), url);
+    }
     let credentials = owner_connection(app, installation)
         .await?
         .map(|connection| {
@@ -51,6 +56,16 @@ pub async fn context(
         config,
         credentials,
     })
+}
+
+/// Where the provider's push notifications for `installation` reach this server, when
+/// the server knows its public URL.
+fn hook_url(app: &App, installation: i64) -> Option<String> {
+    let base = app.settings.public_url.as_deref()?;
+    Some(format!(
+        "{}/hooks/{installation}",
+        base.trim_end_matches('/')
+    ))
 }
 
 /// The active connection of the installation's owner to the plugin's provider.

@@ -82,7 +82,7 @@ pub async fn pull(app: &App, id: i64) -> Result<PullRun> {
         run.pages += 1;
         let now = Utc::now();
         for change in &page.changes {
-            match provider_changes::apply(app, installation.org_id, id, change, now).await {
+            match provider_changes::apply(app, installation.org_id, id, change, now, now).await {
                 Ok(done) => run.applied.push(done),
                 Err(error) => run.failed.push(error.to_string()),
             }

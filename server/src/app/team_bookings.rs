@@ -13,11 +13,14 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 
-use super::availability::{Bookable, HostCalendar, TeamHosts, context_window, existing};
+use super::availability::{
+    Bookable, HostCalendar, TeamHosts, context_window, existing, with_calendar,
+};
+use super::calendars::CalendarBusy;
 use super::{AppError, Result};
 use crate::domain::booking::Booking;
 use crate::domain::ids::{BookingId, UserId};
-use crate::domain::round_robin::{self, Candidate};
+use crate::domain::round_robin::{self, Absent, Candidate};
 use crate::domain::slots::{SlotError, check_slot};
 use crate::domain::span::Span;
 use crate::domain::team::SchedulingType;
@@ -40,7 +43,8 @@ pub(super) struct Checked {
     refusal: Option<SlotError>,
 }
 
-/// Checks `start` for every host (leaving out booking `exclude`, being moved).
+/// Checks `start` for every host (leaving out booking `exclude`, being moved), their
+/// connected calendars' busy times (`calendar`, read before the transaction) included.
 #[expect(
     clippy::too_many_arguments,
     reason = "the slot check's inputs, all needed"
@@ -49,6 +53,7 @@ pub(super) async fn check(
     txn: &DatabaseTransaction,
     b: &Bookable,
     team: &TeamHosts,
+    calendar: &CalendarBusy,
     length_min: u32,
     start: DateTime<Utc>,
     booker_tz: Tz,
@@ -67,11 +72,16 @@ pub(super) async fn check(
             refusal.get_or_insert(SlotError::NotOnSlot);
             continue;
         }
-        let mine = held
-            .iter()
-            .filter(|(u, _)| *u == host.user.id)
-            .map(|(_, h)| h);
-        let existing = existing(mine, b.event_type.id, exclude);
+        let mine = || {
+            held.iter()
+                .filter(|(u, _)| *u == host.user.id)
+                .map(|(_, h)| h)
+        };
+        let existing = with_calendar(
+            existing(mine(), b.event_type.id, exclude),
+            calendar.of(host.user.id),
+            mine(),
+        );
         match check_slot(&host.schedule, &rules, &existing, start, now, booker_tz) {
             Ok(_) => free.push(i),
             // "Taken" explains a refusal best: the slot was there, someone took it.
@@ -101,16 +111,27 @@ fn refused(checked: &Checked) -> AppError {
     super::bookings::slot_error(checked.refusal.clone().unwrap_or(SlotError::Taken))
 }
 
-/// Which hosts a booking at `checked` gets: the one it is held by, then the others.
-/// Fails when a host it needs is not free. `passed_over`: round-robin hosts not to
-/// pick (taken meanwhile, or the current host of a booking being reassigned).
+/// The hosts a booking gets, as indices into [`TeamHosts::hosts`].
+struct Picked {
+    /// The host it is held by.
+    primary: usize,
+    /// Its other hosts (collective, fixed).
+    others: Vec<usize>,
+    /// Round robin's credits for the rotating hosts who could not take it; kept by
+    /// [`book`] only, as a reassignment books no new slot.
+    credits: Vec<(UserId, u64)>,
+}
+
+/// Which hosts a booking at `checked` gets. Fails when a host it needs is not free.
+/// `passed_over`: round-robin hosts not to pick (taken meanwhile, or the current host
+/// of a booking being reassigned).
 async fn pick(
     txn: &DatabaseTransaction,
     b: &Bookable,
     team: &TeamHosts,
     checked: &Checked,
     passed_over: &[UserId],
-) -> Result<(usize, Vec<usize>)> {
+) -> Result<Picked> {
     let is_fixed =
         |h: &HostCalendar| h.host.mandatory || team.scheduling_type == SchedulingType::Collective;
     let fixed: Vec<usize> = (0..team.hosts.len())
@@ -121,7 +142,11 @@ async fn pick(
     }
     if fixed.len() == team.hosts.len() {
         let (first, rest) = fixed.split_first().ok_or_else(|| refused(checked))?;
-        return Ok((*first, rest.to_vec()));
+        return Ok(Picked {
+            primary: *first,
+            others: rest.to_vec(),
+            credits: Vec::new(),
+        });
     }
     let rotating: Vec<usize> = checked
         .free
@@ -131,6 +156,7 @@ async fn pick(
         .collect();
     let ids: Vec<UserId> = rotating.iter().map(|&i| team.hosts[i].user.id).collect();
     let tally = store::booking_hosts::round_robin_tally(txn, b.event_type.id, &ids).await?;
+    let credit = store::round_robin_credits::of_hosts(txn, b.event_type.id, &ids).await?;
     let candidates: Vec<Candidate> = rotating
         .iter()
         .map(|&i| {
@@ -141,6 +167,7 @@ async fn pick(
                 priority: h.host.priority,
                 weight: h.host.weight,
                 bookings,
+                credit: credit.get(&h.user.id).copied().unwrap_or(0),
                 last_booked,
             }
         })
@@ -150,7 +177,19 @@ async fn pick(
         .into_iter()
         .find(|&i| team.hosts[i].user.id == chosen)
         .ok_or_else(|| refused(checked))?;
-    Ok((primary, fixed))
+    let absent: Vec<Absent> = (0..team.hosts.len())
+        .filter(|i| !checked.free.contains(i) && !is_fixed(&team.hosts[*i]))
+        .map(|i| Absent {
+            user_id: team.hosts[i].user.id,
+            priority: team.hosts[i].host.priority,
+            weight: team.hosts[i].host.weight,
+        })
+        .collect();
+    Ok(Picked {
+        primary,
+        others: fixed,
+        credits: round_robin::absence_credits(&candidates, chosen, &absent),
+    })
 }
 
 /// Inside the booking's transaction: checks `start`, picks the hosts and saves the
@@ -164,6 +203,7 @@ pub(super) async fn book(
     txn: &DatabaseTransaction,
     b: &Bookable,
     team: &TeamHosts,
+    calendar: &CalendarBusy,
     length_min: u32,
     start: DateTime<Utc>,
     booker_tz: Tz,
@@ -172,14 +212,24 @@ pub(super) async fn book(
 ) -> Result<(Booking, Vec<User>)> {
     let mut passed_over = Vec::new();
     for attempt in 1..=ATTEMPTS {
-        let checked = check(txn, b, team, length_min, start, booker_tz, None, now).await?;
-        let (primary, others) = pick(txn, b, team, &checked, &passed_over).await?;
-        let host = &team.hosts[primary].user;
+        let checked = check(
+            txn, b, team, calendar, length_min, start, booker_tz, None, now,
+        )
+        .await?;
+        let picked = pick(txn, b, team, &checked, &passed_over).await?;
+        let host = &team.hosts[picked.primary].user;
         let booking = make(host, checked.span, checked.busy);
-        match save(txn, &booking, team, &others).await {
+        match save(txn, &booking, team, &picked.others).await {
             Ok(saved) => {
+                store::round_robin_credits::add(
+                    txn,
+                    b.event_type.org_id,
+                    b.event_type.id,
+                    &picked.credits,
+                )
+                .await?;
                 let mut hosts = vec![host.clone()];
-                hosts.extend(others.iter().map(|&i| team.hosts[i].user.clone()));
+                hosts.extend(picked.others.iter().map(|&i| team.hosts[i].user.clone()));
                 return Ok((saved, hosts));
             }
             Err(StoreError::Overlap) if attempt < ATTEMPTS => {
@@ -235,6 +285,7 @@ pub(super) async fn check_all(
     txn: &DatabaseTransaction,
     b: &Bookable,
     team: &TeamHosts,
+    calendar: &CalendarBusy,
     hosts: &[UserId],
     length_min: u32,
     start: DateTime<Utc>,
@@ -246,6 +297,7 @@ pub(super) async fn check_all(
         txn,
         b,
         team,
+        calendar,
         length_min,
         start,
         booker_tz,
@@ -272,6 +324,7 @@ pub(super) async fn reassign(
     txn: &DatabaseTransaction,
     b: &Bookable,
     team: &TeamHosts,
+    calendar: &CalendarBusy,
     booking: &Booking,
     now: DateTime<Utc>,
 ) -> Result<User> {
@@ -291,6 +344,7 @@ pub(super) async fn reassign(
             txn,
             b,
             team,
+            calendar,
             length_min,
             booking.span.start,
             booking.invitee_time_zone(),
@@ -298,7 +352,7 @@ pub(super) async fn reassign(
             as_of,
         )
         .await?;
-        let (primary, _) = pick(txn, b, team, &checked, &passed_over)
+        let picked = pick(txn, b, team, &checked, &passed_over)
             .await
             .map_err(|_| {
                 AppError::Conflict(format!(
@@ -306,7 +360,7 @@ pub(super) async fn reassign(
                     booking.uid
                 ))
             })?;
-        let host = &team.hosts[primary].user;
+        let host = &team.hosts[picked.primary].user;
         let savepoint = txn.begin().await.map_err(StoreError::from)?;
         let invitee = booking.attendees.first().map_or("", |a| a.name.as_str());
         let title = super::bookings::title(&b.event_type, host, invitee);

@@ -20,6 +20,17 @@ pub struct TeamInput {
     pub name: Option<String>,
     /// URL slug, unique across Convene.
     pub slug: Option<String>,
+    /// Whether changes made in members' connected calendars reach the team's bookings
+    /// (default `true`).
+    pub calendar_sync_enabled: Option<bool>,
+}
+
+/// Changes to a team (`PATCH /v2/teams/{teamId}`); what is absent stays.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamUpdate {
+    /// See [`TeamInput::calendar_sync_enabled`].
+    pub calendar_sync_enabled: Option<bool>,
 }
 
 /// A member to add or change (`POST /v2/teams/{teamId}/memberships`).
@@ -54,8 +65,31 @@ pub async fn create(app: &App, caller: Caller, input: TeamInput) -> Result<Team>
             other => other.into(),
         })?;
     store::teams::put_member(&txn, &team, caller.user_id, Role::Owner).await?;
+    let team = match input.calendar_sync_enabled {
+        Some(enabled) if enabled != team.calendar_sync_enabled => {
+            store::teams::set_calendar_sync(&txn, caller.org_id, team.id, enabled).await?;
+            Team {
+                calendar_sync_enabled: enabled,
+                ..team
+            }
+        }
+        _ => team,
+    };
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(team.id = team.id.0, team.slug = %team.slug, "team created");
+    Ok(team)
+}
+
+/// Changes team `id` (its owners and admins, or the organization's). Switching
+/// calendar sync off leaves the team's bookings alone from then on: changes read from
+/// calendars before the switch but applied after it are skipped too.
+pub async fn update(app: &App, caller: Caller, id: TeamId, input: TeamUpdate) -> Result<Team> {
+    let mut team = managed(app, caller, id).await?;
+    if let Some(enabled) = input.calendar_sync_enabled {
+        store::teams::set_calendar_sync(&app.db, caller.org_id, id, enabled).await?;
+        team.calendar_sync_enabled = enabled;
+        tracing::info!(team.id = id.0, enabled, "team calendar sync switched");
+    }
     Ok(team)
 }
 

@@ -6,12 +6,83 @@
 //! objects never get here.
 
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
 /// Changes applied to one provider object per [`WINDOW`], at most.
 pub const MAX_UPDATES_PER_WINDOW: u32 = 2;
 
 /// The window [`MAX_UPDATES_PER_WINDOW`] counts in.
 pub const WINDOW: Duration = Duration::minutes(1);
+
+/// What a provider's change asks of the booking it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Wanted {
+    /// Cancelled, for this reason if the provider gave one.
+    Cancelled {
+        /// The provider's reason.
+        reason: Option<String>,
+    },
+    /// Live, starting at this UTC millisecond (the length is the booking's own).
+    At {
+        /// The new start.
+        start_ms: i64,
+    },
+    /// Titled so.
+    Titled {
+        /// The new title.
+        title: String,
+    },
+}
+
+impl Wanted {
+    /// Which side of a booking the change is about: a newer change about the same side
+    /// replaces an older one still waiting, while a title change never replaces a move.
+    pub fn aspect(&self) -> Aspect {
+        match self {
+            Wanted::Cancelled { .. } | Wanted::At { .. } => Aspect::Time,
+            Wanted::Titled { .. } => Aspect::Title,
+        }
+    }
+}
+
+/// The side of a booking a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aspect {
+    /// When it is, or whether it is at all.
+    Time,
+    /// What it is called.
+    Title,
+}
+
+impl Aspect {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aspect::Time => "time",
+            Aspect::Title => "title",
+        }
+    }
+}
+
+/// Attempts a change gets before the team's admins are told it could not be applied:
+/// the first and three retries.
+pub const MAX_ATTEMPTS: u32 = 4;
+
+/// When a change that failed its `attempt`-th time (from 1) is tried again, or `None`
+/// when it has had all its attempts.
+pub fn retry_delay(attempt: u32) -> Option<std::time::Duration> {
+    const AFTER: [u64; 3] = [10, 60, 300];
+    (attempt < MAX_ATTEMPTS).then(|| {
+        let index = (attempt as usize).saturating_sub(1).min(AFTER.len() - 1);
+        std::time::Duration::from_secs(AFTER[index])
+    })
+}
+
+/// When a change judged [`Verdict::TooFrequent`] may be applied: as the window ends.
+pub fn window_end(link: &LinkState, now: DateTime<Utc>) -> DateTime<Utc> {
+    link.window_start.map_or(now, |start| start + WINDOW)
+}
 
 /// What is remembered of the changes applied to one linked provider object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -182,6 +253,42 @@ mod tests {
         for (name, link, end, changed, now, expected) in cases {
             assert_eq!(judge(&link, end, changed, now), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_failed_change_is_retried_three_times_with_growing_waits() {
+        let waits: Vec<_> = (1..=5).map(retry_delay).collect();
+        assert_eq!(
+            waits,
+            vec![
+                Some(std::time::Duration::from_secs(10)),
+                Some(std::time::Duration::from_secs(60)),
+                Some(std::time::Duration::from_secs(300)),
+                None,
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_coalesced_change_waits_for_the_window_to_end() {
+        let busy = LinkState {
+            provider_updated: None,
+            window_start: Some(at(0, 10)),
+            updates_in_window: 2,
+        };
+        assert_eq!(window_end(&busy, at(0, 30)), at(1, 10));
+        assert_eq!(window_end(&LinkState::default(), at(0, 30)), at(0, 30));
+    }
+
+    #[test]
+    fn moves_and_cancellations_are_one_aspect_titles_another() {
+        let aspects = [
+            Wanted::Cancelled { reason: None }.aspect(),
+            Wanted::At { start_ms: 0 }.aspect(),
+            Wanted::Titled { title: "x".into() }.aspect(),
+        ];
+        assert_eq!(aspects, [Aspect::Time, Aspect::Time, Aspect::Title]);
     }
 
     #[test]

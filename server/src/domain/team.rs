@@ -19,6 +19,8 @@ pub struct Team {
     pub name: String,
     /// URL slug, unique across Convene (`teamSlug` in slots and bookings).
     pub slug: String,
+    /// Whether changes made in members' connected calendars reach the team's bookings.
+    pub calendar_sync_enabled: bool,
 }
 
 /// A user's place in a team.

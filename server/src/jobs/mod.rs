@@ -1,5 +1,6 @@
 //! Background work: the outbox dispatcher and webhook deliveries, bookings' calendar
 //! events, inbound provider webhooks read by their plugins, pull sync with providers,
+//! provider changes that waited (coalesced or due a retry),
 //! keeping customer health snapshots fresh, and rejecting pending bookings left
 //! unconfirmed at their start.
 //!
@@ -24,6 +25,7 @@ mod expiry;
 mod health_refresher;
 mod inbound;
 mod leased;
+mod provider_changes;
 mod pull;
 
 use std::time::Duration;
@@ -79,6 +81,11 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
         leased::run::<pull::PullSync>(
             app.clone(),
             PULL_POLL.max(options.poll_interval),
+            stopped(stopping.clone())
+        ),
+        leased::run::<provider_changes::WaitingChanges>(
+            app.clone(),
+            options.poll_interval,
             stopped(stopping.clone())
         ),
         leased::run::<calendar_sync::CalendarSyncs>(

@@ -50,6 +50,12 @@ pub struct Manifest {
 /// (a regional endpoint, or a local fake in tests); its host joins the allowlist.
 pub const BASE_URL_SETTING: &str = "base_url";
 
+/// The reserved setting through which the host tells a plugin where its provider's push
+/// notifications reach Convene: `{public_url}/hooks/{installation id}`. Set only when
+/// the server knows its public URL; without it a plugin has no push and relies on the
+/// periodic pull. An installation's own value under this key is overridden.
+pub const HOOK_URL_SETTING: &str = "hook_url";
+
 /// The setting through which an installation points the OAuth endpoints of the
 /// manifest at another origin (an on-premise identity server, a local fake in tests):
 /// their paths are kept, their scheme, host and port replaced.

@@ -175,6 +175,22 @@ pub async fn reassign(
     Ok(result.rows_affected == 1)
 }
 
+/// Renames `booking` (its provider event was retitled); `false` when it is gone.
+pub async fn set_title(
+    db: &impl ConnectionTrait,
+    booking: BookingId,
+    title: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let result = bookings::Entity::update_many()
+        .col_expr(bookings::Column::Title, Expr::value(title))
+        .col_expr(bookings::Column::UpdatedMs, Expr::value(to_ms(now)))
+        .filter(bookings::Column::Id.eq(booking.0))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Marks attendee `email` (any case) of `booking` absent or present.
 pub async fn set_absent(
     db: &impl ConnectionTrait,

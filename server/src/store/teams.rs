@@ -19,6 +19,7 @@ fn to_team(m: teams::Model) -> Team {
         org_id: OrgId(m.org_id),
         name: m.name,
         slug: m.slug,
+        calendar_sync_enabled: m.calendar_sync_enabled,
     }
 }
 
@@ -44,6 +45,22 @@ pub async fn find(db: &impl ConnectionTrait, org: OrgId, id: TeamId) -> Result<O
         .one(db)
         .await?
         .map(to_team))
+}
+
+/// Turns inbound calendar sync on or off for team `id` of `org`.
+pub async fn set_calendar_sync(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    id: TeamId,
+    enabled: bool,
+) -> Result<()> {
+    teams::Entity::update_many()
+        .col_expr(teams::Column::CalendarSyncEnabled, Expr::value(enabled))
+        .filter(teams::Column::Id.eq(id.0))
+        .filter(teams::Column::OrgId.eq(org.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The team with `slug`, in any organization (public booking links).

@@ -13,13 +13,25 @@
 //! - `GET`/`PATCH`/`DELETE /calendars/{cal}/events/{id}`: a patch changes only the
 //!   fields sent (an array replaces the whole array); a delete answers 204, then 410
 //!   `deleted`; an unknown event is 404 `notFound`;
+//! - `GET /calendars/{cal}/events`: full listing (`timeMin`, `showDeleted`) or
+//!   incremental with `syncToken` (deletions included as `cancelled`; `timeMin` and the
+//!   like refused with 400), paged by `pageToken` with `nextSyncToken` on the last page
+//!   only; a token from before [`GoogleCalendar::invalidate_sync_tokens`] is 410 Gone
+//!   `fullSyncRequired`;
+//! - `POST /calendars/{cal}/events/watch` opens a push channel (expiring after
+//!   [`GoogleState::channel_ttl`]) and `POST /channels/stop` closes one (404 unknown):
+//!   a channel is POSTed an empty body with the `X-Goog-*` headers, state `sync`
+//!   (message 1) when opened and `exists` on every change of its calendar, by Convene
+//!   or by the "user" knobs below, until it expires or is stopped;
 //! - every error in Google's envelope `{"error": {code, message, errors: [{domain,
 //!   reason, message}]}}`; requests need a bearer the provider's authorization server
 //!   issued (401 `authError` otherwise).
 //!
 //! Knobs: answer the next requests with `403 rateLimitExceeded` (Google's usual way,
 //! without `Retry-After`) or `503 backendError`, delay every answer, and read what was
-//! asked.
+//! asked; and, acting as the user in Google's own UI: move an event in time, retitle or
+//! redescribe it, delete it, move it to another calendar (`events.move`, same id), and
+//! invalidate every sync token.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -57,9 +69,39 @@ pub enum Outage {
     Down,
 }
 
+/// A push channel the fake opened.
+#[derive(Debug, Clone)]
+pub struct FakeChannel {
+    pub id: String,
+    pub token: Option<String>,
+    pub address: String,
+    pub calendar: String,
+    pub resource_id: String,
+    pub expiration: DateTime<Utc>,
+    /// The last message number sent.
+    pub messages: u64,
+    pub stopped: bool,
+}
+
+/// One notification to send.
+struct Push {
+    address: String,
+    headers: Vec<(&'static str, String)>,
+}
+
 /// What the fake holds and has seen.
 #[derive(Debug, Default)]
 pub struct GoogleState {
+    /// Push channels, open and closed.
+    pub channels: Vec<FakeChannel>,
+    /// How long a new channel lasts (Google's default: a week).
+    pub channel_ttl: Option<chrono::Duration>,
+    /// Bumped on every change of any event: sync tokens name a point in it.
+    seq: u64,
+    /// Per calendar, the `seq` of each event's last change.
+    changed: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Sync tokens minted before this epoch are refused with 410.
+    epoch: u32,
     pub calendars: Vec<FakeCalendar>,
     /// Every request: method and path with query.
     pub requests: Vec<String>,
@@ -76,12 +118,91 @@ impl GoogleState {
         self.calendars.iter().find(|c| c.id == id)
     }
 
+    /// The channel open on calendar `calendar`, if any.
+    pub fn open_channel(&self, calendar: &str) -> Option<&FakeChannel> {
+        self.channels
+            .iter()
+            .rev()
+            .find(|c| c.calendar == calendar && !c.stopped && c.expiration > Utc::now())
+    }
+
+    /// Records a change of event `id` in `calendar` and the notifications it sends.
+    fn touch(&mut self, calendar: &str, id: &str) -> Vec<Push> {
+        self.seq += 1;
+        let seq = self.seq;
+        self.changed
+            .entry(calendar.to_string())
+            .or_default()
+            .insert(id.to_string(), seq);
+        let now = Utc::now();
+        self.channels
+            .iter_mut()
+            .filter(|c| c.calendar == calendar && !c.stopped && c.expiration > now)
+            .map(|c| notification(c, "exists"))
+            .collect()
+    }
+
+    /// The event `id` of `calendar` for the user to change.
+    fn user_event(&mut self, calendar: &str, id: &str) -> &mut Value {
+        self.calendars
+            .iter_mut()
+            .find(|c| c.id == calendar)
+            .and_then(|c| c.events.get_mut(id))
+            .expect("a known event")
+    }
+
     /// Every event of calendar `id`.
     pub fn events(&self, id: &str) -> Vec<Value> {
         self.calendar(id)
             .map(|c| c.events.values().cloned().collect())
             .unwrap_or_default()
     }
+}
+
+/// The next notification of `channel`, in state `state`.
+fn notification(channel: &mut FakeChannel, state: &str) -> Push {
+    channel.messages += 1;
+    let mut headers = vec![
+        ("X-Goog-Channel-ID", channel.id.clone()),
+        ("X-Goog-Resource-ID", channel.resource_id.clone()),
+        (
+            "X-Goog-Resource-URI",
+            format!(
+                "https://www.googleapis.com/calendar/v3/calendars/{}/events?alt=json",
+                channel.calendar
+            ),
+        ),
+        ("X-Goog-Resource-State", state.to_string()),
+        ("X-Goog-Message-Number", channel.messages.to_string()),
+        (
+            "X-Goog-Channel-Expiration",
+            channel.expiration.to_rfc2822().replace("+0000", "GMT"),
+        ),
+    ];
+    if let Some(token) = &channel.token {
+        headers.push(("X-Goog-Channel-Token", token.clone()));
+    }
+    Push {
+        address: channel.address.clone(),
+        headers,
+    }
+}
+
+/// Sends `pushes` in order, as Google's push service would, without waiting on them.
+fn send(pushes: Vec<Push>) {
+    if pushes.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        for push in pushes {
+            let mut request = client.post(&push.address);
+            for (name, value) in push.headers {
+                request = request.header(name, value);
+            }
+            let _ = request.send().await;
+        }
+    });
 }
 
 /// A running fake.
@@ -124,7 +245,12 @@ impl GoogleCalendar {
         let app = Router::new()
             .route("/users/me/calendarList", get(calendar_list))
             .route("/freeBusy", post(free_busy))
-            .route("/calendars/{cal}/events", post(insert_event))
+            .route(
+                "/calendars/{cal}/events",
+                post(insert_event).get(list_events),
+            )
+            .route("/calendars/{cal}/events/watch", post(watch))
+            .route("/channels/stop", post(stop_channel))
             .route(
                 "/calendars/{cal}/events/{id}",
                 get(get_event).patch(patch_event).delete(delete_event),
@@ -153,7 +279,90 @@ impl GoogleCalendar {
             .find(|c| c.id == calendar)
             .expect("a known calendar")
             .events
+            .insert(id.clone(), event);
+        // Listed by the next incremental sync; Google would push, which no test needs here.
+        s.touch(calendar, &id);
+    }
+
+    /// Puts an event of Convene's shape (`convene_booking` set) directly in `calendar`,
+    /// as a copy of it seen through a calendar shared with the host would be; no push.
+    pub fn put_event(&self, calendar: &str, event: Value) {
+        let mut s = self.state.lock().unwrap();
+        let id = event["id"].as_str().expect("an id").to_string();
+        s.touch(calendar, &id);
+        s.calendars
+            .iter_mut()
+            .find(|c| c.id == calendar)
+            .expect("a known calendar")
+            .events
             .insert(id, event);
+    }
+
+    /// The user moves event `id` of `calendar` to `start`–`end` in Google's UI.
+    pub fn user_moves(&self, calendar: &str, id: &str, start: DateTime<Utc>, end: DateTime<Utc>) {
+        self.user_edits(calendar, id, |event| {
+            event["start"] = json!({"dateTime": start.to_rfc3339()});
+            event["end"] = json!({"dateTime": end.to_rfc3339()});
+        });
+    }
+
+    /// The user renames event `id` of `calendar`.
+    pub fn user_retitles(&self, calendar: &str, id: &str, title: &str) {
+        self.user_edits(calendar, id, |event| event["summary"] = json!(title));
+    }
+
+    /// The user rewrites the description of event `id` of `calendar`.
+    pub fn user_redescribes(&self, calendar: &str, id: &str, description: &str) {
+        self.user_edits(calendar, id, |event| {
+            event["description"] = json!(description)
+        });
+    }
+
+    /// The user deletes event `id` of `calendar`.
+    pub fn user_deletes(&self, calendar: &str, id: &str) {
+        self.user_edits(calendar, id, |event| {
+            *event = json!({"kind": "calendar#event", "id": event["id"], "status": "cancelled"});
+        });
+    }
+
+    /// The user moves event `id` from calendar `from` to `to` (`events.move`: the id
+    /// stays, the source calendar reports it cancelled).
+    pub fn user_moves_to_calendar(&self, from: &str, id: &str, to: &str) {
+        let pushes = {
+            let mut s = self.state.lock().unwrap();
+            let event = s.user_event(from, id).clone();
+            *s.user_event(from, id) =
+                json!({"kind": "calendar#event", "id": id, "status": "cancelled"});
+            let mut pushes = s.touch(from, id);
+            s.calendars
+                .iter_mut()
+                .find(|c| c.id == to)
+                .expect("a known calendar")
+                .events
+                .insert(id.to_string(), event);
+            pushes.extend(s.touch(to, id));
+            pushes
+        };
+        send(pushes);
+    }
+
+    fn user_edits(&self, calendar: &str, id: &str, edit: impl FnOnce(&mut Value)) {
+        let pushes = {
+            let mut s = self.state.lock().unwrap();
+            let event = s.user_event(calendar, id);
+            edit(event);
+            if event["status"] != "cancelled" {
+                event["updated"] = json!(Utc::now().to_rfc3339());
+            }
+            s.touch(calendar, id)
+        };
+        send(pushes);
+    }
+
+    /// Google forgets every sync token handed out so far: the next incremental sync
+    /// with one is 410 Gone.
+    pub fn invalidate_sync_tokens(&self) {
+        self.state.lock().unwrap().epoch += 1;
     }
 
     /// Refuses the next `requests` requests with `outage`.
@@ -416,7 +625,10 @@ async fn insert_event(
     event["htmlLink"] = json!(format!("https://www.google.com/calendar/event?eid={id}"));
     event["updated"] = json!(Utc::now().to_rfc3339());
     conference(&mut event, q.conference_data_version);
-    calendar.events.insert(id, event.clone());
+    calendar.events.insert(id.clone(), event.clone());
+    let pushes = s.touch(calendar_id(&cal), &id);
+    drop(s);
+    send(pushes);
     Json(event).into_response()
 }
 
@@ -489,7 +701,11 @@ async fn patch_event(
     }
     event["updated"] = json!(Utc::now().to_rfc3339());
     conference(event, q.conference_data_version);
-    Json(event.clone()).into_response()
+    let event = event.clone();
+    let pushes = s.touch(calendar_id(&cal), &id);
+    drop(s);
+    send(pushes);
+    Json(event).into_response()
 }
 
 async fn delete_event(
@@ -513,5 +729,220 @@ async fn delete_event(
     };
     // Google keeps a deleted event as `cancelled` (incremental sync reports it so).
     *event = json!({"kind": "calendar#event", "id": id, "status": "cancelled"});
+    let pushes = s.touch(calendar_id(&cal), &id);
+    drop(s);
+    send(pushes);
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventsQuery {
+    sync_token: Option<String>,
+    page_token: Option<String>,
+    max_results: Option<usize>,
+    time_min: Option<String>,
+    time_max: Option<String>,
+    show_deleted: Option<bool>,
+    updated_min: Option<String>,
+    q: Option<String>,
+    order_by: Option<String>,
+    private_extended_property: Option<String>,
+}
+
+/// A sync token: the epoch it was minted in and the change it follows.
+fn sync_token(epoch: u32, seq: u64) -> String {
+    format!("{epoch}.{seq}")
+}
+
+async fn list_events(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(cal): Path<String>,
+    Query(q): Query<EventsQuery>,
+) -> Response {
+    if let Some(refused) = admit(&shared, &headers, format!("GET /calendars/{cal}/events")).await {
+        return refused;
+    }
+    let s = shared.0.lock().unwrap();
+    let cal = calendar_id(&cal);
+    let Some(calendar) = s.calendar(cal) else {
+        return error(StatusCode::NOT_FOUND, "notFound", "Not Found");
+    };
+    // A page token carries the listing's snapshot (`seq`) and where the page starts.
+    let (snapshot, offset) = match q.page_token.as_deref() {
+        None => (s.seq, 0),
+        Some(token) => match token
+            .split_once(':')
+            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        {
+            Some(parsed) => parsed,
+            None => return error(StatusCode::BAD_REQUEST, "invalid", "Invalid page token"),
+        },
+    };
+    let changed = s.changed.get(cal);
+    let mut items: Vec<&Value> = match q.sync_token.as_deref() {
+        Some(token) => {
+            let forbidden = q.time_min.is_some()
+                || q.time_max.is_some()
+                || q.updated_min.is_some()
+                || q.q.is_some()
+                || q.order_by.is_some()
+                || q.private_extended_property.is_some()
+                || q.show_deleted == Some(false);
+            if forbidden {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    "Sync token cannot be used with other filters",
+                );
+            }
+            let Some((epoch, since)) = token
+                .split_once('.')
+                .and_then(|(e, n)| Some((e.parse::<u32>().ok()?, n.parse::<u64>().ok()?)))
+            else {
+                return error(StatusCode::BAD_REQUEST, "invalid", "Invalid sync token");
+            };
+            if epoch != s.epoch {
+                return error(
+                    StatusCode::GONE,
+                    "fullSyncRequired",
+                    "Sync token is no longer valid, a full sync is required.",
+                );
+            }
+            calendar
+                .events
+                .iter()
+                .filter(|(id, _)| {
+                    changed
+                        .and_then(|c| c.get(*id))
+                        .is_some_and(|n| *n > since && *n <= snapshot)
+                })
+                .map(|(_, e)| e)
+                .collect()
+        }
+        None => {
+            let from = q
+                .time_min
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            calendar
+                .events
+                .values()
+                .filter(|e| q.show_deleted == Some(true) || e["status"] != "cancelled")
+                .filter(|e| match (from, time_of(&e["end"])) {
+                    (Some(from), Some(end)) => end > from,
+                    _ => true,
+                })
+                .collect()
+        }
+    };
+    let size = q.max_results.unwrap_or(250).clamp(1, 2500);
+    let end = (offset + size).min(items.len());
+    let more = end < items.len();
+    items = items
+        .get(offset.min(items.len())..end)
+        .map(<[_]>::to_vec)
+        .unwrap_or_default();
+    let mut answer = json!({"kind": "calendar#events", "summary": calendar.summary,
+        "items": items});
+    if more {
+        answer["nextPageToken"] = json!(format!("{snapshot}:{end}"));
+    } else {
+        answer["nextSyncToken"] = json!(sync_token(s.epoch, snapshot));
+    }
+    Json(answer).into_response()
+}
+
+#[derive(Deserialize)]
+struct WatchRequest {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    address: String,
+    token: Option<String>,
+}
+
+async fn watch(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(cal): Path<String>,
+    Json(request): Json<WatchRequest>,
+) -> Response {
+    if let Some(refused) = admit(
+        &shared,
+        &headers,
+        format!("POST /calendars/{cal}/events/watch"),
+    )
+    .await
+    {
+        return refused;
+    }
+    if !matches!(request.kind.as_str(), "web_hook" | "webhook")
+        || !request.address.starts_with("http")
+    {
+        return error(StatusCode::BAD_REQUEST, "invalid", "Invalid channel");
+    }
+    let mut s = shared.0.lock().unwrap();
+    let cal = calendar_id(&cal).to_string();
+    if s.calendar(&cal).is_none() {
+        return error(StatusCode::NOT_FOUND, "notFound", "Not Found");
+    }
+    if s.channels.iter().any(|c| c.id == request.id) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "channelIdNotUnique",
+            "Channel id not unique",
+        );
+    }
+    s.next_id += 1;
+    let ttl = s.channel_ttl.unwrap_or(chrono::Duration::days(7));
+    let mut channel = FakeChannel {
+        id: request.id,
+        token: request.token,
+        address: request.address,
+        resource_id: format!("res{:06}", s.next_id),
+        expiration: Utc::now() + ttl,
+        calendar: cal.clone(),
+        messages: 0,
+        stopped: false,
+    };
+    let hello = notification(&mut channel, "sync");
+    let answer = json!({"kind": "api#channel", "id": channel.id, "resourceId": channel.resource_id,
+        "resourceUri": format!("https://www.googleapis.com/calendar/v3/calendars/{cal}/events?alt=json"),
+        "token": channel.token, "expiration": channel.expiration.timestamp_millis().to_string()});
+    s.channels.push(channel);
+    drop(s);
+    send(vec![hello]);
+    Json(answer).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopRequest {
+    id: String,
+    resource_id: String,
+}
+
+async fn stop_channel(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Json(request): Json<StopRequest>,
+) -> Response {
+    if let Some(refused) = admit(&shared, &headers, "POST /channels/stop".into()).await {
+        return refused;
+    }
+    let mut s = shared.0.lock().unwrap();
+    match s
+        .channels
+        .iter_mut()
+        .find(|c| c.id == request.id && c.resource_id == request.resource_id && !c.stopped)
+    {
+        Some(channel) => {
+            channel.stopped = true;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, "notFound", "Channel not found"),
+    }
 }

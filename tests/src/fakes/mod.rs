@@ -4,4 +4,5 @@
 
 pub mod example;
 pub mod google;
+pub mod microsoft;
 pub mod oauth;

@@ -123,7 +123,10 @@ impl FakeOAuth {
             .route("/authorize", get(authorize))
             // Google's authorization endpoint path, for plugins whose manifest names it.
             .route("/o/oauth2/v2/auth", get(authorize))
+            // Microsoft identity platform's endpoint paths (tenant `common`).
+            .route("/common/oauth2/v2.0/authorize", get(authorize))
             .route("/token", post(token))
+            .route("/common/oauth2/v2.0/token", post(token))
             .route("/revoke", post(revoke))
             .route("/me", get(me))
             .with_state(state.clone());

@@ -416,6 +416,7 @@ mod tests {
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",
                 "setMyBookingLimits(input: HostLimitsInput!): HostLimits!",
                 "setPluginEnabled(id: ID!, enabled: Boolean!): PluginInstallation!",
+                "setTeamCalendarSync(teamId: ID!, enabled: Boolean!): Team!",
                 "submitRoutingForm(id: ID!,responses: JSON!,start: String,end: String,\
                  timeZone: String): FormSubmission!",
                 "uninstallPlugin(id: ID!): ID!",

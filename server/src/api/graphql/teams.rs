@@ -9,7 +9,7 @@ use super::error::GqlResult;
 use super::event_types::{EventType, EventTypeInput};
 use super::{app, caller, field_id, lookup_id, to_id};
 use crate::app::team_event_types::{self, HostInput, TeamEventTypeInput};
-use crate::app::teams::{self, MembershipInput, TeamInput as AppTeamInput};
+use crate::app::teams::{self, MembershipInput, TeamInput as AppTeamInput, TeamUpdate};
 use crate::app::{availability, bookings};
 use crate::domain::ids::{EventTypeId, TeamId, UserId};
 use crate::domain::team::Team as DomainTeam;
@@ -25,6 +25,8 @@ pub struct Team {
     pub slug: String,
     /// Its organization.
     pub organization_id: ID,
+    /// Whether changes made in members' connected calendars reach the team's bookings.
+    pub calendar_sync_enabled: bool,
 }
 
 impl From<DomainTeam> for Team {
@@ -34,6 +36,7 @@ impl From<DomainTeam> for Team {
             name: t.name,
             slug: t.slug,
             organization_id: to_id(t.org_id.0),
+            calendar_sync_enabled: t.calendar_sync_enabled,
         }
     }
 }
@@ -78,6 +81,9 @@ pub struct TeamInput {
     pub name: String,
     /// URL slug, unique across Convene.
     pub slug: String,
+    /// Whether changes made in members' connected calendars reach the team's bookings
+    /// (default `true`).
+    pub calendar_sync_enabled: Option<bool>,
 }
 
 /// A host of a team event type.
@@ -183,8 +189,25 @@ impl TeamMutation {
         let input = AppTeamInput {
             name: Some(input.name),
             slug: Some(input.slug),
+            calendar_sync_enabled: input.calendar_sync_enabled,
         };
         Ok(teams::create(app, caller(ctx)?, input).await?.into())
+    }
+
+    /// Turns inbound calendar sync on or off for a team (its owners and admins): off,
+    /// changes made in members' calendars no longer reach the team's bookings.
+    async fn set_team_calendar_sync(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        enabled: bool,
+    ) -> GqlResult<Team> {
+        let app = app(ctx)?;
+        let team = TeamId(lookup_id("team", &team_id)?);
+        let input = TeamUpdate {
+            calendar_sync_enabled: Some(enabled),
+        };
+        Ok(teams::update(app, caller(ctx)?, team, input).await?.into())
     }
 
     /// Adds a user of the organization to a team, or changes their role.

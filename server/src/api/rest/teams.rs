@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{
     Router,
-    routing::{delete, get, post},
+    routing::{delete, get, patch, post},
 };
 use serde_json::{Value, json};
 
@@ -15,13 +15,14 @@ use super::{ok, success};
 use crate::api::ApiError;
 use crate::app::App;
 use crate::app::team_event_types::{self, TeamEventType, TeamEventTypeInput};
-use crate::app::teams::{self, MembershipInput, TeamInput};
+use crate::app::teams::{self, MembershipInput, TeamInput, TeamUpdate};
 use crate::domain::ids::{EventTypeId, TeamId, UserId};
 use crate::domain::team::{Membership, Team};
 
 pub fn router() -> Router<App> {
     Router::new()
         .route("/teams", post(create))
+        .route("/teams/{team_id}", patch(update))
         .route(
             "/teams/{team_id}/memberships",
             get(list_members).post(put_member),
@@ -45,6 +46,7 @@ fn team_json(team: &Team) -> Value {
         "name": team.name,
         "slug": team.slug,
         "organizationId": team.org_id.0,
+        "calendarSyncEnabled": team.calendar_sync_enabled,
     })
 }
 
@@ -81,6 +83,17 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let team = teams::create(&app, caller, input).await?;
     Ok(success(StatusCode::CREATED, team_json(&team)))
+}
+
+async fn update(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path(team_id): Path<String>,
+    Body(input): Body<TeamUpdate>,
+) -> Result<Response, ApiError> {
+    let id = TeamId(path_id("team", &team_id)?);
+    let team = teams::update(&app, caller, id, input).await?;
+    Ok(ok(team_json(&team)))
 }
 
 async fn list_members(

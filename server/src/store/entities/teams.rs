@@ -11,6 +11,7 @@ pub struct Model {
     pub name: String,
     pub slug: String,
     pub created_ms: i64,
+    pub calendar_sync_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
