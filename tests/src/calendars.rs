@@ -204,3 +204,26 @@ pub async fn event_for(google: &ConnectedGoogle, calendar: &str, uid: &str) -> V
     .await;
     find().expect("found")
 }
+
+/// Books Jane on Tuesday at 11:00 on a new 30-minute event type held on the video
+/// `integration` (`google-meet`, `office365_video`).
+pub async fn book_video_call(app: &TestApp, integration: &str) {
+    let created = app
+        .post(
+            "/v2/event-types",
+            json!({
+                "title": "Video call", "slug": "video", "lengthInMinutes": 30,
+                "locations": [{"type": "integration", "integration": integration}],
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    let booked = app
+        .post(
+            "/v2/bookings",
+            json!({"eventTypeId": created.data()["id"], "start": tuesday("11:00"),
+                "attendee": {"name": "Jane", "email": "jane@acme.com", "timeZone": "Europe/Berlin"}}),
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{:#}", booked.body);
+}

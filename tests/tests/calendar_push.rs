@@ -7,6 +7,7 @@
 use chrono::{Duration, Utc};
 use convene::app::provider_changes;
 use convene::domain::booking::{Booking, BookingStatus};
+use convene::domain::sync_rules::Wanted;
 use convene_tests::calendars::{
     ConnectedGoogle, at, booking, connect_google, connect_google_watched, event_for, pull_now,
 };
@@ -202,8 +203,10 @@ on_both_databases_with_jobs! {
             settled(&google, PRIMARY, &event, &current(&app, &uid).await.uid).await;
         }
         google.api.user_moves(PRIMARY, &event, at(&tuesday("14:00")), at(&tuesday("14:30")));
+        let third = Wanted::At { start_ms: at(&tuesday("14:00")).timestamp_millis() };
         until("the third move held back", async || {
-            !convene::store::pending_changes::of_installation(&app.db, google.id()).await.unwrap().is_empty()
+            let waiting = convene::store::pending_changes::of_installation(&app.db, google.id()).await.unwrap();
+            matches!(waiting.as_slice(), [held] if held.wanted == third && held.attempts == 0)
         }).await;
         assert_eq!(current(&app, &uid).await.span.start, at(&tuesday("11:00")), "not applied yet");
 
@@ -216,6 +219,38 @@ on_both_databases_with_jobs! {
         assert_eq!(current(&app, &uid).await.span.start, at(&tuesday("14:00")), "coalesced, not dropped");
         assert_eq!(kinds(&app.outbox_kinds().await, "BOOKING_RESCHEDULED"), 3);
         assert!(convene::store::pending_changes::of_installation(&app.db, google.id()).await.unwrap().is_empty());
+    }
+
+    async fn a_retry_of_an_older_change_never_replaces_a_newer_one_held_back(app: TestApp) {
+        use convene::store::pending_changes::{self as pending, PendingChange};
+        let google = connect_google_watched(&app).await;
+        let org = app.demo_caller().await.org_id;
+        let heard = Utc::now();
+        let later = Utc::now() + Duration::hours(1);
+        let change = |hhmm: &str, received_at, attempts| PendingChange {
+            id: 0,
+            org_id: org,
+            installation_id: google.id(),
+            external_id: "evt-1".into(),
+            wanted: Wanted::At { start_ms: at(&tuesday(hhmm)).timestamp_millis() },
+            changed_at: None,
+            received_at,
+            attempts,
+            due_at: later,
+            last_error: None,
+        };
+        let older = change("11:00", heard, 1);
+        let newer = change("14:00", heard + Duration::seconds(5), 0);
+        pending::keep(&app.db, &newer, Utc::now()).await.unwrap();
+        pending::keep(&app.db, &older, Utc::now()).await.unwrap();
+        let waiting = pending::of_installation(&app.db, google.id()).await.unwrap();
+        assert_eq!(waiting.iter().map(|w| &w.wanted).collect::<Vec<_>>(), [&newer.wanted]);
+
+        pending::drop_superseded(&app.db, &older).await.unwrap();
+        assert_eq!(pending::of_installation(&app.db, google.id()).await.unwrap().len(), 1,
+            "settling the older change leaves the newer one waiting");
+        pending::drop_superseded(&app.db, &newer).await.unwrap();
+        assert!(pending::of_installation(&app.db, google.id()).await.unwrap().is_empty());
     }
 
     async fn a_change_that_cannot_be_applied_is_retried_three_times_then_the_host_is_told(app: TestApp) {

@@ -8,8 +8,8 @@
 use chrono::Utc;
 use convene::app::calendar_sync;
 use convene_tests::calendars::{
-    CHOOSE, ConnectedGoogle as Google, at, choose, connect_google as connect, sync_calendars,
-    tuesday_slots,
+    CHOOSE, ConnectedGoogle as Google, at, book_video_call, choose, connect_google as connect,
+    sync_calendars, tuesday_slots,
 };
 use convene_tests::crm::{book, tuesday};
 use convene_tests::fakes::google::{HOLIDAYS, Outage, PRIMARY, TEAM as TEAM_CALENDAR};
@@ -213,15 +213,7 @@ on_both_databases! {
 on_both_databases_with_jobs! {
     async fn the_worker_writes_events_with_a_meet_link_when_asked(app: TestApp) {
         let google = connect(&app).await;
-        let created = app.post("/v2/event-types", json!({
-            "title": "Video call", "slug": "video", "lengthInMinutes": 30,
-            "locations": [{"type": "integration", "integration": "google-meet"}],
-        })).await;
-        assert_eq!(created.status, 201, "{:#}", created.body);
-        let event_type = created.data()["id"].as_i64().unwrap();
-        let booked = app.post("/v2/bookings", json!({"eventTypeId": event_type, "start": tuesday("11:00"),
-            "attendee": {"name": "Jane", "email": "jane@acme.com", "timeZone": "Europe/Berlin"}})).await;
-        assert_eq!(booked.status, 201, "{:#}", booked.body);
+        book_video_call(&app, "google-meet").await;
         until("the event is in Google Calendar", async || !live_events(&google, PRIMARY).is_empty()).await;
         let event = live_events(&google, PRIMARY).remove(0);
         let link = event["hangoutLink"].as_str().unwrap_or_default();

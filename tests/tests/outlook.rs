@@ -14,8 +14,8 @@ use convene::app::inbound;
 use convene::domain::booking::BookingStatus;
 use convene::store::inbound::{InboundEvent, InboundStatus};
 use convene_tests::calendars::{
-    ConnectedOutlook as Outlook, at, booking, choose, connect_outlook as connect, pull_now,
-    sync_calendars, tuesday_slots,
+    ConnectedOutlook as Outlook, at, book_video_call, booking, choose, connect_outlook as connect,
+    pull_now, sync_calendars, tuesday_slots,
 };
 use convene_tests::crm::{book, tuesday};
 use convene_tests::fakes::microsoft::{DEFAULT, FakeEvent, Outage, SHARED, WORK};
@@ -182,15 +182,7 @@ on_both_databases! {
 
     async fn a_teams_meeting_is_made_when_the_location_asks(app: TestApp) {
         let outlook = connect(&app).await;
-        let created = app.post("/v2/event-types", json!({
-            "title": "Teams call", "slug": "teams", "lengthInMinutes": 30,
-            "locations": [{"type": "integration", "integration": "office365_video"}],
-        })).await;
-        assert_eq!(created.status, 201, "{:#}", created.body);
-        let event_type = created.data()["id"].as_i64().unwrap();
-        let booked = app.post("/v2/bookings", json!({"eventTypeId": event_type, "start": tuesday("11:00"),
-            "attendee": {"name": "Jane", "email": "jane@acme.com", "timeZone": "Europe/Berlin"}})).await;
-        assert_eq!(booked.status, 201, "{:#}", booked.body);
+        book_video_call(&app, "office365_video").await;
         assert_eq!(sync_calendars(&app).await, vec![Synced::Created]);
         let event = live_events(&outlook, DEFAULT).remove(0);
         assert_eq!(event.value["onlineMeetingProvider"], "teamsForBusiness");

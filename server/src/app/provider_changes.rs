@@ -96,8 +96,7 @@ async fn settle(app: &App, change: &PendingChange, now: DateTime<Utc>) -> Result
     let external_id = change.external_id.as_str();
     match attempt(app, change, now).await {
         Ok(Attempt::Applied(done)) => {
-            pending::drop_superseded(&app.db, change.installation_id, external_id, &change.wanted)
-                .await?;
+            pending::drop_superseded(&app.db, change).await?;
             metrics::counter!("calendar_inbound_changes_total", "outcome" => "applied")
                 .increment(1);
             metrics::histogram!("calendar_inbound_sync_seconds")
@@ -105,8 +104,7 @@ async fn settle(app: &App, change: &PendingChange, now: DateTime<Utc>) -> Result
             Ok(done)
         }
         Ok(Attempt::Skipped(why)) => {
-            pending::drop_superseded(&app.db, change.installation_id, external_id, &change.wanted)
-                .await?;
+            pending::drop_superseded(&app.db, change).await?;
             metrics::counter!("calendar_inbound_changes_total", "outcome" => "skipped")
                 .increment(1);
             Ok(why)
@@ -158,8 +156,7 @@ async fn failed(
         }
         None => {
             let txn = store::db::begin_write(&app.db).await?;
-            pending::drop_superseded(&txn, change.installation_id, external_id, &change.wanted)
-                .await?;
+            pending::drop_superseded(&txn, change).await?;
             notify_failed(&txn, app, change, error, now).await?;
             txn.commit().await.map_err(store::StoreError::from)?;
             Ok(format!(

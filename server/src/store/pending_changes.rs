@@ -4,8 +4,8 @@
 //! queue, leased like inbound events.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, NotSet, QueryFilter, Set};
 
 use super::Result;
 use super::codec::{from_json, from_ms, to_json, to_ms};
@@ -47,7 +47,8 @@ fn to_pending(m: rows::Model) -> Result<PendingChange> {
 }
 
 /// Keeps `change` (its `id` ignored) due at `due_at`, replacing the change waiting for
-/// the same provider object and aspect.
+/// the same provider object and aspect unless that one was heard of later: a retry of
+/// an older change never overwrites a newer one held back meanwhile.
 pub async fn keep(
     db: &impl ConnectionTrait,
     change: &PendingChange,
@@ -85,6 +86,10 @@ pub async fn keep(
                 rows::Column::LastError,
                 rows::Column::UpdatedMs,
             ])
+            .action_and_where(
+                Expr::col((rows::Entity, rows::Column::ReceivedMs))
+                    .lte(Expr::cust("excluded.received_ms")),
+            )
             .to_owned(),
         )
         .exec_without_returning(db)
@@ -92,17 +97,14 @@ pub async fn keep(
     Ok(())
 }
 
-/// Drops what waits for `external_id`'s `wanted` aspect: a newer change settled it.
-pub async fn drop_superseded(
-    db: &impl ConnectionTrait,
-    installation: i64,
-    external_id: &str,
-    wanted: &Wanted,
-) -> Result<()> {
+/// Drops what waits for `change`'s object and aspect, heard of no later than `change`,
+/// which settled it. A change heard of later and held back meanwhile stays.
+pub async fn drop_superseded(db: &impl ConnectionTrait, change: &PendingChange) -> Result<()> {
     rows::Entity::delete_many()
-        .filter(rows::Column::InstallationId.eq(installation))
-        .filter(rows::Column::ExternalId.eq(external_id))
-        .filter(rows::Column::Aspect.eq(wanted.aspect().as_str()))
+        .filter(rows::Column::InstallationId.eq(change.installation_id))
+        .filter(rows::Column::ExternalId.eq(change.external_id.as_str()))
+        .filter(rows::Column::Aspect.eq(change.wanted.aspect().as_str()))
+        .filter(rows::Column::ReceivedMs.lte(to_ms(change.received_at)))
         .exec(db)
         .await?;
     Ok(())
