@@ -69,6 +69,33 @@ async fn stored(app: &TestApp, id: i64) -> installations::Installation {
 }
 
 on_both_databases! {
+    async fn calls_of_one_installation_at_once_keep_each_others_kv_keys(app: TestApp) {
+        let provider = provider(&app).await;
+        let id = id_of(&install(&app, &provider).await);
+        let value = |text: &str| Some(text.as_bytes().to_vec());
+        let first = std::collections::BTreeMap::from([
+            ("channels".to_string(), value("c0")),
+            ("tokens".to_string(), value("t0")),
+            ("stale".to_string(), value("s0")),
+        ]);
+        installations::write_kv(&app.db, id, &first).await.unwrap();
+
+        // Both calls started from the kv above: a pull renewing the channels and dropping
+        // a key, and a push moving the sync token.
+        let pull = std::collections::BTreeMap::from([
+            ("channels".to_string(), value("c1")),
+            ("stale".to_string(), None),
+        ]);
+        let push = std::collections::BTreeMap::from([("tokens".to_string(), value("t1"))]);
+        installations::write_kv(&app.db, id, &pull).await.unwrap();
+        installations::write_kv(&app.db, id, &push).await.unwrap();
+
+        let kv = installations::kv(&app.db, id).await.unwrap();
+        let kept: Vec<(&str, &[u8])> = kv.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+        assert_eq!(kept, [("channels", &b"c1"[..]), ("tokens", &b"t1"[..])],
+            "the push did not undo the renewed channels");
+    }
+
     async fn an_installation_pulls_with_its_owners_connection_and_keeps_its_cursor(app: TestApp) {
         let provider = provider(&app).await;
         let installation = install(&app, &provider).await;

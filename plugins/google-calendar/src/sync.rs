@@ -3,10 +3,12 @@
 //! at the host's `hook_url` and renewed before they expire, and incremental sync
 //! (`events.list` with the calendar's `syncToken`; on `410 Gone` a full sync from now).
 //!
-//! What the plugin keeps in its kv, under [`STATE_KEY`]: each calendar's sync token,
-//! the open channels (id, secret token, resource id, calendar, expiry), and the calendar
-//! each of Convene's events was last seen in (so a full sync notices the ones deleted
-//! while no token was valid). An event moved to another calendar (`events.move` keeps
+//! What the plugin keeps in its kv, each part under a key of its own (the host writes
+//! back only the keys a call wrote, so a push read while a pull renews the channels
+//! cannot undo the renewal): each calendar's sync token ([`TOKENS_KEY`]), the open
+//! channels (id, secret token, resource id, calendar, expiry; [`CHANNELS_KEY`]), and the
+//! calendar each of Convene's events was last seen in (so a full sync notices the ones
+//! deleted while no token was valid; [`EVENTS_KEY`]). An event moved to another calendar (`events.move` keeps
 //! its id and shows as a cancellation in the calendar it left) is found in the other
 //! writable calendars and followed, not taken for a deletion; later writes for its
 //! booking look for it there too (see `patch` in the crate root).
@@ -25,6 +27,7 @@ use convene_plugin_sdk::{
     BookingCancelled, BookingMoved, Change, Delivery, PluginError, TitleChanged, WebhookRequest,
     clock, config, header, kv,
 };
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -32,8 +35,12 @@ use super::{
     BOOKING_PROPERTY, EVENT_ID_PREFIX, base_url, call, events_url, millis, rfc3339, status_of,
 };
 
-/// The kv key of [`State`].
-const STATE_KEY: &str = "sync";
+/// The kv key of [`State::sync_tokens`].
+const TOKENS_KEY: &str = "sync.tokens";
+/// The kv key of [`State::channels`].
+const CHANNELS_KEY: &str = "sync.channels";
+/// The kv key of [`State::events`].
+const EVENTS_KEY: &str = "sync.events";
 /// A channel expiring sooner than this is replaced by a new one.
 const RENEW_MARGIN_MS: i64 = 24 * 3600 * 1000;
 /// Events asked for per page of `events.list` (Google's most).
@@ -82,19 +89,35 @@ struct Opened {
 
 impl State {
     fn load() -> State {
-        kv::get(STATE_KEY)
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
+        State {
+            sync_tokens: read(TOKENS_KEY),
+            channels: read(CHANNELS_KEY),
+            events: read(EVENTS_KEY),
+        }
     }
 
-    /// Writes the state back when it changed (an unchanged kv is not written by the
-    /// host, so calls that learned nothing never overwrite one that did).
+    /// Writes back the parts that changed (an unchanged part is not written, so a call
+    /// never overwrites what another call learned meanwhile unless it learned more of it).
     fn save(&self) {
-        if let Ok(bytes) = serde_json::to_vec(self)
-            && kv::get(STATE_KEY).as_deref() != Some(bytes.as_slice())
-        {
-            kv::set(STATE_KEY, &bytes);
-        }
+        write(TOKENS_KEY, &self.sync_tokens);
+        write(CHANNELS_KEY, &self.channels);
+        write(EVENTS_KEY, &self.events);
+    }
+}
+
+/// The part of [`State`] under `key`; empty when there is none yet.
+fn read<T: DeserializeOwned + Default>(key: &str) -> T {
+    kv::get(key)
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps `part` under `key` when it differs from what is there.
+fn write<T: Serialize>(key: &str, part: &T) {
+    if let Ok(bytes) = serde_json::to_vec(part)
+        && kv::get(key).as_deref() != Some(bytes.as_slice())
+    {
+        kv::set(key, &bytes);
     }
 }
 

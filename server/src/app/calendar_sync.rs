@@ -217,9 +217,7 @@ async fn attempt(app: &App, job: &PendingSync) -> std::result::Result<Synced, At
         };
         repo::keep_event(&txn, job.org_id, installation.id, booking.id, &kept, now).await?;
     }
-    if let Some(kv) = answer.kv {
-        installations::replace_kv(&txn, installation.id, &kv).await?;
-    }
+    installations::write_kv(&txn, installation.id, &answer.kv.0).await?;
     repo::finish_sync(&txn, job).await?;
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(installation = installation.id, booking.uid = %booking.uid, ?synced, "calendar event synced");

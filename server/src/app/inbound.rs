@@ -209,11 +209,9 @@ async fn read_and_apply(
             delivery.event_id.as_deref().unwrap_or("")
         )
     };
-    if let Some(kv) = &read.kv {
-        installations::replace_kv(&txn, event.installation_id, kv)
-            .await
-            .map_err(AppError::from)?;
-    }
+    installations::write_kv(&txn, event.installation_id, &read.kv.0)
+        .await
+        .map_err(AppError::from)?;
     repo::mark_applied(&txn, event.id, delivery.event_id.as_deref(), &outcome, now)
         .await
         .map_err(AppError::from)?;

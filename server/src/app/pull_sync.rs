@@ -89,10 +89,8 @@ pub async fn pull(app: &App, id: i64) -> Result<PullRun> {
         }
         let txn = store::db::begin_write(&app.db).await?;
         repo::set_pull_cursor(&txn, id, page.next_cursor.as_deref()).await?;
-        if let Some(kv) = read.kv {
-            repo::replace_kv(&txn, id, &kv).await?;
-            context.kv = kv;
-        }
+        repo::write_kv(&txn, id, &read.kv.0).await?;
+        read.kv.apply_to(&mut context.kv);
         txn.commit().await.map_err(store::StoreError::from)?;
         cursor = page.next_cursor;
         more = page.has_more;

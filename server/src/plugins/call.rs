@@ -150,7 +150,7 @@ pub struct CallState {
     limits: Limits,
     context: CallContext,
     outbound: Arc<Outbound>,
-    kv_changed: bool,
+    kv_writes: KvWrites,
     started: Instant,
     /// Time spent waiting on `http.send`, which the deadline does not count.
     waited: Duration,
@@ -167,7 +167,7 @@ impl CallState {
             limits,
             context,
             outbound,
-            kv_changed: false,
+            kv_writes: KvWrites::default(),
             started: Instant::now(),
             waited: Duration::ZERO,
             stopped: None,
@@ -183,12 +183,30 @@ impl CallState {
     }
 }
 
+/// The kv keys one call wrote: each one's new value, or `None` for a key it deleted.
+/// Only these keys are written back, so calls of one installation that run at once (a
+/// push read while a pull renews channels) never undo each other's keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KvWrites(pub BTreeMap<String, Option<Vec<u8>>>);
+
+impl KvWrites {
+    /// Applies the writes to `kv`, the installation's kv the call started from.
+    pub fn apply_to(&self, kv: &mut BTreeMap<String, Vec<u8>>) {
+        for (key, value) in &self.0 {
+            match value {
+                Some(value) => kv.insert(key.clone(), value.clone()),
+                None => kv.remove(key),
+            };
+        }
+    }
+}
+
 /// What a successful call produced besides its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished<T> {
     pub value: T,
-    /// The installation's kv after the call, when the call changed it.
-    pub kv: Option<BTreeMap<String, Vec<u8>>>,
+    /// What the call wrote to the installation's kv (nothing, usually).
+    pub kv: KvWrites,
 }
 
 impl<T> Finished<T> {
@@ -232,7 +250,7 @@ pub fn finish<T>(
     match outcome {
         Ok(value) => Ok(Finished {
             value,
-            kv: state.kv_changed.then_some(state.context.kv),
+            kv: state.kv_writes,
         }),
         Err(error) => Err(match state.stopped {
             Some(Stopped::Deadline) => CallError::Deadline(state.limits.deadline),
@@ -315,8 +333,8 @@ impl kv::Host for CallState {
     }
 
     async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<()> {
-        self.context.kv.insert(key, value);
-        self.kv_changed = true;
+        self.context.kv.insert(key.clone(), value.clone());
+        self.kv_writes.0.insert(key, Some(value));
         if self.kv_size() > self.limits.kv_bytes {
             self.stopped = Some(Stopped::KvQuota);
             wasmtime::bail!("kv quota of {} bytes exceeded", self.limits.kv_bytes);
@@ -325,7 +343,8 @@ impl kv::Host for CallState {
     }
 
     async fn delete(&mut self, key: String) -> wasmtime::Result<()> {
-        self.kv_changed |= self.context.kv.remove(&key).is_some();
+        self.context.kv.remove(&key);
+        self.kv_writes.0.insert(key, None);
         Ok(())
     }
 }

@@ -23,7 +23,7 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, HasSelf, Linker};
 
 pub use bindings::wit;
-pub use call::{CallContext, CallError, Finished, PluginFailure};
+pub use call::{CallContext, CallError, Finished, KvWrites, PluginFailure};
 pub use limits::Limits;
 pub use manifest::{Capability, Manifest};
 pub use outbound::{Allowlist, Credentials, RateLimit};

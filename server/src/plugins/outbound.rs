@@ -2,6 +2,9 @@
 //! a request may go (the manifest's hosts plus an installation's base URL), attaches the
 //! installation's bearer token, keeps each installation under its request rate, and
 //! honours a provider's `429 Retry-After` for every later call of that installation.
+//! A request over the rate waits for its turn when that is near ([`MAX_QUEUED_WAIT`]),
+//! as a polite client would; only a longer wait comes back to the plugin as
+//! `rate-limited`, to be retried later.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -56,6 +59,11 @@ impl Allowlist {
         }
     }
 }
+
+/// The longest a request waits for its turn under the installation's rate before the
+/// plugin is told `rate-limited` instead. Failing at once would turn a few milliseconds
+/// of waiting into a whole retry (a second at least, as the error counts seconds).
+pub const MAX_QUEUED_WAIT: Duration = Duration::from_secs(2);
 
 /// Requests per second and burst allowed to one installation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -127,7 +135,10 @@ impl Outbound {
             tracing::warn!(installation, url = %url, "plugin request denied: private address");
             return Err(HttpError::Denied(url.host_str().unwrap_or_default().into()));
         }
-        self.take_token(installation)?;
+        let turn = self.take_token(installation)?;
+        if !turn.is_zero() {
+            tokio::time::sleep(turn).await;
+        }
         let token = match (request.auth, credentials) {
             (false, _) => None,
             (true, None) => return Err(HttpError::NotConnected),
@@ -205,7 +216,10 @@ impl Outbound {
         })
     }
 
-    fn take_token(&self, installation: i64) -> Result<(), HttpError> {
+    /// Takes the installation's next request turn: how long to wait for it, or
+    /// `rate-limited` when that is longer than [`MAX_QUEUED_WAIT`] or the provider asked
+    /// for a pause. A turn waited for is reserved, so requests queue in order.
+    fn take_token(&self, installation: i64) -> Result<Duration, HttpError> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().expect("rate buckets lock");
         let bucket = buckets.entry(installation).or_insert(Bucket {
@@ -219,12 +233,14 @@ impl Outbound {
         let elapsed = now.duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.rate.per_second).min(self.rate.burst);
         bucket.updated = now;
-        if bucket.tokens < 1.0 {
-            let wait = (1.0 - bucket.tokens) / self.rate.per_second;
-            return Err(HttpError::RateLimited(wait.ceil().max(1.0) as u32));
+        let wait = Duration::from_secs_f64((1.0 - bucket.tokens).max(0.0) / self.rate.per_second);
+        if wait > MAX_QUEUED_WAIT {
+            return Err(HttpError::RateLimited(
+                wait.as_secs_f64().ceil().max(1.0) as u32
+            ));
         }
         bucket.tokens -= 1.0;
-        Ok(())
+        Ok(wait)
     }
 
     fn block(&self, installation: i64, wait: Duration) {
@@ -310,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn an_installation_over_its_rate_waits_and_others_do_not() {
+    fn an_installation_over_its_rate_queues_briefly_then_is_told_to_come_back() {
         let outbound = Outbound::new(
             &Limits::default(),
             RateLimit {
@@ -319,13 +335,22 @@ mod tests {
             },
             false,
         );
-        assert!(outbound.take_token(1).is_ok());
-        assert!(outbound.take_token(1).is_ok());
-        assert!(matches!(
-            outbound.take_token(1),
-            Err(HttpError::RateLimited(1))
-        ));
-        assert!(outbound.take_token(2).is_ok(), "another installation");
+        let turns: Vec<Duration> = (0..4).map(|_| outbound.take_token(1).unwrap()).collect();
+        assert_eq!(&turns[..2], [Duration::ZERO; 2], "the burst goes at once");
+        let second = Duration::from_secs(1);
+        assert!(turns[2] <= second && turns[2] > second - Duration::from_millis(100));
+        assert!(
+            turns[3] <= 2 * second && turns[3] > turns[2] + second / 2,
+            "{turns:?}"
+        );
+        assert!(
+            matches!(outbound.take_token(1), Err(HttpError::RateLimited(3))),
+            "three seconds away: longer than a request waits"
+        );
+        assert!(
+            matches!(outbound.take_token(2), Ok(turn) if turn.is_zero()),
+            "another installation"
+        );
         outbound.block(2, Duration::from_secs(30));
         assert!(matches!(outbound.take_token(2), Err(HttpError::RateLimited(s)) if s >= 29));
     }

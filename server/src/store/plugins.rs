@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -413,25 +413,35 @@ pub async fn kv(db: &impl ConnectionTrait, installation: i64) -> Result<BTreeMap
         .collect())
 }
 
-/// Replaces an installation's kv with what a successful call left behind.
-pub async fn replace_kv(
+/// Writes back the keys a successful call wrote (a new value, or `None` for deleted),
+/// leaving the others as they are now.
+pub async fn write_kv(
     db: &impl ConnectionTrait,
     installation: i64,
-    kv: &BTreeMap<String, Vec<u8>>,
+    writes: &BTreeMap<String, Option<Vec<u8>>>,
 ) -> Result<()> {
-    plugin_kv::Entity::delete_many()
-        .filter(plugin_kv::Column::InstallationId.eq(installation))
-        .exec(db)
-        .await?;
-    if kv.is_empty() {
-        return Ok(());
+    let (set, deleted): (Vec<_>, Vec<_>) = writes.iter().partition(|(_, value)| value.is_some());
+    if !deleted.is_empty() {
+        plugin_kv::Entity::delete_many()
+            .filter(plugin_kv::Column::InstallationId.eq(installation))
+            .filter(plugin_kv::Column::Key.is_in(deleted.into_iter().map(|(key, _)| key.clone())))
+            .exec(db)
+            .await?;
     }
-    plugin_kv::Entity::insert_many(kv.iter().map(|(key, value)| plugin_kv::ActiveModel {
-        installation_id: Set(installation),
-        key: Set(key.clone()),
-        value: Set(value.clone()),
-    }))
-    .exec(db)
-    .await?;
+    if !set.is_empty() {
+        let rows = set.into_iter().map(|(key, value)| plugin_kv::ActiveModel {
+            installation_id: Set(installation),
+            key: Set(key.clone()),
+            value: Set(value.clone().unwrap_or_default()),
+        });
+        plugin_kv::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([plugin_kv::Column::InstallationId, plugin_kv::Column::Key])
+                    .update_column(plugin_kv::Column::Value)
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
