@@ -5,11 +5,14 @@
 //! kept, with a warning, while Google is down), and every booking becoming an event in
 //! the chosen calendar that follows the booking when it moves or is cancelled.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use convene::app::calendar_sync;
+use convene::store::plugins as installations;
 use convene_tests::calendars::{
     CHOOSE, ConnectedGoogle as Google, at, book_video_call, choose, connect_google as connect,
-    sync_calendars, tuesday_slots,
+    pull_now, sync_calendars, tuesday_slots,
 };
 use convene_tests::crm::{book, tuesday};
 use convene_tests::fakes::google::{HOLIDAYS, Outage, PRIMARY, TEAM as TEAM_CALENDAR};
@@ -33,6 +36,29 @@ fn live_events(google: &Google, calendar: &str) -> Vec<Value> {
 }
 
 on_both_databases! {
+    async fn what_is_kept_of_events_long_over_is_forgotten(app: TestApp) {
+        let google = connect(&app).await;
+        book(&app, "09:00", "jane@acme.com").await;
+        assert_eq!(sync_calendars(&app).await, vec![calendar_sync::Synced::Created]);
+        pull_now(&app, &google).await;
+        let known = async || -> BTreeMap<String, Value> {
+            let kv = installations::kv(&app.db, google.id()).await.unwrap();
+            serde_json::from_slice(&kv["sync.events"]).unwrap()
+        };
+        let mut events = known().await;
+        let coming: Vec<String> = events.keys().cloned().collect();
+        assert_eq!(coming.len(), 1, "the booking's event is known: {events:?}");
+        // What a booking three days ago left behind.
+        let ended = (Utc::now() - chrono::Duration::days(3)).timestamp_millis();
+        events.insert("cnvold".into(), json!({"calendar": PRIMARY, "end_ms": ended}));
+        installations::write_kv(&app.db, google.id(), &BTreeMap::from([
+            ("sync.events".to_string(), Some(serde_json::to_vec(&events).unwrap())),
+        ])).await.unwrap();
+
+        pull_now(&app, &google).await;
+        assert_eq!(known().await.keys().cloned().collect::<Vec<_>>(), coming);
+    }
+
     async fn a_host_sees_their_calendars_and_chooses_which_count(app: TestApp) {
         let google = connect(&app).await;
         let listed = app.graphql(CALENDARS, json!({"id": google.installation})).await;

@@ -8,11 +8,14 @@
 //! `clientState`, and the host's own changes in Outlook to Convene's events (moved,
 //! deleted, renamed) brought back to the bookings, while other changes touch nothing.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use convene::app::calendar_sync::Synced;
 use convene::app::inbound;
 use convene::domain::booking::BookingStatus;
 use convene::store::inbound::{InboundEvent, InboundStatus};
+use convene::store::plugins as installations;
 use convene_tests::calendars::{
     ConnectedOutlook as Outlook, at, book_video_call, booking, choose, connect_outlook as connect,
     pull_now, sync_calendars, tuesday_slots,
@@ -330,5 +333,27 @@ on_both_databases! {
             "410, then the whole window again, page by page");
         let moved = booking(&app, &uid).await.rescheduled_to_uid.expect("moved after the resync");
         assert_eq!(booking(&app, &moved).await.span.start, at(&tuesday("14:00")));
+    }
+
+    async fn what_is_kept_of_events_long_over_is_forgotten(app: TestApp) {
+        let outlook = connect(&app).await;
+        let (_uid, event) = booked_and_synced(&app, &outlook, "09:00").await;
+        // What a booking three days ago left in the plugin's kv.
+        let ended = (Utc::now() - chrono::Duration::days(3)).timestamp_millis();
+        let mut index: BTreeMap<String, i64> =
+            serde_json::from_slice(&installations::kv(&app.db, outlook.id()).await.unwrap()["events"]).unwrap();
+        index.insert("AAMk-old".into(), ended);
+        let old = json!({"uid": "old", "start_ms": ended - 1_800_000, "end_ms": ended, "subject": "Old"});
+        installations::write_kv(&app.db, outlook.id(), &BTreeMap::from([
+            ("event/AAMk-old".to_string(), Some(old.to_string().into_bytes())),
+            ("events".to_string(), Some(serde_json::to_vec(&index).unwrap())),
+        ])).await.unwrap();
+
+        pull_now(&app, &outlook).await;
+        let kv = installations::kv(&app.db, outlook.id()).await.unwrap();
+        assert!(!kv.contains_key("event/AAMk-old"), "the old record is gone");
+        assert!(kv.contains_key(&format!("event/{event}")), "the coming booking's stays");
+        let index: BTreeMap<String, i64> = serde_json::from_slice(&kv["events"]).unwrap();
+        assert_eq!(index.keys().collect::<Vec<_>>(), [&event]);
     }
 }

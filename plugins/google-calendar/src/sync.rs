@@ -55,10 +55,21 @@ struct State {
     /// Open push channels.
     #[serde(default)]
     channels: Vec<Channel>,
-    /// The calendar each of Convene's events was last seen in, by event id.
+    /// Where each of Convene's events was last seen, by event id.
     #[serde(default)]
-    events: BTreeMap<String, String>,
+    events: BTreeMap<String, Seen>,
 }
+
+/// Where one of Convene's events was last seen, and when it ends: an event a day past
+/// its end is forgotten, or the kv would grow with every booking until its quota.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Seen {
+    calendar: String,
+    end_ms: i64,
+}
+
+/// How long after its end an event is still remembered.
+const FORGET_AFTER_END_MS: i64 = 24 * 3600 * 1000;
 
 /// A push channel Google opened for one calendar.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,6 +143,8 @@ pub fn pull(writable: &[String]) -> Result<Vec<Change>, PluginError> {
     for calendar in writable {
         changes.extend(sync(&mut state, calendar, writable)?);
     }
+    let forget_before = clock::now_ms() - FORGET_AFTER_END_MS;
+    state.events.retain(|_, seen| seen.end_ms >= forget_before);
     state.save();
     Ok(changes)
 }
@@ -257,7 +270,7 @@ fn sync(
         let gone: Vec<String> = state
             .events
             .iter()
-            .filter(|(id, cal)| cal.as_str() == calendar && !seen.contains(id))
+            .filter(|(id, known)| known.calendar == calendar && !seen.contains(id))
             .map(|(id, _)| id.clone())
             .collect();
         for id in gone {
@@ -314,7 +327,17 @@ fn changes_of(
         }
         if let Some(moved_to) = moved_elsewhere(calendar, id, writable)? {
             // `events.move` shows in the source calendar as a cancellation.
-            state.events.insert(external_id, moved_to);
+            let end_ms = state
+                .events
+                .get(id)
+                .map_or_else(clock::now_ms, |s| s.end_ms);
+            state.events.insert(
+                external_id,
+                Seen {
+                    calendar: moved_to,
+                    end_ms,
+                },
+            );
             return Ok(Vec::new());
         }
         state.events.remove(id);
@@ -329,18 +352,27 @@ fn changes_of(
     {
         return Ok(Vec::new());
     }
+    let span = match (when(&item["start"]), when(&item["end"])) {
+        (Some(start), Some(end)) => Some((millis(&start)?, millis(&end)?)),
+        _ => None,
+    };
+    let end_ms = span.map_or_else(clock::now_ms, |(_, end)| end);
     // The first calendar it is seen in is its own; a copy in another (a shared
     // calendar) does not take it over, only a move does (see the cancelled case).
     state
         .events
         .entry(external_id.clone())
-        .or_insert_with(|| calendar.to_string());
+        .and_modify(|seen| seen.end_ms = end_ms)
+        .or_insert_with(|| Seen {
+            calendar: calendar.to_string(),
+            end_ms,
+        });
     let mut changes = Vec::new();
-    if let (Some(start), Some(end)) = (when(&item["start"]), when(&item["end"])) {
+    if let Some((start_ms, end_ms)) = span {
         changes.push(Change::BookingMoved(BookingMoved {
             external_id: external_id.clone(),
-            start_ms: millis(&start)?,
-            end_ms: millis(&end)?,
+            start_ms,
+            end_ms,
             previous_external_id: None,
         }));
     }

@@ -47,6 +47,12 @@ pub fn forget(calendars: &[String]) {
     }
 }
 
+/// Forgets Convene's events that have left every calendar's delta window: no delta
+/// will mention them again.
+pub fn prune_known() {
+    known::prune(clock::now_ms() - WINDOW_PAST_MS);
+}
+
 /// What changed in `calendar` since its last sync.
 pub fn sync(calendar: &str) -> Result<Vec<Change>, PluginError> {
     let Some(link) = kv::get(&key(calendar)).and_then(|b| String::from_utf8(b).ok()) else {

@@ -102,6 +102,7 @@ impl Guest for Outlook {
         for calendar in &calendars {
             changes.extend(delta::sync(calendar)?);
         }
+        delta::prune_known();
         Ok(Page {
             changes,
             next_cursor: Some(SYNCED.into()),
