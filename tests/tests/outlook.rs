@@ -281,6 +281,20 @@ on_both_databases! {
         assert_eq!(booking(&app, &new_uid).await.rescheduled_to_uid, None, "no echo moves it again");
     }
 
+    async fn an_event_moved_beyond_the_sync_window_moves_its_booking(app: TestApp) {
+        let outlook = connect(&app).await;
+        let (uid, event) = booked_and_synced(&app, &outlook, "09:00").await;
+        // The window reaches a year ahead: Graph reports the event `@removed` from it.
+        let far = at(&tuesday("09:00")) + chrono::Duration::days(400);
+        outlook.api.user_moves(&event, far, far + chrono::Duration::minutes(30)).await;
+        let done = apply_pushes(&app).await;
+        assert!(done.iter().all(|e| e.status == InboundStatus::Applied), "{done:?}");
+        let old = booking(&app, &uid).await;
+        assert_eq!(old.status, BookingStatus::Cancelled, "replaced by its rescheduled booking");
+        let moved = old.rescheduled_to_uid.expect("moved, not cancelled");
+        assert_eq!(booking(&app, &moved).await.span.start, far);
+    }
+
     async fn a_booking_is_cancelled_when_its_event_is_deleted_in_outlook(app: TestApp) {
         let outlook = connect(&app).await;
         let (uid, event) = booked_and_synced(&app, &outlook, "09:00").await;

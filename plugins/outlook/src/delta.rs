@@ -3,7 +3,8 @@
 //! now when there is none or Graph no longer knows it (410 `SyncStateNotFound`).
 //!
 //! Only Convene's events become changes (those in kv, see [`crate::known`], or marked by
-//! Convene's `transactionId`): removed or cancelled → the booking is cancelled; a new
+//! Convene's `transactionId`): removed or cancelled → the booking is cancelled (unless
+//! the removed event is still there: moved out of the window, it moves); a new
 //! time → it moves; a new subject → its title follows. A changed body, and every event
 //! of the host's own, change nothing.
 
@@ -15,7 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::events::TRANSACTION_PREFIX;
-use crate::graph::{Collection, GraphTime, base_url, call_json, instant};
+use crate::graph::{Collection, GraphTime, base_url, call_json, instant, status_of};
 use crate::known::{self, KnownEvent};
 
 /// How far back and ahead a full sync looks (Graph freezes the window in the link).
@@ -109,11 +110,18 @@ fn read(calendar: &str, url: String) -> Result<Vec<Change>, PluginError> {
 }
 
 /// What one delta entry means for Convene's bookings.
-fn changes_of(event: DeltaEvent) -> Result<Vec<Change>, PluginError> {
+fn changes_of(mut event: DeltaEvent) -> Result<Vec<Change>, PluginError> {
     let Some(known) = known::get(&event.id) else {
         adopt(&event)?;
         return Ok(Vec::new());
     };
+    if event.removed.is_some()
+        && let Some(current) = still_there(&event.id)?
+    {
+        // Graph says `@removed` of an event that left the window too: moved far ahead,
+        // it is followed, not taken for a deletion.
+        event = current;
+    }
     if event.removed.is_some() || event.is_cancelled {
         known::forget(&event.id);
         return Ok(vec![Change::BookingCancelled(BookingCancelled {
@@ -145,6 +153,16 @@ fn changes_of(event: DeltaEvent) -> Result<Vec<Change>, PluginError> {
         known::put(&event.id, &seen);
     }
     Ok(changes)
+}
+
+/// Event `id` as it is now, unless it was deleted.
+fn still_there(id: &str) -> Result<Option<DeltaEvent>, PluginError> {
+    let url = format!("{}/me/events/{}", base_url(), encode_component(id));
+    match call_json("GET", &url, None) {
+        Ok(event) => Ok(Some(event)),
+        Err(e) if status_of(&e) == Some(404) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// An event Convene made whose record was lost (its `transactionId` says so): taken
