@@ -30,6 +30,7 @@ mod m20261124_000019_host_limits;
 mod m20261124_000020_calendars;
 mod m20261124_000021_round_robin_credits;
 mod m20261124_000022_inbound_sync;
+mod m20261124_000023_booking_assignment;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000020_calendars::Migration),
             Box::new(m20261124_000021_round_robin_credits::Migration),
             Box::new(m20261124_000022_inbound_sync::Migration),
+            Box::new(m20261124_000023_booking_assignment::Migration),
         ]
     }
 }

@@ -45,6 +45,7 @@ pub fn booking(
         rescheduled_from_uid: None,
         rescheduled_to_uid: None,
         recurring_booking_uid: None,
+        assignment: None,
         created_at: created,
         updated_at: created,
     }

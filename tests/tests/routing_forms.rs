@@ -302,15 +302,21 @@ on_both_databases_with_jobs! {
         let hook = app.post("/v2/webhooks", json!({"subscriberUrl": url, "triggers": ["FORM_SUBMITTED"]})).await;
         assert_eq!(hook.status, StatusCode::CREATED, "{:#}", hook.body);
 
+        let me = app.demo_caller().await.user_id.0;
+        let acme = app.graphql("mutation($input: CustomerInput!) { createCustomer(input: $input) { id } }",
+            json!({"input": {"name": "Acme", "domains": ["acme.com"], "ownerId": me.to_string()}})).await;
+        let acme: i64 = acme["createCustomer"]["id"].as_str().unwrap().parse().unwrap();
         let sales = event_type(&app, "sales-demo").await;
         let form = create_form(&app, brief_form(sales, sales)).await;
-        submit(&app, form, json!({"interest": "Other", "email": "jane@acme.com"})).await;
+        submit(&app, form, json!({"interest": "Other", "email": "Jane@Acme.com"})).await;
         until("the FORM_SUBMITTED delivery", async || !got.lock().unwrap().is_empty()).await;
         let body = got.lock().unwrap()[0].clone();
         assert_eq!(body["triggerEvent"], "FORM_SUBMITTED");
         assert_eq!(body["payload"]["formId"], form);
         assert_eq!(body["payload"]["formName"], "Contact us");
-        assert_eq!(body["payload"]["responses"]["email"]["value"], "jane@acme.com");
+        assert_eq!(body["payload"]["responses"]["email"]["value"], "Jane@Acme.com");
         assert_eq!(body["payload"]["routedTo"]["action"], "message");
+        assert_eq!(body["payload"]["customer"], json!({"id": acme, "name": "Acme", "ownerId": me}),
+            "the account the booker belongs to, and its owner");
     }
 }

@@ -290,6 +290,50 @@ on_both_databases! {
         );
     }
 
+    async fn a_known_customer_books_their_account_owner(app: TestApp) {
+        let (team, users) = team_with(&app, "success", &[("alice", "MEMBER"), ("bob", "MEMBER")]).await;
+        working_hours(&app, &users[1], "09:00", "12:00").await;
+        let hosts = json!([{"userId": users[0]["id"]}, {"userId": users[1]["id"]}]);
+        let created = team_event_type(&app, team, "check-in", "ROUND_ROBIN", hosts).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
+        let acme = app.graphql("mutation($input: CustomerInput!) { createCustomer(input: $input) { id } }",
+            json!({"input": {"name": "Acme", "domains": ["acme.com"], "ownerId": users[1]["id"]}})).await;
+        let acme = acme["createCustomer"]["id"].as_str().unwrap().parse::<i64>().unwrap();
+        let cfo = app.graphql("mutation($id: ID!, $input: StakeholderInput!) { addStakeholder(customerId: $id, input: $input) { id } }",
+            json!({"id": acme.to_string(), "input": {"name": "Cy", "email": "cy.private@gmail.com"}})).await;
+        assert!(cfo["addStakeholder"]["id"].is_string(), "{cfo:#}");
+        let day = next(Weekday::Tue);
+        let book = async |email: &str, hhmm: &str, skip: bool| {
+            let booked = app.call_anonymous(Method::POST, "/v2/bookings", Some(json!({
+                "teamSlug": "success", "eventTypeSlug": "check-in", "start": berlin(day, hhmm),
+                "attendee": {"name": "Someone", "email": email, "timeZone": "Europe/Berlin"},
+                "skipContactOwner": skip,
+            }))).await;
+            assert_eq!(booked.status, StatusCode::CREATED, "{:#}", booked.body);
+            (host_names(booked.data())[0].clone(), booked.data()["assignment"].clone())
+        };
+        let owner = json!({"reason": "contact_owner", "customerId": acme});
+        let rotation = json!({"reason": "round_robin", "customerId": null});
+
+        for hhmm in ["09:00", "10:00", "11:00"] {
+            assert_eq!(book("jane@acme.com", hhmm, false).await, ("bob".into(), owner.clone()),
+                "Acme's people reach their owner, however often");
+        }
+        assert_eq!(book("jane@acme.com", "14:00", false).await, ("alice".into(), rotation.clone()),
+            "the owner is not working then: the rotation chooses");
+        assert_eq!(book("cy.private@gmail.com", "09:30", false).await, ("bob".into(), owner.clone()),
+            "a stakeholder's own address counts, free mail or not");
+        assert_eq!(book("someone@gmail.com", "10:30", false).await, ("alice".into(), rotation.clone()),
+            "free mail says nothing about the company");
+        let skipped = app.graphql(
+            "mutation($input: CreateBookingInput!) { createBooking(input: $input) { hosts { username } assignment { reason customerId } } }",
+            json!({"input": {"teamSlug": "success", "eventTypeSlug": "check-in", "start": berlin(day, "11:30"),
+                "attendee": {"name": "Joe", "email": "joe@acme.com", "timeZone": "Europe/Berlin"},
+                "skipContactOwner": true}})).await;
+        assert_eq!(skipped["createBooking"]["hosts"][0]["username"], "alice", "skipContactOwner leaves it to the rotation");
+        assert_eq!(skipped["createBooking"]["assignment"], rotation);
+    }
+
     async fn fixed_hosts_join_every_round_robin_booking(app: TestApp) {
         let (team, users) = team_with(&app, "support", &[("alice", "MEMBER"), ("bob", "MEMBER"), ("carol", "MEMBER")]).await;
         working_hours(&app, &users[0], "10:00", "12:00").await;
@@ -327,6 +371,7 @@ on_both_databases! {
         let second = host_names(moved.data())[0].clone();
         assert!(second != first && second != "carol", "{first} → {second}");
         assert!(moved.data()["title"].as_str().unwrap().contains(&second.to_uppercase()));
+        assert_eq!(moved.data()["assignment"]["reason"], "round_robin", "the rotation chose again");
 
         let gql = app.graphql("mutation($uid: String!) { reassignBooking(uid: $uid) { hosts { username } } }", json!({"uid": uid})).await;
         assert_eq!(gql["reassignBooking"]["hosts"][0]["username"], json!(first), "back to the only other host free");

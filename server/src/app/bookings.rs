@@ -28,6 +28,7 @@ use crate::domain::scheduling_link::SchedulingLink;
 use crate::domain::seats::{Viewer, is_seated, visible_attendees};
 use crate::domain::slots::{SlotError, check_slot};
 use crate::domain::span::Span;
+use crate::domain::team::SchedulingType;
 use crate::domain::user::User;
 use crate::domain::validate::{self, FieldIssue};
 use crate::store::{self, StoreError, bookings::BookingQuery};
@@ -81,6 +82,10 @@ pub struct CreateBookingInput {
     pub routed_team_member_ids: Option<Vec<i64>>,
     /// How many occurrences of a recurring event type to book (default: its maximum).
     pub recurrence_count: Option<i64>,
+    /// For a round-robin type: do not give the booking to the account owner of the
+    /// customer the invitee belongs to; the rotation chooses (Cal.com's `skipContactOwner`).
+    #[serde(default)]
+    pub skip_contact_owner: bool,
 }
 
 /// Moving a booking to a new start.
@@ -533,6 +538,17 @@ async fn book(
         invitee.attendee.seat_uid = Some(new_uid());
     }
 
+    let round_robin = b
+        .team
+        .as_ref()
+        .is_some_and(|t| t.scheduling_type == SchedulingType::RoundRobin);
+    let contact_owner = if round_robin && !input.skip_contact_owner {
+        let email = &invitee.attendee.email;
+        super::customers::contact_owner(&app.db, b.event_type.org_id, email).await?
+    } else {
+        None
+    };
+
     let txn = store::db::begin_write(&app.db).await?;
     if let Some(link) = link {
         super::scheduling_links::spend_use(&txn, link, now).await?;
@@ -559,6 +575,7 @@ async fn book(
         rescheduled_from_uid: None,
         rescheduled_to_uid: None,
         recurring_booking_uid: series_uid.clone(),
+        assignment: None,
         created_at: now,
         updated_at: now,
     };
@@ -604,6 +621,7 @@ async fn book(
                 length_min,
                 invitee.start,
                 booker_tz,
+                contact_owner,
                 now,
                 make,
             )

@@ -766,12 +766,37 @@ pub(crate) async fn link_invitee(
     Ok(())
 }
 
-async fn link_emails(
+/// The customer `email` belongs to: a stakeholder's exact address, else its company
+/// domain (never a free-mail one), as meetings are linked.
+pub(super) async fn customer_of(
     db: &impl ConnectionTrait,
     org: OrgId,
-    booking: BookingId,
+    email: &str,
+) -> Result<Option<Customer>> {
+    let emails = [email.trim().to_lowercase()];
+    match automatic_links(db, org, &emails).await?.into_iter().next() {
+        Some(link) => Ok(store::customers::find(db, org, link.customer_id).await?),
+        None => Ok(None),
+    }
+}
+
+/// The customer `email` belongs to and its account owner, if it has one: the host a
+/// round-robin booking by this person goes to when they are free.
+pub(super) async fn contact_owner(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    email: &str,
+) -> Result<Option<(CustomerId, UserId)>> {
+    let customer = customer_of(db, org, email).await?;
+    Ok(customer.and_then(|c| Some((c.id, c.owner?))))
+}
+
+/// The links linking would make for `emails` by itself: stakeholders' exact addresses
+/// first, then company domains.
+async fn automatic_links(
+    db: &impl ConnectionTrait,
+    org: OrgId,
     emails: &[String],
-    now: DateTime<Utc>,
 ) -> Result<Vec<Link>> {
     let candidates: Vec<String> = emails
         .iter()
@@ -780,7 +805,17 @@ async fn link_emails(
         .collect();
     let stakeholders = store::stakeholders::with_emails(db, org, emails).await?;
     let customers = store::customers::claiming(db, org, &candidates).await?;
-    let automatic = linking::link_attendees(emails, &stakeholders, &customers);
+    Ok(linking::link_attendees(emails, &stakeholders, &customers))
+}
+
+async fn link_emails(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    booking: BookingId,
+    emails: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<Link>> {
+    let automatic = automatic_links(db, org, emails).await?;
     let manual: Vec<Link> = store::meeting_links::for_booking(db, org, booking)
         .await?
         .into_iter()

@@ -11,8 +11,11 @@ use super::auth::Caller;
 use super::availability::{self, EventTypeRef, SlotsInput, SlotsView};
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
+use crate::domain::customer::Customer;
 use crate::domain::ids::{EventTypeId, FormResponseId, RoutingFormId, TeamId, UserId};
-use crate::domain::routing_form::{self, FormResponse, FormRules, RoutingForm, Target, TargetKind};
+use crate::domain::routing_form::{
+    self, Answer, FieldKind, FormResponse, FormRules, RoutingForm, Target, TargetKind,
+};
 use crate::domain::team::SchedulingType;
 use crate::store::{self, StoreError};
 
@@ -202,9 +205,13 @@ pub async fn submit(
         target: routed.target.clone(),
         created_at: now,
     };
+    let customer = match booker_email(&form, &response) {
+        Some(email) => super::customers::customer_of(&app.db, form.org_id, email).await?,
+        None => None,
+    };
     let txn = store::db::begin_write(&app.db).await?;
     let response = store::routing_forms::insert_response(&txn, &form, &response).await?;
-    let payload = submitted_payload(&form, &response);
+    let payload = submitted_payload(&form, &response, customer.as_ref());
     store::outbox::insert(&txn, form.org_id, "FORM_SUBMITTED", &payload, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(
@@ -216,10 +223,27 @@ pub async fn submit(
     Ok(Submission { response, slots })
 }
 
+/// The answer to the form's first email question: who is booking.
+fn booker_email<'a>(form: &RoutingForm, response: &'a FormResponse) -> Option<&'a str> {
+    form.rules
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Email)
+        .find_map(|f| match response.answers.get(&f.id) {
+            Some(Answer::Text(email)) => Some(email.as_str()),
+            _ => None,
+        })
+}
+
 /// The `FORM_SUBMITTED` body: Cal.com's `formId`, `formName`, `teamId` and
-/// `responses` (each answer with its question), plus the route taken. `organizer` and
+/// `responses` (each answer with its question), plus the route taken and the
+/// `customer` the booker's email matched (id, name, owner). `organizer` and
 /// `eventTypeId` say whose webhooks it reaches.
-fn submitted_payload(form: &RoutingForm, response: &FormResponse) -> Value {
+fn submitted_payload(
+    form: &RoutingForm,
+    response: &FormResponse,
+    customer: Option<&Customer>,
+) -> Value {
     let answers: Map<String, Value> = form
         .rules
         .fields
@@ -239,6 +263,11 @@ fn submitted_payload(form: &RoutingForm, response: &FormResponse) -> Value {
         "routedTo": response.target,
         "eventTypeId": response.target.event_type().map(|e| e.0),
         "organizer": {"id": form.owner.0},
+        "customer": customer.map(|c| json!({
+            "id": c.id.0,
+            "name": c.name,
+            "ownerId": c.owner.map(|o| o.0),
+        })),
     })
 }
 

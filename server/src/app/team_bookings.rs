@@ -18,8 +18,8 @@ use super::availability::{
 };
 use super::calendars::CalendarBusy;
 use super::{AppError, Result};
-use crate::domain::booking::Booking;
-use crate::domain::ids::{BookingId, UserId};
+use crate::domain::booking::{Assignment, Booking};
+use crate::domain::ids::{BookingId, CustomerId, UserId};
 use crate::domain::round_robin::{self, Absent, Candidate};
 use crate::domain::slots::{SlotError, check_slot};
 use crate::domain::span::Span;
@@ -120,17 +120,22 @@ struct Picked {
     /// Round robin's credits for the rotating hosts who could not take it; kept by
     /// [`book`] only, as a reassignment books no new slot.
     credits: Vec<(UserId, u64)>,
+    /// Which rule chose a round-robin host.
+    assignment: Option<Assignment>,
 }
 
 /// Which hosts a booking at `checked` gets. Fails when a host it needs is not free.
 /// `passed_over`: round-robin hosts not to pick (taken meanwhile, or the current host
-/// of a booking being reassigned).
+/// of a booking being reassigned). `contact_owner`: the booker's customer and its
+/// owner, who takes a round-robin booking when they host the type and are free (the
+/// rotation is skipped, so no one earns credit for it).
 async fn pick(
     txn: &DatabaseTransaction,
     b: &Bookable,
     team: &TeamHosts,
     checked: &Checked,
     passed_over: &[UserId],
+    contact_owner: Option<(CustomerId, UserId)>,
 ) -> Result<Picked> {
     let is_fixed =
         |h: &HostCalendar| h.host.mandatory || team.scheduling_type == SchedulingType::Collective;
@@ -146,6 +151,7 @@ async fn pick(
             primary: *first,
             others: rest.to_vec(),
             credits: Vec::new(),
+            assignment: None,
         });
     }
     let rotating: Vec<usize> = checked
@@ -154,6 +160,16 @@ async fn pick(
         .copied()
         .filter(|&i| !is_fixed(&team.hosts[i]) && !passed_over.contains(&team.hosts[i].user.id))
         .collect();
+    if let Some((customer, owner)) = contact_owner
+        && let Some(&primary) = rotating.iter().find(|&&i| team.hosts[i].user.id == owner)
+    {
+        return Ok(Picked {
+            primary,
+            others: fixed,
+            credits: Vec::new(),
+            assignment: Some(Assignment::ContactOwner { customer }),
+        });
+    }
     let ids: Vec<UserId> = rotating.iter().map(|&i| team.hosts[i].user.id).collect();
     let tally = store::booking_hosts::round_robin_tally(txn, b.event_type.id, &ids).await?;
     let credit = store::round_robin_credits::of_hosts(txn, b.event_type.id, &ids).await?;
@@ -189,12 +205,14 @@ async fn pick(
         primary,
         others: fixed,
         credits: round_robin::absence_credits(&candidates, chosen, &absent),
+        assignment: Some(Assignment::RoundRobin),
     })
 }
 
-/// Inside the booking's transaction: checks `start`, picks the hosts and saves the
-/// booking `make` builds for the chosen host, span and buffered span. Answers the
-/// saved booking and its hosts, the one it is held by first.
+/// Inside the booking's transaction: checks `start`, picks the hosts (the booker's
+/// `contact_owner` first, see [`pick`]) and saves the booking `make` builds for the
+/// chosen host, span and buffered span. Answers the saved booking and its hosts, the
+/// one it is held by first.
 #[expect(
     clippy::too_many_arguments,
     reason = "the booking's inputs, all needed"
@@ -207,6 +225,7 @@ pub(super) async fn book(
     length_min: u32,
     start: DateTime<Utc>,
     booker_tz: Tz,
+    contact_owner: Option<(CustomerId, UserId)>,
     now: DateTime<Utc>,
     make: impl Fn(&User, Span, Span) -> Booking,
 ) -> Result<(Booking, Vec<User>)> {
@@ -216,9 +235,12 @@ pub(super) async fn book(
             txn, b, team, calendar, length_min, start, booker_tz, None, now,
         )
         .await?;
-        let picked = pick(txn, b, team, &checked, &passed_over).await?;
+        let picked = pick(txn, b, team, &checked, &passed_over, contact_owner).await?;
         let host = &team.hosts[picked.primary].user;
-        let booking = make(host, checked.span, checked.busy);
+        let booking = Booking {
+            assignment: picked.assignment,
+            ..make(host, checked.span, checked.busy)
+        };
         match save(txn, &booking, team, &picked.others).await {
             Ok(saved) => {
                 store::round_robin_credits::add(
@@ -352,7 +374,7 @@ pub(super) async fn reassign(
             as_of,
         )
         .await?;
-        let picked = pick(txn, b, team, &checked, &passed_over)
+        let picked = pick(txn, b, team, &checked, &passed_over, None)
             .await
             .map_err(|_| {
                 AppError::Conflict(format!(
@@ -364,7 +386,9 @@ pub(super) async fn reassign(
         let savepoint = txn.begin().await.map_err(StoreError::from)?;
         let invitee = booking.attendees.first().map_or("", |a| a.name.as_str());
         let title = super::bookings::title(&b.event_type, host, invitee);
-        match store::bookings::reassign(&savepoint, booking, host.id, &title, now).await {
+        let moved =
+            store::bookings::reassign(&savepoint, booking, host.id, &title, picked.assignment, now);
+        match moved.await {
             Ok(true) => {
                 savepoint.commit().await.map_err(StoreError::from)?;
                 return Ok(host.clone());

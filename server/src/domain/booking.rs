@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::ids::{BookingId, EventTypeId, OrgId, UserId};
+use super::ids::{BookingId, CustomerId, EventTypeId, OrgId, UserId};
 use super::span::Span;
 
 /// Where a booking is in its life. Only `Accepted` and `Pending` hold the host's time,
@@ -79,6 +79,40 @@ impl CancelledBy {
     }
 }
 
+/// Why a round-robin booking went to its host: the rotation, or the account owner of
+/// the customer the booker belongs to (Cal.com's `assignmentReason`), so an admin
+/// auditing the distribution can tell a rotation's choice from a CRM rule's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Assignment {
+    /// The rotation chose: priority, weight, then least recently booked.
+    RoundRobin,
+    /// The booker matched `customer`, whose owner hosts the type and was free.
+    ContactOwner {
+        /// The customer the booker matched.
+        #[serde(rename = "customerId")]
+        customer: CustomerId,
+    },
+}
+
+impl Assignment {
+    /// The rule's name in the API: `round_robin` or `contact_owner`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Assignment::RoundRobin => "round_robin",
+            Assignment::ContactOwner { .. } => "contact_owner",
+        }
+    }
+
+    /// The customer whose owner took the booking, for a contact-owner assignment.
+    pub fn customer(self) -> Option<CustomerId> {
+        match self {
+            Assignment::RoundRobin => None,
+            Assignment::ContactOwner { customer } => Some(customer),
+        }
+    }
+}
+
 /// A person attending a booking.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attendee {
@@ -144,6 +178,8 @@ pub struct Booking {
     pub rescheduled_to_uid: Option<String>,
     /// The series this booking is one occurrence of (Cal.com's `recurringBookingUid`).
     pub recurring_booking_uid: Option<String>,
+    /// For a round-robin booking, which rule chose its host.
+    pub assignment: Option<Assignment>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

@@ -15,7 +15,7 @@ use super::db::is_overlap;
 use super::entities::{booking_attendees, bookings, meeting_links};
 use super::keyset::{Keyset, by_key_then_id};
 use super::{Result, StoreError};
-use crate::domain::booking::{Attendee, Booking, BookingStatus, CancelledBy};
+use crate::domain::booking::{Assignment, Attendee, Booking, BookingStatus, CancelledBy};
 use crate::domain::ids::{BookingId, CustomerId, EventTypeId, OrgId, UserId};
 use crate::domain::span::Span;
 
@@ -81,6 +81,7 @@ pub async fn insert(db: &impl ConnectionTrait, booking: &Booking) -> Result<Book
         updated_ms: Set(to_ms(booking.updated_at)),
         seats_booked: Set(seats_of(booking)),
         recurring_booking_uid: Set(booking.recurring_booking_uid.clone()),
+        assignment: Set(booking.assignment.as_ref().map(to_json)),
         ..Default::default()
     }
     .insert(db)
@@ -152,19 +153,24 @@ pub async fn update_lifecycle(
     Ok(result.rows_affected == 1)
 }
 
-/// Hands live `booking` from its host to `to`, with its new `title`, if nobody changed
-/// it meanwhile (`false` then). Fails with [`StoreError::Overlap`] when `to` is held
-/// at that time.
+/// Hands live `booking` from its host to `to`, with its new `title` and the rule that
+/// chose `to`, if nobody changed it meanwhile (`false` then). Fails with
+/// [`StoreError::Overlap`] when `to` is held at that time.
 pub async fn reassign(
     db: &impl ConnectionTrait,
     booking: &Booking,
     to: UserId,
     title: &str,
+    assignment: Option<Assignment>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let result = bookings::Entity::update_many()
         .col_expr(bookings::Column::HostUserId, Expr::value(to.0))
         .col_expr(bookings::Column::Title, Expr::value(title))
+        .col_expr(
+            bookings::Column::Assignment,
+            Expr::value(assignment.as_ref().map(to_json)),
+        )
         .col_expr(bookings::Column::UpdatedMs, Expr::value(to_ms(now)))
         .filter(bookings::Column::Id.eq(booking.id.0))
         .filter(bookings::Column::HostUserId.eq(booking.host.0))
@@ -524,6 +530,10 @@ fn to_booking(m: bookings::Model, attendees: Vec<Attendee>) -> Result<Booking> {
         rescheduled_from_uid: m.rescheduled_from_uid,
         rescheduled_to_uid: m.rescheduled_to_uid,
         recurring_booking_uid: m.recurring_booking_uid,
+        assignment: m
+            .assignment
+            .map(|a| from_json("booking assignment", &a))
+            .transpose()?,
     })
 }
 

@@ -14,7 +14,9 @@ use crate::app::bookings::{
     CreateBookingInput as AppCreateBookingInput, ListInput, RescheduleInput, StatusFilter,
 };
 use crate::app::{AppError, series};
-use crate::domain::booking::{Attendee as DomainAttendee, BookingStatus as DomainStatus};
+use crate::domain::booking::{
+    Assignment, Attendee as DomainAttendee, BookingStatus as DomainStatus,
+};
 
 /// Where a booking is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -150,6 +152,27 @@ pub struct Booking {
     pub seat_uid: Option<String>,
     /// The recurring series this booking is one occurrence of.
     pub recurring_booking_uid: Option<String>,
+    /// For a round-robin booking, which rule chose its host.
+    pub assignment: Option<BookingAssignment>,
+}
+
+/// Why a round-robin booking went to its host.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct BookingAssignment {
+    /// `round_robin` (the rotation chose) or `contact_owner` (the booker's account
+    /// owner took it).
+    pub reason: String,
+    /// The customer the booker matched, for `contact_owner`.
+    pub customer_id: Option<ID>,
+}
+
+impl From<Assignment> for BookingAssignment {
+    fn from(a: Assignment) -> BookingAssignment {
+        BookingAssignment {
+            reason: a.reason().to_string(),
+            customer_id: a.customer().map(|c| to_id(c.0)),
+        }
+    }
 }
 
 impl From<BookingView> for Booking {
@@ -198,6 +221,7 @@ impl From<BookingView> for Booking {
             updated_at: b.updated_at.into(),
             seat_uid: view.seat_uid,
             recurring_booking_uid: b.recurring_booking_uid,
+            assignment: b.assignment.map(Into::into),
         }
     }
 }
@@ -282,6 +306,10 @@ pub struct CreateBookingInput {
     pub recurrence_count: Option<i32>,
     /// For a round-robin type: the hosts a routing form chose; one of them gets it.
     pub routed_team_member_ids: Option<Vec<ID>>,
+    /// For a round-robin type: let the rotation choose even when the invitee belongs
+    /// to a customer whose owner hosts the type.
+    #[graphql(default)]
+    pub skip_contact_owner: bool,
 }
 
 /// A JSON object input, or a validation error naming `field`.
@@ -331,6 +359,7 @@ impl CreateBookingInput {
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .transpose()?,
+            skip_contact_owner: self.skip_contact_owner,
         })
     }
 }

@@ -83,6 +83,12 @@ pub fn booking_json(view: &BookingView) -> Value {
     if let Some(series) = &b.recurring_booking_uid {
         body["recurringBookingUid"] = json!(series);
     }
+    if let Some(assignment) = b.assignment {
+        body["assignment"] = json!({
+            "reason": assignment.reason(),
+            "customerId": assignment.customer().map(|c| c.0),
+        });
+    }
     body
 }
 
