@@ -334,6 +334,35 @@ on_both_databases! {
         assert_eq!(skipped["createBooking"]["assignment"], rotation);
     }
 
+    async fn admins_audit_how_a_round_robin_type_shares_its_bookings(app: TestApp) {
+        let (team, users) = team_with(&app, "audit", &[("alice", "MEMBER"), ("bob", "MEMBER")]).await;
+        let hosts = json!([{"userId": users[0]["id"]}, {"userId": users[1]["id"], "weight": 3}]);
+        let created = team_event_type(&app, team, "demo", "ROUND_ROBIN", hosts).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
+        let event_type = created.data()["id"].to_string();
+        let day = next(Weekday::Tue);
+        for hhmm in ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30"] {
+            let booked = book_team(&app, "audit", "demo", day, hhmm).await;
+            assert_eq!(booked.status, StatusCode::CREATED, "{:#}", booked.body);
+        }
+        let query = "query($id: ID!, $start: String!, $end: String!) {
+            roundRobinFairness(eventTypeId: $id, start: $start, end: $end, timeZone: \"Europe/Berlin\") {
+                username weight bookings share weightShare deviation } }";
+        let table = app.graphql(query, json!({"id": event_type, "start": day.to_string(), "end": day.to_string()})).await;
+        assert_eq!(table["roundRobinFairness"], json!([
+            {"username": "alice", "weight": 1, "bookings": 2, "share": 0.25, "weightShare": 0.25, "deviation": 0.0},
+            {"username": "bob", "weight": 3, "bookings": 6, "share": 0.75, "weightShare": 0.75, "deviation": 0.0},
+        ]));
+        let later = (day + Duration::days(7)).to_string();
+        let quiet = app.graphql(query, json!({"id": event_type, "start": later, "end": later})).await;
+        assert_eq!(quiet["roundRobinFairness"][0]["bookings"], 0);
+        assert_eq!(quiet["roundRobinFairness"][0]["deviation"], Value::Null, "nothing to deviate from");
+
+        let by_member = app.graphql_as(key(&users[0]), query,
+            json!({"id": event_type, "start": day.to_string(), "end": day.to_string()})).await;
+        assert_eq!(by_member.body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{:#}", by_member.body);
+    }
+
     async fn fixed_hosts_join_every_round_robin_booking(app: TestApp) {
         let (team, users) = team_with(&app, "support", &[("alice", "MEMBER"), ("bob", "MEMBER"), ("carol", "MEMBER")]).await;
         working_hours(&app, &users[0], "10:00", "12:00").await;

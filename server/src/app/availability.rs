@@ -380,7 +380,7 @@ pub(super) fn bound(
 }
 
 /// The zone and range of a slots query, checked.
-fn query_range(time_zone: Option<&str>, start: &str, end: &str) -> Result<(Tz, Span)> {
+pub(super) fn query_range(time_zone: Option<&str>, start: &str, end: &str) -> Result<(Tz, Span)> {
     let mut issues = Issues::default();
     let tz = match time_zone {
         Some(name) => issues.take(input::zone("timeZone", name)),

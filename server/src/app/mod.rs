@@ -22,6 +22,7 @@ pub mod host_limits;
 pub mod in_flight;
 pub mod inbound;
 mod input;
+pub mod insights;
 pub mod notifications;
 pub mod out_of_office;
 pub mod page;

@@ -27,6 +27,7 @@ pub mod customer;
 pub mod destination;
 pub mod erasure;
 pub mod event_type;
+pub mod fairness;
 pub mod host_limits;
 pub mod ids;
 pub mod out_of_office;

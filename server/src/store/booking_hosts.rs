@@ -133,23 +133,9 @@ pub async fn round_robin_tally(
     if hosts.is_empty() {
         return Ok(tally);
     }
-    let counts: Vec<(i64, i64)> = bookings::Entity::find()
-        .select_only()
-        .column(bookings::Column::HostUserId)
-        .column_as(
-            Expr::expr(Func::count(Expr::col(bookings::Column::Id))),
-            "n",
-        )
-        .filter(bookings::Column::EventTypeId.eq(event_type.0))
-        .filter(bookings::Column::HostUserId.is_in(hosts.iter().map(|h| h.0)))
-        .filter(bookings::Column::Status.is_in(live_statuses()))
-        .group_by(bookings::Column::HostUserId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (host, n) in counts {
-        if let Some(entry) = tally.get_mut(&UserId(host)) {
-            entry.0 = u64::try_from(n).unwrap_or(0);
+    for (host, n) in live_counts(db, event_type, hosts, None).await? {
+        if let Some(entry) = tally.get_mut(&host) {
+            entry.0 = n;
         }
     }
     let latest: Vec<(i64, Option<i64>)> = booking_hosts::Entity::find()
@@ -171,4 +157,55 @@ pub async fn round_robin_tally(
         }
     }
     Ok(tally)
+}
+
+/// How many live bookings of `event_type` each of `hosts` holds as its host, of those
+/// starting within `period`: a round-robin type's distribution over a report's period.
+pub async fn booked_within(
+    db: &impl ConnectionTrait,
+    event_type: EventTypeId,
+    hosts: &[UserId],
+    period: Span,
+) -> Result<HashMap<UserId, u64>> {
+    Ok(live_counts(db, event_type, hosts, Some(period))
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Live bookings of `event_type` per host among `hosts` (those starting within
+/// `period`, if given), counted in SQL; hosts without any are left out.
+async fn live_counts(
+    db: &impl ConnectionTrait,
+    event_type: EventTypeId,
+    hosts: &[UserId],
+    period: Option<Span>,
+) -> Result<Vec<(UserId, u64)>> {
+    if hosts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = bookings::Entity::find()
+        .select_only()
+        .column(bookings::Column::HostUserId)
+        .column_as(
+            Expr::expr(Func::count(Expr::col(bookings::Column::Id))),
+            "n",
+        )
+        .filter(bookings::Column::EventTypeId.eq(event_type.0))
+        .filter(bookings::Column::HostUserId.is_in(hosts.iter().map(|h| h.0)))
+        .filter(bookings::Column::Status.is_in(live_statuses()));
+    if let Some(period) = period {
+        query = query
+            .filter(bookings::Column::StartMs.gte(to_ms(period.start)))
+            .filter(bookings::Column::StartMs.lt(to_ms(period.end)));
+    }
+    let counts: Vec<(i64, i64)> = query
+        .group_by(bookings::Column::HostUserId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|(host, n)| (UserId(host), u64::try_from(n).unwrap_or(0)))
+        .collect())
 }

@@ -344,6 +344,7 @@ mod tests {
                 "pluginPackages: [PluginPackage!]!",
                 "prefilledRoutingForm(id: ID!,query: JSON): PrefilledForm!",
                 "publicEventType(username: String!,slug: String!): EventType!",
+                "roundRobinFairness(eventTypeId: ID!,start: String!,end: String!,timeZone: String): [HostShare!]!",
                 "routingForm(id: ID!): RoutingForm!",
                 "routingFormResponses(id: ID!,cursor: String,limit: Int): FormResponsePage!",
                 "routingForms(cursor: String,limit: Int): RoutingFormPage!",
