@@ -58,23 +58,14 @@ pub async fn create(app: &App, caller: Caller, input: TeamInput) -> Result<Team>
     }
     issues.finish()?;
     let txn = store::db::begin_write(&app.db).await?;
-    let team = store::teams::insert(&txn, caller.org_id, &name, &slug)
+    let sync = input.calendar_sync_enabled.unwrap_or(true);
+    let team = store::teams::insert(&txn, caller.org_id, &name, &slug, sync)
         .await
         .map_err(|e| match e {
             StoreError::Duplicate => AppError::invalid("slug", format!("`{slug}` is taken")),
             other => other.into(),
         })?;
     store::teams::put_member(&txn, &team, caller.user_id, Role::Owner).await?;
-    let team = match input.calendar_sync_enabled {
-        Some(enabled) if enabled != team.calendar_sync_enabled => {
-            store::teams::set_calendar_sync(&txn, caller.org_id, team.id, enabled).await?;
-            Team {
-                calendar_sync_enabled: enabled,
-                ..team
-            }
-        }
-        _ => team,
-    };
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(team.id = team.id.0, team.slug = %team.slug, "team created");
     Ok(team)

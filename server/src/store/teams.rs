@@ -24,11 +24,18 @@ fn to_team(m: teams::Model) -> Team {
 }
 
 /// Creates a team; [`super::StoreError::Duplicate`] when the slug is taken.
-pub async fn insert(db: &impl ConnectionTrait, org: OrgId, name: &str, slug: &str) -> Result<Team> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    name: &str,
+    slug: &str,
+    calendar_sync_enabled: bool,
+) -> Result<Team> {
     let model = teams::ActiveModel {
         org_id: Set(org.0),
         name: Set(name.to_string()),
         slug: Set(slug.to_string()),
+        calendar_sync_enabled: Set(calendar_sync_enabled),
         created_ms: Set(to_ms(Utc::now())),
         ..Default::default()
     }
