@@ -1,6 +1,6 @@
 //! What a Convene provider plugin depends on: the `convene:plugin` world's bindings,
 //! re-exported, plus the chores every provider integration repeats (JSON over the host's
-//! HTTP, webhook signature checks, header lookup).
+//! HTTP, webhook signature checks, header lookup, the settings OAuth providers share).
 //!
 //! A plugin implements [`Guest`] and names its type with [`export!`]; see the README.
 
@@ -15,6 +15,7 @@ pub mod bindings {
 }
 
 pub mod http;
+pub mod settings;
 pub mod signature;
 
 pub use bindings::convene::plugin::types::*;

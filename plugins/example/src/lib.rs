@@ -16,9 +16,9 @@ use convene_plugin_sdk::http::{get_json, send_json};
 use convene_plugin_sdk::signature::verify_hmac_sha256_hex;
 use convene_plugin_sdk::{
     Attendee, BookingCancelled, BookingInfo, BookingMoved, BookingStatus, Busy, Calendar,
-    Capability, Change, ConfigField, Delivery, Effect, ExternalBooking, Guest, OauthEndpoints,
-    Outcome, Page, PluginError, PluginManifest, TimeRange, UpstreamStatus, WebhookRequest, config,
-    export, header, kv, required_config,
+    Capability, Change, Delivery, Effect, ExternalBooking, Guest, OauthEndpoints, Outcome, Page,
+    PluginError, PluginManifest, TimeRange, UpstreamStatus, WebhookRequest, config, export, header,
+    kv, required_config, settings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -137,15 +137,6 @@ fn event_body(booking: &BookingInfo) -> EventBody<'_> {
     }
 }
 
-fn setting(key: &str, label: &str, required: bool, secret: bool) -> ConfigField {
-    ConfigField {
-        key: key.into(),
-        label: label.into(),
-        required,
-        secret,
-    }
-}
-
 fn existing_id(booking: &BookingInfo) -> Result<&str, PluginError> {
     booking
         .external_id
@@ -172,13 +163,16 @@ impl Guest for Example {
                 revoke_url: Some("https://auth.example.test/revoke".into()),
                 scopes: vec!["calendar.read".into(), "calendar.write".into()],
             }),
-            config: vec![
-                setting("base_url", "API base URL", false, false),
-                setting("oauth_base_url", "OAuth server base URL", false, false),
-                setting("client_id", "OAuth client id", false, false),
-                setting("client_secret", "OAuth client secret", false, true),
-                setting("webhook_secret", "Webhook signing secret", true, true),
-            ],
+            config: [
+                settings::oauth_provider("API base URL"),
+                vec![settings::field(
+                    "webhook_secret",
+                    "Webhook signing secret",
+                    true,
+                    true,
+                )],
+            ]
+            .concat(),
         }
     }
 

@@ -20,9 +20,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use convene_plugin_sdk::http::{encode_component, parse, request, send_ok};
 use convene_plugin_sdk::{
-    BookingInfo, Busy, Calendar, Capability, ConfigField, Delivery, Effect, Guest, LogLevel,
-    OauthEndpoints, Outcome, Page, PluginError, PluginManifest, TimeRange, UpstreamStatus,
-    WebhookRequest, config, export, log,
+    BookingInfo, Busy, Calendar, Capability, Delivery, Effect, Guest, LogLevel, OauthEndpoints,
+    Outcome, Page, PluginError, PluginManifest, TimeRange, UpstreamStatus, WebhookRequest, config,
+    export, log, settings,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -285,15 +285,6 @@ fn delete(booking: &BookingInfo) -> Result<Outcome, PluginError> {
     })
 }
 
-fn setting(key: &str, label: &str, secret: bool) -> ConfigField {
-    ConfigField {
-        key: key.into(),
-        label: label.into(),
-        required: false,
-        secret,
-    }
-}
-
 impl Guest for GoogleCalendar {
     fn manifest() -> PluginManifest {
         PluginManifest {
@@ -314,12 +305,7 @@ impl Guest for GoogleCalendar {
                 revoke_url: Some("https://oauth2.googleapis.com/revoke".into()),
                 scopes: vec!["https://www.googleapis.com/auth/calendar".into()],
             }),
-            config: vec![
-                setting("base_url", "API base URL", false),
-                setting("oauth_base_url", "OAuth server base URL", false),
-                setting("client_id", "OAuth client id", false),
-                setting("client_secret", "OAuth client secret", true),
-            ],
+            config: settings::oauth_provider("API base URL"),
         }
     }
 

@@ -22,8 +22,8 @@ mod notifications;
 mod subscriptions;
 
 use convene_plugin_sdk::{
-    Busy, Calendar, Capability, ConfigField, Delivery, Effect, Guest, OauthEndpoints, Outcome,
-    Page, PluginError, PluginManifest, TimeRange, WebhookRequest, config, export,
+    Busy, Calendar, Capability, Delivery, Effect, Guest, OauthEndpoints, Outcome, Page,
+    PluginError, PluginManifest, TimeRange, WebhookRequest, config, export, settings,
 };
 
 use crate::subscriptions::Subscriptions;
@@ -32,15 +32,6 @@ use crate::subscriptions::Subscriptions;
 const SYNCED: &str = "synced";
 
 struct Outlook;
-
-fn setting(key: &str, label: &str, secret: bool) -> ConfigField {
-    ConfigField {
-        key: key.into(),
-        label: label.into(),
-        required: false,
-        secret,
-    }
-}
 
 /// The calendars Convene can write to: where its events are, so what sync follows.
 fn writable_calendars() -> Result<Vec<String>, PluginError> {
@@ -76,12 +67,7 @@ impl Guest for Outlook {
                     "User.Read".into(),
                 ],
             }),
-            config: vec![
-                setting("base_url", "Graph API base URL", false),
-                setting("oauth_base_url", "OAuth server base URL", false),
-                setting("client_id", "OAuth client id", false),
-                setting("client_secret", "OAuth client secret", true),
-            ],
+            config: settings::oauth_provider("Graph API base URL"),
         }
     }
 
