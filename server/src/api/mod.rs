@@ -6,6 +6,7 @@
 
 mod bearer;
 mod chat;
+mod csv;
 mod error;
 mod format;
 pub mod graphql;

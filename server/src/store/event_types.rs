@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -327,6 +327,42 @@ pub async fn slugs(
         .await?
         .into_iter()
         .map(|m| (EventTypeId(m.id), m.slug))
+        .collect())
+}
+
+/// What reports name an event type by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTypeLabel {
+    /// Row id.
+    pub id: EventTypeId,
+    /// URL slug.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Its owner (for a team type, who created it).
+    pub owner: UserId,
+    /// The team whose type it is.
+    pub team_id: Option<TeamId>,
+    /// Whether it was deleted; its bookings still count.
+    pub deleted: bool,
+}
+
+/// Every event type of `org`, deleted ones included, in the order they were made.
+pub async fn labels(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<EventTypeLabel>> {
+    Ok(event_types::Entity::find()
+        .filter(event_types::Column::OrgId.eq(org.0))
+        .order_by_asc(event_types::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| EventTypeLabel {
+            id: EventTypeId(m.id),
+            slug: m.slug,
+            title: m.title,
+            owner: UserId(m.owner_user_id),
+            team_id: m.team_id.map(TeamId),
+            deleted: m.deleted_ms.is_some(),
+        })
         .collect())
 }
 

@@ -18,6 +18,7 @@ pub mod event_types;
 pub mod host_limits;
 pub mod idempotency;
 pub mod inbound;
+pub mod insights;
 mod keyset;
 mod lease;
 pub mod meeting_categories;

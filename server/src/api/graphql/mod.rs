@@ -21,6 +21,7 @@ mod customers;
 mod error;
 mod event_types;
 mod host_limits;
+mod insights;
 mod loaders;
 mod me;
 mod notifications;
@@ -74,6 +75,7 @@ pub struct Query(
     routing_forms::RoutingFormQuery,
     out_of_office::OutOfOfficeQuery,
     host_limits::HostLimitsQuery,
+    insights::InsightsQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
@@ -318,9 +320,15 @@ mod tests {
             [
                 "autoCreateStakeholders: Boolean!",
                 "booking(uid: String!): Booking!",
+                "bookingPageConversion(scope: InsightsScope, start: String!, end: String!, \
+                 timeZone: String): [PageConversion!]!",
+                "bookingStats(scope: InsightsScope, start: String!, end: String!, \
+                 timeZone: String, groupBy: InsightsGroupBy! = ALL): [BookingStatsLine!]!",
                 "bookings(status: [BookingStatusFilter!],attendeeEmail: String,eventTypeId: ID,\
                  afterStart: String,beforeEnd: String,sortStart: SortOrder,cursor: String,\
                  limit: Int): BookingPage!",
+                "busiestHours(scope: InsightsScope, start: String!, end: String!, \
+                 timeZone: String): BusiestHours!",
                 "connectedCalendars(installationId: ID!): [ConnectedCalendar!]!",
                 "connections: [Connection!]!",
                 "csmEngagement(userId: ID,windowDays: Int! = 90): CsmEngagement!",

@@ -8,7 +8,6 @@ use super::bookings::Booking;
 use super::error::GqlResult;
 use super::event_types::{EventType, EventTypeInput};
 use super::{app, caller, field_id, lookup_id, to_id};
-use crate::app::insights::{self, FairnessLine};
 use crate::app::team_event_types::{self, HostInput, TeamEventTypeInput};
 use crate::app::teams::{self, MembershipInput, TeamInput as AppTeamInput, TeamUpdate};
 use crate::app::{availability, bookings};
@@ -73,42 +72,6 @@ pub struct PooledSlot {
     pub end: String,
     /// The hosts free then (fixed hosts included).
     pub free_hosts: Vec<FreeHost>,
-}
-
-/// One rotating host of a round-robin type in a fairness table.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct HostShare {
-    /// The host's user id.
-    pub user_id: ID,
-    /// Their handle.
-    pub username: String,
-    /// Their weight on the event type.
-    pub weight: i32,
-    /// Bookings they took in the period (live ones: not cancelled or rejected).
-    pub bookings: i32,
-    /// Their part of the period's bookings, 0–1.
-    pub share: f64,
-    /// Their weight over the rotating hosts' total weight, 0–1.
-    pub weight_share: f64,
-    /// `(share - weightShare) / weightShare`: 0.1 is 10% more than their weight asks;
-    /// null when the period had no bookings. A host away part of the period is owed
-    /// less than their weight share.
-    pub deviation: Option<f64>,
-}
-
-impl From<FairnessLine> for HostShare {
-    fn from(line: FairnessLine) -> HostShare {
-        let s = line.share;
-        HostShare {
-            user_id: to_id(s.user_id.0),
-            username: line.username,
-            weight: i32::try_from(s.weight).unwrap_or(i32::MAX),
-            bookings: i32::try_from(s.bookings).unwrap_or(i32::MAX),
-            share: s.share,
-            weight_share: s.weight_share,
-            deviation: s.deviation,
-        }
-    }
 }
 
 /// A team to create.
@@ -211,34 +174,6 @@ impl TeamQuery {
                     .collect(),
             })
             .collect())
-    }
-
-    /// A round-robin type's distribution audit: each rotating host's bookings starting
-    /// between `start` and `end` against the share their weight asks for. For the
-    /// owners and admins of its team.
-    async fn round_robin_fairness(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "A round-robin team event type.")] event_type_id: ID,
-        #[graphql(desc = "An ISO 8601 instant, or a date `YYYY-MM-DD` (start of that day).")]
-        start: String,
-        #[graphql(desc = "An ISO 8601 instant, or a date `YYYY-MM-DD` (end of that day).")]
-        end: String,
-        #[graphql(desc = "The IANA zone dates are read in (default `UTC`).")] time_zone: Option<
-            String,
-        >,
-    ) -> GqlResult<Vec<HostShare>> {
-        let event_type = EventTypeId(field_id("eventTypeId", &event_type_id)?);
-        let lines = insights::round_robin_fairness(
-            app(ctx)?,
-            caller(ctx)?,
-            event_type,
-            &start,
-            &end,
-            time_zone.as_deref(),
-        )
-        .await?;
-        Ok(lines.into_iter().map(Into::into).collect())
     }
 }
 

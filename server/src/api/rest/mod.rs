@@ -7,6 +7,7 @@ mod customers;
 mod event_types;
 pub(super) mod extract;
 mod host_limits;
+mod insights;
 mod me;
 mod organizations;
 mod out_of_office;
@@ -46,6 +47,7 @@ pub fn router(app: App) -> Router {
         .merge(routing_forms::router())
         .merge(out_of_office::router())
         .merge(host_limits::router())
+        .merge(insights::router())
         .merge(chat::router())
         .with_state(app)
 }

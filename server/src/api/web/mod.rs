@@ -7,7 +7,8 @@
 mod scheduling_link;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::header::USER_AGENT;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::app::App;
@@ -17,6 +18,27 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(scheduling_link::router())
         .with_state(app)
+}
+
+/// Whether a request comes from a robot rather than a person: a crawler, or a chat
+/// app unfurling a pasted link. Such fetches are not views of a page.
+pub(super) fn is_robot(headers: &HeaderMap) -> bool {
+    const ROBOTS: [&str; 9] = [
+        "bot",
+        "crawl",
+        "spider",
+        "slurp",
+        "preview",
+        "facebookexternalhit",
+        "embedly",
+        "curl",
+        "headless",
+    ];
+    let Some(agent) = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let agent = agent.to_ascii_lowercase();
+    ROBOTS.iter().any(|r| agent.contains(r))
 }
 
 /// `text` made safe inside HTML text and quoted attributes.
@@ -57,6 +79,24 @@ button{margin:.3rem .3rem 0 0;padding:.5rem .8rem;cursor:pointer}.muted{color:#6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn people_are_not_robots() {
+        let agent = |ua: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(USER_AGENT, ua.parse().unwrap());
+            h
+        };
+        let person = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+        assert!(!is_robot(&agent(person)));
+        assert!(is_robot(&agent(
+            "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+        )));
+        assert!(is_robot(&agent("Mozilla/5.0 (compatible; Googlebot/2.1)")));
+        assert!(is_robot(&agent("curl/8.5.0")));
+        assert!(is_robot(&HeaderMap::new()), "no user agent at all");
+    }
 
     #[test]
     fn escaping_covers_text_and_attributes() {

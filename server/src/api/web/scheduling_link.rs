@@ -5,13 +5,14 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use chrono::Utc;
 
-use super::{escape, page};
+use super::{escape, is_robot, page};
 use crate::api::ApiError;
+use crate::app::insights;
 use crate::app::scheduling_links::{self, OpenedLink};
 use crate::app::{App, AppError};
 
@@ -19,10 +20,17 @@ pub fn router() -> Router<App> {
     Router::new().route("/l/{token}", get(show))
 }
 
-/// Opening the page counts as opening the link, like the REST route.
-async fn show(State(app): State<App>, Path(token): Path<String>) -> Response {
-    match scheduling_links::open(&app, &token, Utc::now()).await {
-        Ok(opened) => booking_page(&token, &opened),
+/// Opening the page counts as opening the link, like the REST route, and, unless a
+/// robot asked, as a view of the event type's booking page (for conversion insights).
+async fn show(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let now = Utc::now();
+    match scheduling_links::open(&app, &token, now).await {
+        Ok(opened) => {
+            if !is_robot(&headers) {
+                insights::record_page_view(&app, &opened.event_type, now).await;
+            }
+            booking_page(&token, &opened)
+        }
         Err(AppError::Gone(why)) => notice(
             StatusCode::GONE,
             "This link can no longer be used",

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod applied_provider_events;
 pub mod booking_attendees;
 pub mod booking_hosts;
+pub mod booking_page_views;
 pub mod bookings;
 pub mod busy_cache;
 pub mod calendar_choices;

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::ids::UserId;
+use crate::domain::ids::UserId;
 
 /// One host's line of the table.
 #[derive(Debug, Clone, PartialEq)]
