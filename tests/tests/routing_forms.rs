@@ -254,6 +254,61 @@ on_both_databases! {
         })).await;
         assert_eq!(outsider.fields(), ["fallback.memberIds[1]"]);
     }
+
+    async fn a_known_customer_is_routed_to_their_account_owner(app: TestApp) {
+        let alice = app.add_user("alice", "MEMBER").await;
+        let bob = app.add_user("bob", "MEMBER").await;
+        let team = app.post("/v2/teams", json!({"name": "Success", "slug": "success"})).await.data()["id"].clone();
+        for user in [&alice, &bob] {
+            app.post(&format!("/v2/teams/{team}/memberships"), json!({"userId": user["id"]})).await;
+        }
+        let review = app.post(&format!("/v2/teams/{team}/event-types"), json!({
+            "title": "Review", "slug": "review", "lengthInMinutes": 30, "schedulingType": "ROUND_ROBIN",
+            "hosts": [{"userId": alice["id"]}, {"userId": bob["id"]}],
+        })).await.data()["id"].as_i64().unwrap();
+        let acme = app.graphql("mutation($input: CustomerInput!) { createCustomer(input: $input) { id } }",
+            json!({"input": {"name": "Acme", "domains": ["acme.com"], "ownerId": bob["id"].to_string()}})).await;
+        let acme: i64 = acme["createCustomer"]["id"].as_str().unwrap().parse().unwrap();
+        let (monday, tuesday) = (next(chrono::Weekday::Mon), next(chrono::Weekday::Tue));
+        let away = app.call_as(bob["apiKey"].as_str().unwrap(), Method::POST, "/v2/me/ooo",
+            Some(json!({"start": monday.to_string(), "end": monday.to_string()}))).await;
+        assert_eq!(away.status, StatusCode::CREATED, "{:#}", away.body);
+        let taken = app.call_anonymous(Method::POST, "/v2/bookings", Some(json!({
+            "eventTypeId": review, "start": convene_tests::berlin(tuesday, 10), "routedTeamMemberIds": [bob["id"]],
+            "attendee": {"name": "Earlier", "email": "earlier@example.com", "timeZone": "Europe/Berlin"},
+        }))).await;
+        assert_eq!(taken.status, StatusCode::CREATED, "{:#}", taken.body);
+        let form = create_form(&app, json!({
+            "name": "Talk to us", "fields": [{"id": "email", "type": "email", "required": true}],
+            "fallback": {"action": "eventType", "eventTypeId": review},
+        })).await;
+        let ask = async |email: &str, day: chrono::NaiveDate, extra: &str| {
+            let answer = app.call_anonymous(Method::POST,
+                &format!("/v2/routing-forms/{form}/responses?start={day}&end={day}&timeZone=Europe/Berlin{extra}"),
+                Some(json!({"email": email}))).await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{:#}", answer.body);
+            let starts: Vec<String> = answer.data()["slots"][day.to_string()].as_array().unwrap().iter()
+                .map(|s| s["start"].as_str().unwrap()[11..16].to_string()).collect();
+            (answer.data()["routing"]["contactOwner"].clone(), starts)
+        };
+        let to_bob = json!({"userId": bob["id"], "customerId": acme});
+        let (owner, starts) = ask("jane@acme.com", tuesday, "").await;
+        assert_eq!(owner, to_bob, "Acme's people are sent to their owner");
+        assert_eq!(starts.len(), 15, "bob's slots alone: {starts:?}");
+        assert!(!starts.contains(&"10:00".to_string()), "bob is booked at 10:00, though alice is free");
+        let (owner, starts) = ask("jane@acme.com", tuesday, "&skipContactOwner=true").await;
+        assert_eq!(owner, Value::Null);
+        assert!(starts.contains(&"10:00".to_string()), "skipContactOwner shows every host's slots");
+        let (owner, _) = ask("someone@gmail.com", tuesday, "").await;
+        assert_eq!(owner, Value::Null, "not a known customer");
+        let (owner, starts) = ask("jane@acme.com", monday, "").await;
+        assert_eq!(owner, Value::Null, "bob is away: the rotation's slots");
+        assert_eq!(starts.len(), 16);
+
+        let gql = app.graphql("mutation($id: ID!, $r: JSON!, $d: String) { submitRoutingForm(id: $id, responses: $r, start: $d, end: $d, timeZone: \"Europe/Berlin\") { contactOwner { userId customerId } } }",
+            json!({"id": form.to_string(), "r": {"email": "joe@acme.com"}, "d": tuesday.to_string()})).await;
+        assert_eq!(gql["submitRoutingForm"]["contactOwner"], json!({"userId": bob["id"].to_string(), "customerId": acme.to_string()}));
+    }
 }
 
 on_both_databases! {

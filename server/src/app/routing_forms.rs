@@ -12,9 +12,9 @@ use super::availability::{self, EventTypeRef, SlotsInput, SlotsView};
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::customer::Customer;
-use crate::domain::ids::{EventTypeId, FormResponseId, RoutingFormId, TeamId, UserId};
+use crate::domain::ids::{CustomerId, EventTypeId, FormResponseId, RoutingFormId, TeamId, UserId};
 use crate::domain::routing_form::{
-    self, Answer, FieldKind, FormResponse, FormRules, RoutingForm, Target, TargetKind,
+    self, Answer, Answers, FieldKind, FormResponse, FormRules, RoutingForm, Target, TargetKind,
 };
 use crate::domain::team::SchedulingType;
 use crate::store::{self, StoreError};
@@ -52,6 +52,9 @@ pub struct SlotRange {
     pub end: Option<String>,
     /// The invitee's zone.
     pub time_zone: Option<String>,
+    /// Leave a round-robin route to the rotation even when the booker's account owner
+    /// hosts it (Cal.com's `skipContactOwner`).
+    pub skip_contact_owner: bool,
 }
 
 /// What a submission answers.
@@ -61,6 +64,9 @@ pub struct Submission {
     pub response: FormResponse,
     /// For an event-type route, its slots in the range asked.
     pub slots: Option<SlotsView>,
+    /// The booker's customer and its owner, when the route is a round-robin type the
+    /// owner hosts and the slots are the owner's own.
+    pub contact_owner: Option<(CustomerId, UserId)>,
 }
 
 /// Creates a form owned by the caller. Every bad field is a 422 naming it.
@@ -175,7 +181,9 @@ pub async fn open(
 
 /// Submits `responses` to form `id` as an invitee: checks them, picks the route, and
 /// for an event-type route finds its slots in `range`; then keeps the response and
-/// records `FORM_SUBMITTED` in one transaction.
+/// records `FORM_SUBMITTED` in one transaction. A booker whose email belongs to a
+/// customer is shown its owner's slots when the route is a round-robin type the owner
+/// hosts and the owner is free in the range; otherwise every host's.
 pub async fn submit(
     app: &App,
     id: RoutingFormId,
@@ -187,15 +195,23 @@ pub async fn submit(
     let answers =
         routing_form::check_answers(&form.rules.fields, responses).map_err(AppError::Validation)?;
     let routed = routing_form::route(&form.rules, &answers);
-    let slots = match routed.target {
+    let customer = match booker_email(&form.rules, &answers) {
+        Some(email) => super::customers::customer_of(&app.db, form.org_id, email).await?,
+        None => None,
+    };
+    let owner = customer
+        .as_ref()
+        .and_then(|c| Some((c.id, c.owner?)))
+        .filter(|_| !range.skip_contact_owner);
+    let (slots, contact_owner) = match routed.target {
         Target::EventType { event_type_id } => {
-            Some(target_slots(app, *event_type_id, &[], range, now).await?)
+            routed_slots(app, *event_type_id, &[], owner, range, now).await?
         }
         Target::TeamMembers {
             event_type_id,
             member_ids,
-        } => Some(target_slots(app, *event_type_id, member_ids, range, now).await?),
-        Target::ExternalUrl { .. } | Target::Message { .. } => None,
+        } => routed_slots(app, *event_type_id, member_ids, owner, range, now).await?,
+        Target::ExternalUrl { .. } | Target::Message { .. } => (None, None),
     };
     let response = FormResponse {
         id: FormResponseId(0),
@@ -205,13 +221,9 @@ pub async fn submit(
         target: routed.target.clone(),
         created_at: now,
     };
-    let customer = match booker_email(&form, &response) {
-        Some(email) => super::customers::customer_of(&app.db, form.org_id, email).await?,
-        None => None,
-    };
     let txn = store::db::begin_write(&app.db).await?;
     let response = store::routing_forms::insert_response(&txn, &form, &response).await?;
-    let payload = submitted_payload(&form, &response, customer.as_ref());
+    let payload = submitted_payload(&form, &response, customer.as_ref(), contact_owner);
     store::outbox::insert(&txn, form.org_id, "FORM_SUBMITTED", &payload, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     tracing::info!(
@@ -220,29 +232,76 @@ pub async fn submit(
         route = ?response.route,
         "routing form submitted"
     );
-    Ok(Submission { response, slots })
+    Ok(Submission {
+        response,
+        slots,
+        contact_owner,
+    })
 }
 
 /// The answer to the form's first email question: who is booking.
-fn booker_email<'a>(form: &RoutingForm, response: &'a FormResponse) -> Option<&'a str> {
-    form.rules
+fn booker_email<'a>(rules: &FormRules, answers: &'a Answers) -> Option<&'a str> {
+    rules
         .fields
         .iter()
         .filter(|f| f.kind == FieldKind::Email)
-        .find_map(|f| match response.answers.get(&f.id) {
+        .find_map(|f| match answers.get(&f.id) {
             Some(Answer::Text(email)) => Some(email.as_str()),
             _ => None,
         })
 }
 
+/// The slots of a route to `event_type` (its rotating hosts narrowed to `members`
+/// when given): the account owner's alone when `owner` is one of them on a
+/// round-robin type and has a slot in `range`, then with the owner named; else every
+/// host's.
+async fn routed_slots(
+    app: &App,
+    event_type: EventTypeId,
+    members: &[UserId],
+    owner: Option<(CustomerId, UserId)>,
+    range: SlotRange,
+    now: DateTime<Utc>,
+) -> Result<(Option<SlotsView>, Option<(CustomerId, UserId)>)> {
+    if let Some((customer, user)) = owner
+        && (members.is_empty() || members.contains(&user))
+        && rotates(app, event_type, user).await?
+    {
+        let theirs = target_slots(app, event_type, &[user], range.clone(), now).await?;
+        if !theirs.slots.is_empty() {
+            return Ok((Some(theirs), Some((customer, user))));
+        }
+    }
+    let all = target_slots(app, event_type, members, range, now).await?;
+    Ok((Some(all), None))
+}
+
+/// Whether `user` is a rotating host of round-robin type `event_type`.
+async fn rotates(app: &App, event_type: EventTypeId, user: UserId) -> Result<bool> {
+    let b = match availability::bookable(app, &EventTypeRef::Id(event_type)).await {
+        Ok(b) => b,
+        Err(AppError::NotFound(_)) => return Ok(false),
+        Err(other) => return Err(other),
+    };
+    Ok(b.team.is_some_and(|team| {
+        team.scheduling_type == SchedulingType::RoundRobin
+            && team
+                .hosts
+                .iter()
+                .any(|h| h.user.id == user && !h.host.mandatory)
+    }))
+}
+
 /// The `FORM_SUBMITTED` body: Cal.com's `formId`, `formName`, `teamId` and
 /// `responses` (each answer with its question), plus the route taken and the
-/// `customer` the booker's email matched (id, name, owner). `organizer` and
-/// `eventTypeId` say whose webhooks it reaches.
+/// `customer` the booker's email matched (id, name, owner) and the `contactOwner`
+/// whose slots were shown, if the route went to them. `organizer` and `eventTypeId`
+/// say whose webhooks it reaches.
 fn submitted_payload(
     form: &RoutingForm,
     response: &FormResponse,
     customer: Option<&Customer>,
+    contact_owner: Option<(CustomerId, UserId)>,
 ) -> Value {
     let answers: Map<String, Value> = form
         .rules
@@ -267,6 +326,10 @@ fn submitted_payload(
             "id": c.id.0,
             "name": c.name,
             "ownerId": c.owner.map(|o| o.0),
+        })),
+        "contactOwner": contact_owner.map(|(customer, user)| json!({
+            "userId": user.0,
+            "customerId": customer.0,
         })),
     })
 }

@@ -105,6 +105,18 @@ pub struct FormSubmission {
     pub custom_message: Option<String>,
     /// The event type's slots in the range asked, for an event-type route.
     pub slots: Option<Vec<SlotDay>>,
+    /// The booker's account owner, when the route is a round-robin type they host and
+    /// the slots are theirs alone.
+    pub contact_owner: Option<ContactOwner>,
+}
+
+/// A customer's owner a form sent the booker to.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ContactOwner {
+    /// The owner, a host of the routed event type.
+    pub user_id: ID,
+    /// The customer the booker's email belongs to.
+    pub customer_id: ID,
 }
 
 impl From<Submission> for FormSubmission {
@@ -127,6 +139,10 @@ impl From<Submission> for FormSubmission {
                 _ => None,
             },
             slots: s.slots.as_ref().map(by_date),
+            contact_owner: s.contact_owner.map(|(customer, user)| ContactOwner {
+                user_id: to_id(user.0),
+                customer_id: to_id(customer.0),
+            }),
             response: s.response.into(),
         }
     }
@@ -311,11 +327,17 @@ impl RoutingFormMutation {
         #[graphql(desc = "An ISO 8601 instant or a date.")] start: Option<String>,
         #[graphql(desc = "An ISO 8601 instant or a date.")] end: Option<String>,
         #[graphql(desc = "The invitee's IANA zone (default `UTC`).")] time_zone: Option<String>,
+        #[graphql(
+            desc = "Leave a round-robin route to the rotation even when the booker's account owner hosts it.",
+            default
+        )]
+        skip_contact_owner: bool,
     ) -> GqlResult<FormSubmission> {
         let range = SlotRange {
             start,
             end,
             time_zone,
+            skip_contact_owner,
         };
         let submission =
             routing_forms::submit(app(ctx)?, form_id(&id)?, &responses.0, range, Utc::now())

@@ -69,7 +69,8 @@ pub(crate) fn response_json(r: &FormResponse) -> Value {
 /// A submission's answer, in Cal.com's shape for form responses: `eventTypeId` and
 /// `slots` (keyed by date, as `GET /v2/slots`) for an event-type route,
 /// `routing.teamMemberIds` for chosen members, `routingExternalRedirectUrl` or
-/// `routingCustomMessage` otherwise; plus the kept response's id and route.
+/// `routingCustomMessage` otherwise; plus the kept response's id and route, and
+/// `routing.contactOwner` when the slots are the booker's account owner's.
 fn submission_json(s: &Submission) -> Value {
     let target = &s.response.target;
     let (url, message, members) = match target {
@@ -86,6 +87,10 @@ fn submission_json(s: &Submission) -> Value {
         "routing": {
             "responseId": s.response.id.0,
             "teamMemberIds": members.map(|m| m.iter().map(|u| u.0).collect::<Vec<_>>()),
+            "contactOwner": s.contact_owner.map(|(customer, user)| json!({
+                "userId": user.0,
+                "customerId": customer.0,
+            })),
         },
         "routingExternalRedirectUrl": url,
         "routingCustomMessage": message,
@@ -159,7 +164,8 @@ async fn prefill(
 }
 
 /// Submits answers (the body: field id → answer) as an invitee; `start`, `end` and
-/// `timeZone` in the query shape the slots of an event-type route. No key needed.
+/// `timeZone` in the query shape the slots of an event-type route, and
+/// `skipContactOwner=true` leaves a round-robin route to the rotation. No key needed.
 async fn submit(
     State(app): State<App>,
     Path(id): Path<String>,
@@ -170,6 +176,7 @@ async fn submit(
         start: params.get("start"),
         end: params.get("end"),
         time_zone: params.get("timeZone"),
+        skip_contact_owner: params.get("skipContactOwner").as_deref() == Some("true"),
     };
     let submission =
         routing_forms::submit(&app, form_id(&id)?, &responses, range, Utc::now()).await?;
