@@ -252,7 +252,6 @@ impl InsightsQuery {
     /// Bookings created, completed, cancelled, rescheduled and no-shows, their rates
     /// and the average lead time, for the bookings in `scope` starting in the period; a
     /// line per `groupBy`, most bookings first.
-    #[allow(clippy::too_many_arguments)]
     async fn booking_stats(
         &self,
         ctx: &Context<'_>,

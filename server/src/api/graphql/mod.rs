@@ -427,7 +427,7 @@ mod tests {
                 "setPluginEnabled(id: ID!, enabled: Boolean!): PluginInstallation!",
                 "setTeamCalendarSync(teamId: ID!, enabled: Boolean!): Team!",
                 "submitRoutingForm(id: ID!,responses: JSON!,start: String,end: String,\
-                 timeZone: String): FormSubmission!",
+                 timeZone: String,skipContactOwner: Boolean! = false): FormSubmission!",
                 "uninstallPlugin(id: ID!): ID!",
                 "updateCustomer(id: ID!,input: CustomerInput!): Customer!",
                 "updateEventType(id: ID!,input: EventTypeInput!): EventType!",

@@ -319,6 +319,10 @@ impl RoutingFormMutation {
 
     /// Submits answers to a form as an invitee: where they lead, and an event-type
     /// route's slots between `start` and `end` (default: the next 7 days). No key needed.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "GraphQL arguments: the answers, the slot range and the routing switch"
+    )]
     async fn submit_routing_form(
         &self,
         ctx: &Context<'_>,
