@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -291,6 +291,26 @@ pub async fn list_for_owner(
         .filter(event_types::Column::OwnerUserId.eq(owner.0))
         .filter(event_types::Column::TeamId.is_null());
     keyset::oldest_first(query, event_types::Column::Id, page)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_event_type)
+        .collect()
+}
+
+/// Those of `ids` that are host `owner`'s personal event types, oldest first.
+pub async fn personal_among(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    owner: UserId,
+    ids: &[EventTypeId],
+) -> Result<Vec<EventType>> {
+    live()
+        .filter(event_types::Column::OrgId.eq(org.0))
+        .filter(event_types::Column::OwnerUserId.eq(owner.0))
+        .filter(event_types::Column::TeamId.is_null())
+        .filter(event_types::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .order_by_asc(event_types::Column::Id)
         .all(db)
         .await?
         .into_iter()

@@ -28,6 +28,7 @@ mod out_of_office;
 mod page;
 mod personal_data;
 mod plugins;
+mod recommendations;
 mod routing_forms;
 mod scalars;
 mod schedules;
@@ -74,6 +75,7 @@ pub struct Query(
     routing_forms::RoutingFormQuery,
     out_of_office::OutOfOfficeQuery,
     host_limits::HostLimitsQuery,
+    recommendations::RecommendationQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
@@ -96,6 +98,7 @@ pub struct Mutation(
     routing_forms::RoutingFormMutation,
     out_of_office::OutOfOfficeMutation,
     host_limits::HostLimitsMutation,
+    recommendations::RecommendationMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -344,6 +347,7 @@ mod tests {
                 "pluginPackages: [PluginPackage!]!",
                 "prefilledRoutingForm(id: ID!,query: JSON): PrefilledForm!",
                 "publicEventType(username: String!,slug: String!): EventType!",
+                "recommendationThresholds: RecommendationThresholds!",
                 "roundRobinFairness(eventTypeId: ID!,start: String!,end: String!,timeZone: String): [HostShare!]!",
                 "routingForm(id: ID!): RoutingForm!",
                 "routingFormResponses(id: ID!,cursor: String,limit: Int): FormResponsePage!",
@@ -417,6 +421,8 @@ mod tests {
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",
                 "setMyBookingLimits(input: HostLimitsInput!): HostLimits!",
                 "setPluginEnabled(id: ID!, enabled: Boolean!): PluginInstallation!",
+                "setRecommendationThresholds(input: RecommendationThresholdsInput!): \
+                 RecommendationThresholds!",
                 "setTeamCalendarSync(teamId: ID!, enabled: Boolean!): Team!",
                 "submitRoutingForm(id: ID!,responses: JSON!,start: String,end: String,\
                  timeZone: String): FormSubmission!",
