@@ -187,10 +187,11 @@ fn onboarding(
     let age = days_since(c.since, now);
     let new = age < i64::from(t.new_account_days);
     let why = if new {
-        format!(
-            "new account ({} a customer) with no onboarding session yet",
-            plural(age, "day")
-        )
+        let tenure = match age {
+            0 => "a customer since today".to_string(),
+            _ => format!("a customer for {}", plural(age, "day")),
+        };
+        format!("new account ({tenure}) with no onboarding session yet")
     } else if c.stage == LifecycleStage::Onboarding {
         "still onboarding with no onboarding session yet".to_string()
     } else {
@@ -456,7 +457,8 @@ mod tests {
         let t = Thresholds::default();
         #[rustfmt::skip]
         let cases = [
-            ("new account", case(vec![]).age(12), Onboarding, "new account (12 days a customer) with no onboarding session yet"),
+            ("new account", case(vec![]).age(12), Onboarding, "new account (a customer for 12 days) with no onboarding session yet"),
+            ("account made today", case(vec![]).age(0), Onboarding, "new account (a customer since today) with no onboarding session yet"),
             ("onboarding stage, older account", case(vec![held(CheckIn, 3)]).stage(LifecycleStage::Onboarding).age(45), Onboarding, "still onboarding with no onboarding session yet"),
             ("renewal near", case(routine()).renews_in(41), Qbr, "renewal on 2027-01-15 is 41 days away"),
             ("renewal today", case(routine()).renews_in(0), Qbr, "renewal on 2026-12-05 is today"),
@@ -576,7 +578,7 @@ mod tests {
         assert_eq!(
             new.run(&t, &only(&[CheckIn, Qbr])),
             Err(NoRecommendation {
-                reason: "onboarding is due (new account (5 days a customer) with no onboarding session yet) but there is no onboarding event type".into()
+                reason: "onboarding is due (new account (a customer for 5 days) with no onboarding session yet) but there is no onboarding event type".into()
             }),
             "nothing else is due for a 5-day-old account"
         );
