@@ -167,37 +167,9 @@ pub async fn create(
             Some(customer)
         }
     };
-    let mut recommendation = None;
-    let event_type = match (input.event_type_id, known_customer) {
-        (Some(_), _) => named,
-        (None, None) => {
-            issues.require(
-                false,
-                "eventTypeId",
-                "is required unless a customer or stakeholder is given to recommend one for",
-            );
-            None
-        }
-        (None, Some(customer)) => {
-            let advice = recommend_event_type(app, caller, customer, now).await?;
-            match advice.offer {
-                Some(offer) => {
-                    recommendation = Some(Recommendation {
-                        category: offer.category,
-                        reason: advice.reason,
-                    });
-                    Some(offer.event_type)
-                }
-                None => {
-                    issues.require(
-                        false,
-                        "eventTypeId",
-                        format!("none given, and none to recommend: {}", advice.reason),
-                    );
-                    None
-                }
-            }
-        }
+    let (event_type, recommendation) = match input.event_type_id {
+        Some(_) => (named, None),
+        None => recommended(app, caller, known_customer, &mut issues, now).await?,
     };
     let name = match input.name.as_deref().map(str::trim) {
         Some(name) => {
@@ -254,6 +226,39 @@ pub async fn create(
         link,
         recommendation,
     })
+}
+
+/// The event type recommended for `customer`, with why; without a customer, or with
+/// nothing to recommend, an issue on `eventTypeId` saying so.
+async fn recommended(
+    app: &App,
+    caller: Caller,
+    customer: Option<CustomerId>,
+    issues: &mut Issues,
+    now: DateTime<Utc>,
+) -> Result<(Option<EventType>, Option<Recommendation>)> {
+    let Some(customer) = customer else {
+        issues.require(
+            false,
+            "eventTypeId",
+            "is required unless a customer or stakeholder is given to recommend one for",
+        );
+        return Ok((None, None));
+    };
+    let advice = recommend_event_type(app, caller, customer, now).await?;
+    let Some(offer) = advice.offer else {
+        issues.require(
+            false,
+            "eventTypeId",
+            format!("none given, and none to recommend: {}", advice.reason),
+        );
+        return Ok((None, None));
+    };
+    let why = Recommendation {
+        category: offer.category,
+        reason: advice.reason,
+    };
+    Ok((Some(offer.event_type), Some(why)))
 }
 
 /// The link `id` of the caller's organization.

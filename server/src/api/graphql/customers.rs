@@ -167,7 +167,8 @@ impl Customer {
         Ok(self.assessment(ctx).await?.into())
     }
 
-    /// Which of the caller's event types to offer this customer next, and why.
+    /// Which of the caller's event types to offer this customer next, and why. Computed
+    /// on request from the customer's meetings: ask for it on one customer, not a page.
     async fn recommended_event_type(&self, ctx: &Context<'_>) -> GqlResult<MeetingRecommendation> {
         let customer = customer_id(self)?;
         let found =
