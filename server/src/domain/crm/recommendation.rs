@@ -229,15 +229,16 @@ fn qbr(c: &CustomerContext<'_>, t: &Thresholds, h: &History, now: DateTime<Utc>)
         return None;
     }
     let every = i64::from(t.qbr_every_days);
+    let interval = plural(every, "day");
     let why = match h.last_held.get(&MeetingCategory::Qbr) {
         Some(&last) => {
             let days = days_since(last, now);
-            (days > every).then(|| format!("last QBR was {days} days ago (every {every} days)"))
+            (days > every).then(|| format!("last QBR was {days} days ago (every {interval})"))
         }
         None => {
             let days = days_since(c.since, now);
             (days > every)
-                .then(|| format!("no QBR yet in {days} days as a customer (every {every} days)"))
+                .then(|| format!("no QBR yet in {days} days as a customer (every {interval})"))
         }
     }?;
     Some((MeetingCategory::Qbr, why))
@@ -333,11 +334,14 @@ fn nothing_due(c: &CustomerContext<'_>, t: &Thresholds, h: &History, now: DateTi
     let qbr = match h.last_held.get(&MeetingCategory::Qbr) {
         _ if h.booked.contains(&MeetingCategory::Qbr) => "a QBR is booked".to_string(),
         Some(&last) => format!(
-            "last QBR {} ago (every {} days)",
+            "last QBR {} ago (every {})",
             plural(days_since(last, now), "day"),
-            t.qbr_every_days
+            plural(i64::from(t.qbr_every_days), "day")
         ),
-        None => format!("no QBR yet (every {} days)", t.qbr_every_days),
+        None => format!(
+            "no QBR yet (every {})",
+            plural(i64::from(t.qbr_every_days), "day")
+        ),
     };
     format!("nothing is due: {meeting}, {qbr}")
 }
@@ -634,6 +638,17 @@ mod tests {
         assert_eq!(
             renewing.run(&earlier, &all()).unwrap().reason,
             "renewal on 2027-02-13 is 70 days away"
+        );
+        let daily = Thresholds {
+            qbr_every_days: 1,
+            ..Thresholds::default()
+        };
+        assert_eq!(
+            case(vec![held(Qbr, 2), held(CheckIn, 1)])
+                .run(&daily, &all())
+                .unwrap()
+                .reason,
+            "last QBR was 2 days ago (every 1 day)"
         );
         let longer = Thresholds {
             new_account_days: 500,
