@@ -32,6 +32,7 @@ mod m20261124_000021_round_robin_credits;
 mod m20261124_000022_inbound_sync;
 mod m20261124_000023_booking_assignment;
 mod m20261124_000024_insights;
+mod m20261124_000025_recommendations;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000022_inbound_sync::Migration),
             Box::new(m20261124_000023_booking_assignment::Migration),
             Box::new(m20261124_000024_insights::Migration),
+            Box::new(m20261124_000025_recommendations::Migration),
         ]
     }
 }

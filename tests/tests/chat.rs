@@ -312,7 +312,7 @@ on_both_databases! {
         assert_eq!(which_link["intent"], "ambiguous", "{which_link:#}");
         assert_eq!(candidate_names(&which_link), ["30 Minute Meeting", "60 Minute Meeting"]);
         assert_eq!(which_link["candidates"][0]["kind"], "event_type");
-        assert_eq!(which_link["reply"], "Which link do you mean: 30min (30 Minute Meeting) or 60min (60 Minute Meeting)?");
+        assert_eq!(which_link["reply"], "I have nothing to recommend for Acme, Inc.: onboarding is due (new account (a customer since today) with no onboarding session yet) but there is no onboarding event type. Which link do you mean: 30min (30 Minute Meeting) or 60min (60 Minute Meeting)?");
         let which_jane = chat(&app, "send my 30min link to Jane").await;
         assert_eq!((which_jane["intent"].as_str(), candidate_names(&which_jane)), (Some("ambiguous"), vec!["Jane Doe".to_string(), "Jane Roe".to_string()]));
         let unknown = chat(&app, "send my 45min link to Jane Doe").await;

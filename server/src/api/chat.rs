@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::format::utc;
 use super::public_url::PublicUrl;
-use super::rest::{booking_json, link_json};
+use super::rest::{booking_json, link_json, recommendation_json};
 use crate::app::bookings::BookingView;
 use crate::app::chat::{Answer, Candidate, Data, Person, Subject};
 use crate::domain::chat::EXAMPLES;
@@ -75,11 +75,13 @@ pub fn data_json(data: &Data, base: &PublicUrl) -> Value {
         Data::LinkSent {
             link,
             event_type,
+            recommendation,
             person,
         } => json!({
             "url": base.scheduling_link(&link.token),
             "link": link_json(link, base),
             "eventType": { "id": event_type.id.0, "slug": event_type.slug, "title": event_type.title },
+            "recommendation": recommendation.as_ref().map(recommendation_json),
             "person": person_json(person),
         }),
         Data::NothingToCancel { person, date } => json!({

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::auth::Caller;
 use super::bookings::StartAndId;
-use super::input::Issues;
+use super::input::{self, Issues};
 use super::page::{Page, PageRequest};
 use super::{App, AppError, Result};
 use crate::domain::booking::Booking;
@@ -46,6 +46,8 @@ pub struct CustomerInput {
     pub arr_cents: Option<i64>,
     /// `onboarding`, `active`, `renewal` or `churned` (default `active`).
     pub lifecycle_stage: Option<String>,
+    /// When the contract renews, `YYYY-MM-DD`; `Some(None)` forgets it.
+    pub renewal_date: Option<Option<String>>,
 }
 
 /// A stakeholder as sent; on update, absent fields stay as they are.
@@ -151,6 +153,12 @@ async fn apply_customer(app: &App, c: &mut Customer, input: &CustomerInput) -> R
             ),
         }
     }
+    if let Some(renewal) = &input.renewal_date {
+        c.renewal_date = match renewal {
+            Some(date) => issues.take(input::date("renewalDate", date)),
+            None => None,
+        };
+    }
     if let Some(owner) = input.owner_id {
         c.owner = owner.map(UserId);
         if let Some(owner) = c.owner {
@@ -182,6 +190,7 @@ pub async fn create(app: &App, caller: Caller, input: CustomerInput) -> Result<C
         tier: Tier::Other,
         arr_cents: 0,
         lifecycle_stage: LifecycleStage::Active,
+        renewal_date: None,
         created_at: now,
         updated_at: now,
     };

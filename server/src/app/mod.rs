@@ -31,6 +31,7 @@ pub mod plugin_access;
 pub mod plugins;
 pub mod provider_changes;
 pub mod pull_sync;
+pub mod recommendations;
 pub mod routing_forms;
 pub mod schedules;
 pub mod scheduling_links;

@@ -20,7 +20,9 @@ use super::auth::Caller;
 use super::bookings::{BookingView, CreateBookingInput};
 use super::input::{self, Issues};
 use super::page::{Page, PageRequest};
+use super::recommendations::recommend_event_type;
 use super::{App, AppError, Result};
+use crate::domain::crm::recommendation::Recommendation;
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{CustomerId, EventTypeId, SchedulingLinkId, StakeholderId};
 use crate::domain::scheduling_link::{SchedulingLink, Unusable, check_limits};
@@ -42,7 +44,8 @@ const TOKEN_BYTES: usize = 18;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchedulingLinkInput {
-    /// One of the caller's event types (required).
+    /// One of the caller's event types; when absent, the one recommended for the
+    /// customer (see [`super::recommendations`]).
     pub event_type_id: Option<i64>,
     /// The customer the meeting is with.
     pub customer_id: Option<i64>,
@@ -56,6 +59,15 @@ pub struct SchedulingLinkInput {
     pub max_uses: Option<i64>,
     /// When it stops working, an ISO instant at most 90 days away (default in 7 days).
     pub expires_at: Option<String>,
+}
+
+/// A link just made, and why its event type was chosen when the CSM named none.
+#[derive(Debug, Clone)]
+pub struct CreatedLink {
+    /// The link.
+    pub link: SchedulingLink,
+    /// The recommendation that chose its event type; `None` when one was named.
+    pub recommendation: Option<Recommendation>,
 }
 
 /// What an invitee sees on opening a link.
@@ -92,18 +104,17 @@ fn plausible_token(token: &str) -> bool {
 }
 
 /// Makes a link to one of the caller's event types, checking every field at once.
+/// Without an event type, the one recommended for the link's customer is used; with
+/// none to recommend, `eventTypeId` is refused saying why.
 pub async fn create(
     app: &App,
     caller: Caller,
     input: SchedulingLinkInput,
     now: DateTime<Utc>,
-) -> Result<SchedulingLink> {
+) -> Result<CreatedLink> {
     let mut issues = Issues::default();
-    let event_type = match input.event_type_id {
-        None => {
-            issues.require(false, "eventTypeId", "is required");
-            None
-        }
+    let named = match input.event_type_id {
+        None => None,
         Some(id) => {
             let mine = store::event_types::find(&app.db, caller.org_id, EventTypeId(id))
                 .await?
@@ -129,8 +140,12 @@ pub async fn create(
             found
         }
     };
+    let known_customer;
     let customer = match input.customer_id {
-        None => stakeholder.as_ref().map(|s| s.customer_id),
+        None => {
+            known_customer = stakeholder.as_ref().map(|s| s.customer_id);
+            known_customer
+        }
         Some(id) => {
             let customer = CustomerId(id);
             let exists = store::customers::find(&app.db, caller.org_id, customer)
@@ -141,6 +156,7 @@ pub async fn create(
                 "customerId",
                 format!("customer `{id}` does not exist"),
             );
+            known_customer = exists.then_some(customer);
             if let Some(s) = &stakeholder {
                 issues.require(
                     s.customer_id == customer,
@@ -150,6 +166,10 @@ pub async fn create(
             }
             Some(customer)
         }
+    };
+    let (event_type, recommendation) = match input.event_type_id {
+        Some(_) => (named, None),
+        None => recommended(app, caller, known_customer, &mut issues, now).await?,
     };
     let name = match input.name.as_deref().map(str::trim) {
         Some(name) => {
@@ -196,8 +216,49 @@ pub async fn create(
         revoked_at: None,
     };
     let link = store::scheduling_links::insert(&app.db, &link).await?;
-    tracing::info!(scheduling_link.id = %link.id, event_type.id = %link.event_type_id, "scheduling link created");
-    Ok(link)
+    tracing::info!(
+        scheduling_link.id = %link.id,
+        event_type.id = %link.event_type_id,
+        recommended = recommendation.is_some(),
+        "scheduling link created"
+    );
+    Ok(CreatedLink {
+        link,
+        recommendation,
+    })
+}
+
+/// The event type recommended for `customer`, with why; without a customer, or with
+/// nothing to recommend, an issue on `eventTypeId` saying so.
+async fn recommended(
+    app: &App,
+    caller: Caller,
+    customer: Option<CustomerId>,
+    issues: &mut Issues,
+    now: DateTime<Utc>,
+) -> Result<(Option<EventType>, Option<Recommendation>)> {
+    let Some(customer) = customer else {
+        issues.require(
+            false,
+            "eventTypeId",
+            "is required unless a customer or stakeholder is given to recommend one for",
+        );
+        return Ok((None, None));
+    };
+    let advice = recommend_event_type(app, caller, customer, now).await?;
+    let Some(offer) = advice.offer else {
+        issues.require(
+            false,
+            "eventTypeId",
+            format!("none given, and none to recommend: {}", advice.reason),
+        );
+        return Ok((None, None));
+    };
+    let why = Recommendation {
+        category: offer.category,
+        reason: advice.reason,
+    };
+    Ok((Some(offer.event_type), Some(why)))
 }
 
 /// The link `id` of the caller's organization.

@@ -1,6 +1,6 @@
 //! Customers and their stakeholders: the accounts a CSM looks after, as plain values.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::crm::health::Tier;
 use super::ids::{CustomerId, OrgId, StakeholderId, UserId};
@@ -147,6 +147,8 @@ pub struct Customer {
     pub arr_cents: i64,
     /// Where the account is in its life.
     pub lifecycle_stage: LifecycleStage,
+    /// When its contract renews, if known: meetings are planned toward it.
+    pub renewal_date: Option<NaiveDate>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

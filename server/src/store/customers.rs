@@ -58,6 +58,7 @@ fn to_customer(m: customers::Model, domains: Vec<String>) -> Result<Customer> {
             &m.lifecycle_stage,
             LifecycleStage::parse,
         )?,
+        renewal_date: m.renewal_date,
         created_at: from_ms(m.created_ms)?,
         updated_at: from_ms(m.updated_ms)?,
         arr_cents: m.arr_cents,
@@ -75,6 +76,7 @@ fn to_active(c: &Customer) -> customers::ActiveModel {
         tier: Set(c.tier.as_str().to_string()),
         arr_cents: Set(c.arr_cents),
         lifecycle_stage: Set(c.lifecycle_stage.as_str().to_string()),
+        renewal_date: Set(c.renewal_date),
         created_ms: Set(to_ms(c.created_at)),
         updated_ms: Set(to_ms(c.updated_at)),
     }

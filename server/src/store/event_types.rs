@@ -298,6 +298,26 @@ pub async fn list_for_owner(
         .collect()
 }
 
+/// Those of `ids` that are host `owner`'s personal event types, oldest first.
+pub async fn personal_among(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    owner: UserId,
+    ids: &[EventTypeId],
+) -> Result<Vec<EventType>> {
+    live()
+        .filter(event_types::Column::OrgId.eq(org.0))
+        .filter(event_types::Column::OwnerUserId.eq(owner.0))
+        .filter(event_types::Column::TeamId.is_null())
+        .filter(event_types::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .order_by_asc(event_types::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_event_type)
+        .collect()
+}
+
 /// Soft-deletes the event type `id` in `org`: its bookings keep pointing at it, it can
 /// no longer be found or booked, and its slug is free for a new event type.
 /// `false` when there was none.

@@ -8,13 +8,14 @@ use chrono::Utc;
 use super::error::{GqlError, GqlResult};
 use super::loaders::{EngagementOf, HealthOf, Loaders, StakeholdersOf};
 use super::page::{Page, page_complexity, page_request};
+use super::recommendations::MeetingRecommendation;
 use super::scalars::UtcTime;
 use super::scheduling_links::{SchedulingLink, links_page};
 use super::{app, caller, field_id, lookup_id, public_url, to_id};
 use crate::api::ErrorCode;
 use crate::app::customers::{self, CustomerQuery as AppCustomerQuery, Meeting as AppMeeting};
 use crate::app::page::Page as AppPage;
-use crate::app::{AppError, engagement, scheduling_links};
+use crate::app::{AppError, engagement, recommendations, scheduling_links};
 use crate::domain::crm::assessment::Assessment;
 use crate::domain::crm::engagement::Engagement as DomainEngagement;
 use crate::domain::crm::health::{Band, Weights};
@@ -41,6 +42,8 @@ pub struct Customer {
     pub arr_cents: i64,
     /// `onboarding`, `active`, `renewal` or `churned`.
     pub lifecycle_stage: String,
+    /// When the contract renews, `YYYY-MM-DD`.
+    pub renewal_date: Option<String>,
     /// When it was made.
     pub created_at: UtcTime,
     /// When it last changed.
@@ -57,6 +60,7 @@ impl From<DomainCustomer> for Customer {
             tier: c.tier.as_str().to_string(),
             arr_cents: c.arr_cents,
             lifecycle_stage: c.lifecycle_stage.as_str().to_string(),
+            renewal_date: c.renewal_date.map(|d| d.to_string()),
             created_at: UtcTime(c.created_at),
             updated_at: UtcTime(c.updated_at),
         }
@@ -161,6 +165,15 @@ impl Customer {
     /// How engaged the account is and how healthy, with the components of the score.
     async fn health(&self, ctx: &Context<'_>) -> GqlResult<CustomerHealth> {
         Ok(self.assessment(ctx).await?.into())
+    }
+
+    /// Which of the caller's event types to offer this customer next, and why. Computed
+    /// on request from the customer's meetings: ask for it on one customer, not a page.
+    async fn recommended_event_type(&self, ctx: &Context<'_>) -> GqlResult<MeetingRecommendation> {
+        let customer = customer_id(self)?;
+        let found =
+            recommendations::recommend_event_type(app(ctx)?, caller(ctx)?, customer, Utc::now());
+        Ok(found.await?.into())
     }
 
     /// Scheduling links made for this customer, newest first.
@@ -628,6 +641,8 @@ pub struct CustomerInput {
     pub arr_cents: Option<i64>,
     /// `onboarding`, `active`, `renewal` or `churned`.
     pub lifecycle_stage: Option<String>,
+    /// When the contract renews, `YYYY-MM-DD`; null forgets it.
+    pub renewal_date: MaybeUndefined<String>,
 }
 
 impl CustomerInput {
@@ -644,6 +659,7 @@ impl CustomerInput {
             tier: self.tier,
             arr_cents: self.arr_cents,
             lifecycle_stage: self.lifecycle_stage,
+            renewal_date: self.renewal_date.into(),
         })
     }
 }

@@ -29,6 +29,7 @@ mod out_of_office;
 mod page;
 mod personal_data;
 mod plugins;
+mod recommendations;
 mod routing_forms;
 mod scalars;
 mod schedules;
@@ -76,6 +77,7 @@ pub struct Query(
     out_of_office::OutOfOfficeQuery,
     host_limits::HostLimitsQuery,
     insights::InsightsQuery,
+    recommendations::RecommendationQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
@@ -98,6 +100,7 @@ pub struct Mutation(
     routing_forms::RoutingFormMutation,
     out_of_office::OutOfOfficeMutation,
     host_limits::HostLimitsMutation,
+    recommendations::RecommendationMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -352,6 +355,7 @@ mod tests {
                 "pluginPackages: [PluginPackage!]!",
                 "prefilledRoutingForm(id: ID!,query: JSON): PrefilledForm!",
                 "publicEventType(username: String!,slug: String!): EventType!",
+                "recommendationThresholds: RecommendationThresholds!",
                 "roundRobinFairness(eventTypeId: ID!,start: String!,end: String!,timeZone: String): [HostShare!]!",
                 "routingForm(id: ID!): RoutingForm!",
                 "routingFormResponses(id: ID!,cursor: String,limit: Int): FormResponsePage!",
@@ -425,6 +429,8 @@ mod tests {
                 "setMeetingCategory(eventTypeId: ID!,category: String): String",
                 "setMyBookingLimits(input: HostLimitsInput!): HostLimits!",
                 "setPluginEnabled(id: ID!, enabled: Boolean!): PluginInstallation!",
+                "setRecommendationThresholds(input: RecommendationThresholdsInput!): \
+                 RecommendationThresholds!",
                 "setTeamCalendarSync(teamId: ID!, enabled: Boolean!): Team!",
                 "submitRoutingForm(id: ID!,responses: JSON!,start: String,end: String,\
                  timeZone: String,skipContactOwner: Boolean! = false): FormSubmission!",

@@ -11,6 +11,7 @@ use super::{app, caller, field_id, lookup_id, public_url, to_id};
 use crate::api::public_url::PublicUrl;
 use crate::app::scheduling_links::{self, SchedulingLinkInput as AppInput};
 use crate::app::{AppError, page};
+use crate::domain::crm::recommendation::Recommendation;
 use crate::domain::ids::{CustomerId, SchedulingLinkId};
 use crate::domain::scheduling_link::SchedulingLink as DomainLink;
 
@@ -53,6 +54,27 @@ pub struct SchedulingLink {
     pub revoked_at: Option<UtcTime>,
     /// `active`, `used`, `expired` or `revoked`.
     pub status: String,
+    /// Why its event type was chosen, when it was made without one for a customer:
+    /// only in the answer that made it.
+    pub recommendation: Option<LinkRecommendation>,
+}
+
+/// Why a link's event type was recommended.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct LinkRecommendation {
+    /// The kind of meeting that is due: `qbr`, `check-in`, `onboarding`, …
+    pub category: String,
+    /// Why, e.g. "last QBR was 132 days ago (every 90 days)".
+    pub reason: String,
+}
+
+impl From<Recommendation> for LinkRecommendation {
+    fn from(r: Recommendation) -> LinkRecommendation {
+        LinkRecommendation {
+            category: r.category.as_str().to_string(),
+            reason: r.reason,
+        }
+    }
 }
 
 fn int(n: u32) -> i32 {
@@ -81,6 +103,7 @@ impl SchedulingLink {
             token: l.token,
             prefill_name: l.prefill_name,
             prefill_email: l.prefill_email,
+            recommendation: None,
         }
     }
 }
@@ -94,8 +117,9 @@ pub fn links_page(page: page::Page<DomainLink>, base: &PublicUrl) -> Page<Schedu
 /// A new link. Problems are `VALIDATION_ERROR`s naming each field.
 #[derive(Debug, Clone, InputObject)]
 pub struct SchedulingLinkInput {
-    /// One of the caller's event types.
-    pub event_type_id: ID,
+    /// One of the caller's event types; when absent, the one recommended for the
+    /// customer (or the stakeholder's), and `recommendation` says why.
+    pub event_type_id: Option<ID>,
     /// The customer the meeting is with (default: the stakeholder's).
     pub customer_id: Option<ID>,
     /// The stakeholder it is for: fills in name and email and implies their customer.
@@ -114,7 +138,7 @@ impl SchedulingLinkInput {
     fn into_app(self) -> Result<AppInput, AppError> {
         let id = |field: &str, id: Option<ID>| id.map(|id| field_id(field, &id)).transpose();
         Ok(AppInput {
-            event_type_id: Some(field_id("eventTypeId", &self.event_type_id)?),
+            event_type_id: id("eventTypeId", self.event_type_id)?,
             customer_id: id("customerId", self.customer_id)?,
             stakeholder_id: id("stakeholderId", self.stakeholder_id)?,
             name: self.name,
@@ -159,15 +183,19 @@ pub struct SchedulingLinkMutation;
 
 #[Object]
 impl SchedulingLinkMutation {
-    /// Makes a link to one of the caller's event types, for a customer or a stakeholder.
+    /// Makes a link to one of the caller's event types, for a customer or a stakeholder;
+    /// without an event type, the recommended one (a `VALIDATION_ERROR` on
+    /// `eventTypeId` saying why when there is none).
     async fn create_scheduling_link(
         &self,
         ctx: &Context<'_>,
         input: SchedulingLinkInput,
     ) -> GqlResult<SchedulingLink> {
         let input = input.into_app()?;
-        let link = scheduling_links::create(app(ctx)?, caller(ctx)?, input, Utc::now()).await?;
-        Ok(SchedulingLink::new(link, &public_url(ctx)?, Utc::now()))
+        let created = scheduling_links::create(app(ctx)?, caller(ctx)?, input, Utc::now()).await?;
+        let mut link = SchedulingLink::new(created.link, &public_url(ctx)?, Utc::now());
+        link.recommendation = created.recommendation.map(Into::into);
+        Ok(link)
     }
 
     /// Withdraws a link: from now on it answers `GONE`.

@@ -8,13 +8,14 @@ use axum::{Router, routing::get};
 use chrono::Utc;
 use serde_json::{Value, json};
 
+use super::event_types::event_type_json;
 use super::extract::{Auth, Params, path_id};
 use super::ok;
 use super::page::{page_request, page_response};
 use crate::api::format::utc;
 use crate::api::{ApiError, ErrorCode};
-use crate::app::App;
 use crate::app::customers::{self, CustomerOrder, CustomerQuery, Meeting, MeetingTime};
+use crate::app::{App, recommendations};
 use crate::domain::crm::assessment::Assessment;
 use crate::domain::crm::engagement::Engagement;
 use crate::domain::customer::{Customer, Stakeholder};
@@ -25,6 +26,10 @@ pub fn router() -> Router<App> {
         .route("/customers", get(list))
         .route("/customers/{id}", get(show))
         .route("/customers/{id}/meetings", get(meetings))
+        .route(
+            "/customers/{id}/recommended-event-type",
+            get(recommended_event_type),
+        )
 }
 
 /// A customer, with its health in brief when known.
@@ -37,6 +42,7 @@ fn customer_json(c: &Customer, health: Option<&Assessment>) -> Value {
         "tier": c.tier.as_str(),
         "arrCents": c.arr_cents,
         "lifecycleStage": c.lifecycle_stage.as_str(),
+        "renewalDate": c.renewal_date.map(|d| d.to_string()),
         "createdAt": utc(c.created_at),
         "updatedAt": utc(c.updated_at),
         "health": health.map(|a| json!({
@@ -192,6 +198,24 @@ async fn show(
     body["engagement"] = engagement_json(&health.engagement);
     body["stakeholders"] = people.iter().map(stakeholder_json).collect();
     Ok(ok(body))
+}
+
+/// `GET /v2/customers/{id}/recommended-event-type`: which of the caller's event types
+/// to offer next, `{eventType, category, reason}` (the first two null when nothing is
+/// recommended, the reason saying why).
+async fn recommended_event_type(
+    State(app): State<App>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = CustomerId(path_id("customer", &id)?);
+    let advice = recommendations::recommend_event_type(&app, caller, id, Utc::now()).await?;
+    let offer = advice.offer.as_ref();
+    Ok(ok(json!({
+        "eventType": offer.map(|o| event_type_json(&o.event_type)),
+        "category": offer.map(|o| o.category.as_str()),
+        "reason": advice.reason,
+    })))
 }
 
 /// `GET /v2/customers/{id}/meetings?when=upcoming|past|all`.

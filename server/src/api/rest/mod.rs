@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use crate::app::App;
 
 pub(super) use bookings::booking_json;
-pub(super) use scheduling_links::link_json;
+pub(super) use scheduling_links::{link_json, recommendation_json};
 
 /// Every `/v2` route.
 pub fn router(app: App) -> Router {

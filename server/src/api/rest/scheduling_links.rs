@@ -1,5 +1,7 @@
 //! `/v2/scheduling-links`: a CSM makes, lists and revokes links (API key); an invitee
-//! opens one and books through it with the token alone.
+//! opens one and books through it with the token alone. A link made without an
+//! `eventTypeId` for a customer or stakeholder books the recommended event type, and
+//! the answer's `recommendation` says which kind of meeting and why.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,6 +20,7 @@ use crate::api::public_url::PublicUrl;
 use crate::app::App;
 use crate::app::bookings::CreateBookingInput;
 use crate::app::scheduling_links::{self, OpenedLink, SchedulingLinkInput};
+use crate::domain::crm::recommendation::Recommendation;
 use crate::domain::ids::{CustomerId, SchedulingLinkId};
 use crate::domain::scheduling_link::SchedulingLink;
 
@@ -53,6 +56,11 @@ pub fn link_json(l: &SchedulingLink, base: &PublicUrl) -> Value {
     })
 }
 
+/// Why an event type was recommended: `{category, reason}`.
+pub fn recommendation_json(r: &Recommendation) -> Value {
+    json!({ "category": r.category.as_str(), "reason": r.reason })
+}
+
 /// What the invitee's page needs: the event type, the host, the filled-in fields.
 fn opened_json(o: &OpenedLink) -> Value {
     let e = &o.event_type;
@@ -82,8 +90,10 @@ async fn create(
     base: PublicUrl,
     Body(input): Body<SchedulingLinkInput>,
 ) -> Result<Response, ApiError> {
-    let link = scheduling_links::create(&app, caller, input, Utc::now()).await?;
-    Ok(success(StatusCode::CREATED, link_json(&link, &base)))
+    let created = scheduling_links::create(&app, caller, input, Utc::now()).await?;
+    let mut body = link_json(&created.link, &base);
+    body["recommendation"] = json!(created.recommendation.as_ref().map(recommendation_json));
+    Ok(success(StatusCode::CREATED, body))
 }
 
 async fn list(

@@ -7,15 +7,17 @@ use crate::app::auth::Caller;
 use crate::app::bookings::{self, BookingView};
 use crate::app::customers;
 use crate::app::page::{MAX_LIMIT, PageRequest};
+use crate::app::recommendations::recommend_event_type;
 use crate::app::scheduling_links::{self, SchedulingLinkInput};
 use crate::app::{App, Result};
 use crate::domain::booking::Booking;
 use crate::domain::chat::Day;
+use crate::domain::crm::recommendation::Recommendation;
 use crate::domain::event_type::EventType;
 use crate::store;
 
 use super::directory::{ANYONE, Directory, Nameable, PEOPLE, or_list, pick};
-use super::{Answer, Candidate, Data, LinkUrl, SHOWN, Subject};
+use super::{Answer, Candidate, Data, LinkUrl, Person, SHOWN, Subject};
 
 /// An instant as a person reads it in their zone: "Tue 1 Dec 2026 at 09:00 CET".
 pub(super) fn when(t: DateTime<Utc>, tz: Tz) -> String {
@@ -381,6 +383,40 @@ pub(super) async fn link_event_type(
     })
 }
 
+/// The event type to send `person` a link to: the one `typed` names; with none named,
+/// the one recommended for their customer (with why), else the caller's only one.
+async fn event_type_for(
+    app: &App,
+    caller: Caller,
+    person: &Person,
+    typed: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Result<(EventType, Option<Recommendation>), Box<Answer>>> {
+    let (None, Some(customer)) = (typed, &person.customer) else {
+        return Ok(link_event_type(app, caller, typed)
+            .await?
+            .map(|e| (e, None)));
+    };
+    let advice = recommend_event_type(app, caller, customer.id, now).await?;
+    if let Some(offer) = advice.offer {
+        let why = Recommendation {
+            category: offer.category,
+            reason: advice.reason,
+        };
+        return Ok(Ok((offer.event_type, Some(why))));
+    }
+    Ok(link_event_type(app, caller, None)
+        .await?
+        .map(|e| (e, None))
+        .map_err(|mut answer| {
+            answer.reply = format!(
+                "I have nothing to recommend for {}: {}. {}",
+                customer.name, advice.reason, answer.reply
+            );
+            answer
+        }))
+}
+
 /// Makes a single-use link to one of the caller's event types, filled in with the
 /// person and their customer, through the use case behind `createSchedulingLink`.
 pub(super) async fn send_link(
@@ -394,7 +430,8 @@ pub(super) async fn send_link(
 ) -> Result<Answer> {
     let directory = Directory::load(app, caller).await?;
     let person = picked!(pick(&directory.people, PEOPLE, "send_link", typed));
-    let event_type = picked!(link_event_type(app, caller, event_type).await?);
+    let (event_type, recommendation) =
+        picked!(event_type_for(app, caller, &person, event_type, now).await?);
     let (name, email) = match &person.stakeholder {
         Some(_) => (None, None),
         None => (Some(person.name.clone()), Some(person.email.clone())),
@@ -408,10 +445,16 @@ pub(super) async fn send_link(
         max_uses: Some(1),
         expires_at: None,
     };
-    let link = scheduling_links::create(app, caller, input, now).await?;
+    let link = scheduling_links::create(app, caller, input, now)
+        .await?
+        .link;
+    let why = recommendation
+        .as_ref()
+        .map(|r| format!(" I chose {} because {}.", event_type.title, r.reason))
+        .unwrap_or_default();
     Ok(Answer {
         reply: format!(
-            "Here is a single-use link to your {} for {} ({}), valid until {}: {}",
+            "Here is a single-use link to your {} for {} ({}), valid until {}: {}{why}",
             event_type.title,
             person.name,
             person.email,
@@ -422,6 +465,7 @@ pub(super) async fn send_link(
         data: Data::LinkSent {
             link,
             event_type,
+            recommendation,
             person,
         },
         candidates: Vec::new(),

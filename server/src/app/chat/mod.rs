@@ -15,6 +15,7 @@ use super::bookings::BookingView;
 use super::{App, AppError, Result};
 use crate::domain::chat::{self, Command, EXAMPLES, Provider};
 use crate::domain::crm::assessment::Assessment;
+use crate::domain::crm::recommendation::Recommendation;
 use crate::domain::customer::{Customer, Stakeholder};
 use crate::domain::event_type::EventType;
 use crate::domain::scheduling_link::SchedulingLink;
@@ -120,6 +121,8 @@ pub enum Data {
         link: SchedulingLink,
         /// What it books.
         event_type: EventType,
+        /// Why that event type, when none was named and it was recommended.
+        recommendation: Option<Recommendation>,
         /// Whom it is for.
         person: Person,
     },

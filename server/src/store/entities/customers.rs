@@ -15,6 +15,7 @@ pub struct Model {
     pub lifecycle_stage: String,
     pub created_ms: i64,
     pub updated_ms: i64,
+    pub renewal_date: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

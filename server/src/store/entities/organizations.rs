@@ -12,6 +12,7 @@ pub struct Model {
     pub created_ms: i64,
     pub health_weights: Option<String>,
     pub auto_stakeholders: bool,
+    pub recommendation_thresholds: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
