@@ -27,14 +27,6 @@ pub fn router() -> Router<App> {
         .route("/insights/round-robin-fairness", get(fairness))
 }
 
-/// A report as columns and rows, whichever format it leaves in.
-struct Table {
-    /// The file name's stem for a download.
-    name: &'static str,
-    columns: Vec<String>,
-    rows: Vec<Vec<Value>>,
-}
-
 const STATS_COLUMNS: [&str; 13] = [
     "groupBy",
     "groupId",
@@ -63,7 +55,7 @@ async fn booking_stats(
     let lines =
         insights::booking_stats(&app, caller, scope(&params)?, &period, group_by, Utc::now())
             .await?;
-    let rows = lines
+    let rows: Vec<Vec<Value>> = lines
         .into_iter()
         .map(|l| {
             let (s, t) = (l.stats, l.stats.tally);
@@ -84,14 +76,7 @@ async fn booking_stats(
             ]
         })
         .collect();
-    Ok(format.answer(
-        Table {
-            name: "booking-stats",
-            columns: STATS_COLUMNS.map(String::from).to_vec(),
-            rows,
-        },
-        &period,
-    ))
+    Ok(format.answer("booking-stats", &STATS_COLUMNS, &rows, &period))
 }
 
 async fn busiest_hours(
@@ -106,7 +91,7 @@ async fn busiest_hours(
     let mut columns = vec!["weekday".to_string()];
     columns.extend((0..24).map(|h| format!("{h:02}")));
     columns.extend(["total".to_string(), "timeZone".to_string()]);
-    let rows = WEEKDAYS
+    let rows: Vec<Vec<Value>> = WEEKDAYS
         .iter()
         .zip(map.cells)
         .map(|(weekday, hours)| {
@@ -117,14 +102,8 @@ async fn busiest_hours(
             row
         })
         .collect();
-    Ok(format.answer(
-        Table {
-            name: "busiest-hours",
-            columns,
-            rows,
-        },
-        &period,
-    ))
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    Ok(format.answer("busiest-hours", &columns, &rows, &period))
 }
 
 const CONVERSION_COLUMNS: [&str; 8] = [
@@ -147,7 +126,7 @@ async fn conversion(
     let format = Format::of(&params, &headers)?;
     let period = period(&params)?;
     let lines = insights::conversion(&app, caller, scope(&params)?, &period, Utc::now()).await?;
-    let rows = lines
+    let rows: Vec<Vec<Value>> = lines
         .into_iter()
         .map(|l| {
             let c = l.conversion;
@@ -164,11 +143,9 @@ async fn conversion(
         })
         .collect();
     Ok(format.answer(
-        Table {
-            name: "booking-page-conversion",
-            columns: CONVERSION_COLUMNS.map(String::from).to_vec(),
-            rows,
-        },
+        "booking-page-conversion",
+        &CONVERSION_COLUMNS,
+        &rows,
         &period,
     ))
 }
@@ -196,7 +173,7 @@ async fn fairness(
         .ok_or_else(|| ApiError::field(ErrorCode::ValidationError, "eventTypeId", "is required"))?;
     let lines =
         insights::round_robin_fairness(&app, caller, EventTypeId(event_type), &period).await?;
-    let rows = lines
+    let rows: Vec<Vec<Value>> = lines
         .into_iter()
         .map(|l| {
             let s = l.share;
@@ -211,14 +188,7 @@ async fn fairness(
             ]
         })
         .collect();
-    Ok(format.answer(
-        Table {
-            name: "round-robin-fairness",
-            columns: FAIRNESS_COLUMNS.map(String::from).to_vec(),
-            rows,
-        },
-        &period,
-    ))
+    Ok(format.answer("round-robin-fairness", &FAIRNESS_COLUMNS, &rows, &period))
 }
 
 /// How a table leaves.
@@ -253,29 +223,31 @@ impl Format {
         }
     }
 
-    fn answer(self, table: Table, period: &Period) -> Response {
+    /// The table `name` of `rows` under `columns`, for `period` (named in a CSV
+    /// download's file name).
+    fn answer(
+        self,
+        name: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+        period: &Period,
+    ) -> Response {
         match self {
             Format::Json => ok(Value::Array(
-                table
-                    .rows
-                    .into_iter()
+                rows.iter()
                     .map(|row| {
-                        Value::Object(
-                            table
-                                .columns
-                                .iter()
-                                .cloned()
-                                .zip(row)
-                                .collect::<Map<_, _>>(),
-                        )
+                        let cells = columns
+                            .iter()
+                            .map(|c| c.to_string())
+                            .zip(row.iter().cloned());
+                        Value::Object(cells.collect::<Map<_, _>>())
                     })
                     .collect(),
             )),
             Format::Csv => {
-                let columns: Vec<&str> = table.columns.iter().map(String::as_str).collect();
                 let file = format!(
                     "{}_{}_{}.csv",
-                    table.name,
+                    name,
                     file_safe(&period.start),
                     file_safe(&period.end)
                 );
@@ -288,7 +260,7 @@ impl Format {
                             format!("attachment; filename=\"{file}\""),
                         ),
                     ],
-                    csv::table(&columns, &table.rows),
+                    csv::table(columns, rows),
                 )
                     .into_response()
             }
