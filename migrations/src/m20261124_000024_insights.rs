@@ -1,10 +1,19 @@
 //! Insights: booking-page views counted per event type and hour (no third-party
-//! tracking, no visitor data), and the indexes the reports aggregate through: a team's
-//! or an event type's bookings by start, and the few attendees marked absent.
+//! tracking, no visitor data), and the indexes the reports aggregate through.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::helpers::{fk, index, unique_index};
+
+/// What the reports read by: bookings of some event types by start (outcomes) and by
+/// creation (conversion), host rows likewise (a line per member), and absences.
+const INDEXES: [(&str, &[&str]); 5] = [
+    ("bookings", &["event_type_id", "start_ms"]),
+    ("bookings", &["event_type_id", "created_ms"]),
+    ("booking_hosts", &["event_type_id", "start_ms"]),
+    ("booking_hosts", &["org_id", "start_ms"]),
+    ("booking_attendees", &["absent", "booking_id"]),
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -33,21 +42,15 @@ impl MigrationTrait for Migration {
             &["event_type_id", "hour_ms"],
         ))
         .await?;
-        m.create_index(index("bookings", &["event_type_id", "start_ms"]))
-            .await?;
-        m.create_index(index("booking_attendees", &["absent", "booking_id"]))
-            .await?;
+        for (table, columns) in INDEXES {
+            m.create_index(index(table, columns)).await?;
+        }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for (table, name) in [
-            (
-                "booking_attendees",
-                "idx_booking_attendees_absent_booking_id",
-            ),
-            ("bookings", "idx_bookings_event_type_id_start_ms"),
-        ] {
+        for (table, columns) in INDEXES {
+            let name = format!("idx_{table}_{}", columns.join("_"));
             m.drop_index(Index::drop().name(name).table(table).to_owned())
                 .await?;
         }

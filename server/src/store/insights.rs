@@ -50,56 +50,54 @@ pub async fn tallies(
     per: Per,
     now: DateTime<Utc>,
 ) -> Result<Vec<(i64, BookingTally)>> {
-    let b = |c: bookings::Column| Expr::col((bookings::Entity, c));
-    let accepted = || b(bookings::Column::Status).eq(BookingStatus::Accepted.as_str());
-    let with_absent = || b(bookings::Column::Id).in_subquery(absent_attendees());
+    let rows = Rows::of(scope, per);
+    let col = |c: Shared| rows.col(c);
+    let accepted = || col(Shared::Status).eq(BookingStatus::Accepted.as_str());
+    let rescheduled = || rows.rescheduled(scope, period);
     let when = |cond: Cond| Func::sum(Expr::case(cond, 1).finally(0));
     let key = match per {
-        Per::EventType => b(bookings::Column::EventTypeId),
+        Per::EventType => col(Shared::EventTypeId),
         Per::Member => Expr::col((booking_hosts::Entity, booking_hosts::Column::UserId)),
     };
     let mut select = Query::select()
-        .expr_as(key.clone(), "key")
-        .expr_as(
-            Func::count(Expr::col((bookings::Entity, bookings::Column::Id))),
-            "created",
-        )
+        .expr_as(key, "key")
+        .expr_as(Func::count(col(Shared::BookingId)), "created")
         .expr_as(
             when(
                 Cond::all()
                     .add(accepted())
-                    .add(b(bookings::Column::EndMs).lte(to_ms(now)))
-                    .add(b(bookings::Column::Id).not_in_subquery(absent_attendees())),
+                    .add(col(Shared::EndMs).lte(to_ms(now)))
+                    .add(col(Shared::BookingId).not_in_subquery(absent_attendees())),
             ),
             "completed",
         )
         .expr_as(
             when(
                 Cond::all()
-                    .add(b(bookings::Column::Status).eq(BookingStatus::Cancelled.as_str()))
-                    .add(b(bookings::Column::RescheduledToUid).is_null()),
+                    .add(col(Shared::Status).eq(BookingStatus::Cancelled.as_str()))
+                    .add(Cond::all().add(rescheduled()).not()),
             ),
             "cancelled",
         )
+        .expr_as(when(Cond::all().add(rescheduled())), "rescheduled")
         .expr_as(
-            when(Cond::all().add(b(bookings::Column::RescheduledToUid).is_not_null())),
-            "rescheduled",
-        )
-        .expr_as(
-            when(Cond::all().add(accepted()).add(with_absent())),
+            when(
+                Cond::all()
+                    .add(accepted())
+                    .add(col(Shared::BookingId).in_subquery(absent_attendees())),
+            ),
             "no_shows",
         )
         .expr_as(
             Func::cast_as(
-                Func::sum(b(bookings::Column::StartMs).sub(b(bookings::Column::CreatedMs))),
+                Func::sum(col(Shared::StartMs).sub(col(Shared::CreatedMs))),
                 Alias::new("BIGINT"),
             ),
             "lead_time_ms",
         )
-        .from(bookings::Entity)
         .group_by_col(Alias::new("key"))
         .to_owned();
-    within(&mut select, scope, period, per == Per::Member);
+    rows.within(&mut select, scope, period);
     let backend = db.get_database_backend();
     TallyRow::find_by_statement(backend.build(&select))
         .all(db)
@@ -116,18 +114,15 @@ pub async fn starts(
     scope: &Scope,
     period: Span,
 ) -> Result<Vec<(DateTime<Utc>, u64)>> {
-    let start = || Expr::col((bookings::Entity, bookings::Column::StartMs));
+    let rows = Rows::of(scope, Per::EventType);
+    let start = || rows.col(Shared::StartMs);
     let mut select = Query::select()
         .expr_as(start().sub(start().modulo(BUCKET_MS)), "bucket")
-        .expr_as(
-            Func::count(Expr::col((bookings::Entity, bookings::Column::Id))),
-            "n",
-        )
-        .from(bookings::Entity)
-        .and_where(Expr::col((bookings::Entity, bookings::Column::Status)).is_in(live_statuses()))
+        .expr_as(Func::count(rows.col(Shared::BookingId)), "n")
+        .and_where(rows.col(Shared::Status).is_in(live_statuses()))
         .group_by_col(Alias::new("bucket"))
         .to_owned();
-    within(&mut select, scope, period, scope.member.is_some());
+    rows.within(&mut select, scope, period);
     let backend = db.get_database_backend();
     CountRow::find_by_statement(backend.build(&select))
         .all(db)
@@ -240,25 +235,101 @@ pub async fn views(
         .collect())
 }
 
-/// Narrows `select` (over `bookings`) to `scope` and to starts within `period`,
-/// joining each booking's hosts when `by_host` (one row per host).
-fn within(select: &mut SelectStatement, scope: &Scope, period: Span, by_host: bool) {
-    let b = |c: bookings::Column| Expr::col((bookings::Entity, c));
-    select
-        .and_where(b(bookings::Column::OrgId).eq(scope.org.0))
-        .and_where(b(bookings::Column::StartMs).gte(to_ms(period.start)))
-        .and_where(b(bookings::Column::StartMs).lt(to_ms(period.end)));
-    if let Some(ids) = &scope.event_types {
-        select.and_where(b(bookings::Column::EventTypeId).is_in(ids.iter().map(|e| e.0)));
+/// Where a report's rows come from: the bookings themselves, or, when hosts matter (a
+/// line per member, or one member's bookings), `booking_hosts`, which holds a row per
+/// host of each booking with its status and times and is indexed for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    Bookings,
+    Hosts,
+}
+
+/// The columns `bookings` and `booking_hosts` share.
+#[derive(Debug, Clone, Copy)]
+enum Shared {
+    BookingId,
+    OrgId,
+    EventTypeId,
+    Status,
+    StartMs,
+    EndMs,
+    CreatedMs,
+}
+
+impl Rows {
+    fn of(scope: &Scope, per: Per) -> Rows {
+        if per == Per::Member || scope.member.is_some() {
+            Rows::Hosts
+        } else {
+            Rows::Bookings
+        }
     }
-    if by_host || scope.member.is_some() {
-        let host = |c: booking_hosts::Column| Expr::col((booking_hosts::Entity, c));
-        select.inner_join(
-            booking_hosts::Entity,
-            host(booking_hosts::Column::BookingId).equals((bookings::Entity, bookings::Column::Id)),
-        );
-        if let Some(member) = scope.member {
-            select.and_where(host(booking_hosts::Column::UserId).eq(member.0));
+
+    fn col(self, c: Shared) -> Expr {
+        use booking_hosts::Column as H;
+        use bookings::Column as B;
+        match self {
+            Rows::Bookings => Expr::col((
+                bookings::Entity,
+                match c {
+                    Shared::BookingId => B::Id,
+                    Shared::OrgId => B::OrgId,
+                    Shared::EventTypeId => B::EventTypeId,
+                    Shared::Status => B::Status,
+                    Shared::StartMs => B::StartMs,
+                    Shared::EndMs => B::EndMs,
+                    Shared::CreatedMs => B::CreatedMs,
+                },
+            )),
+            Rows::Hosts => Expr::col((
+                booking_hosts::Entity,
+                match c {
+                    Shared::BookingId => H::BookingId,
+                    Shared::OrgId => H::OrgId,
+                    Shared::EventTypeId => H::EventTypeId,
+                    Shared::Status => H::Status,
+                    Shared::StartMs => H::StartMs,
+                    Shared::EndMs => H::EndMs,
+                    Shared::CreatedMs => H::CreatedMs,
+                },
+            )),
+        }
+    }
+
+    /// Whether a row's booking was replaced by a reschedule. Only `bookings` says so;
+    /// for host rows, the few such bookings of the period are looked up once.
+    fn rescheduled(self, scope: &Scope, period: Span) -> Expr {
+        let replaced = Expr::col((bookings::Entity, bookings::Column::RescheduledToUid));
+        match self {
+            Rows::Bookings => replaced.is_not_null(),
+            Rows::Hosts => {
+                let mut ids = Query::select()
+                    .column((bookings::Entity, bookings::Column::Id))
+                    .and_where(replaced.is_not_null())
+                    .to_owned();
+                Rows::Bookings.within(&mut ids, scope, period);
+                self.col(Shared::BookingId).in_subquery(ids)
+            }
+        }
+    }
+
+    /// Selects from these rows, narrowed to `scope` and to starts within `period`.
+    fn within(self, select: &mut SelectStatement, scope: &Scope, period: Span) {
+        match self {
+            Rows::Bookings => select.from(bookings::Entity),
+            Rows::Hosts => select.from(booking_hosts::Entity),
+        };
+        select
+            .and_where(self.col(Shared::OrgId).eq(scope.org.0))
+            .and_where(self.col(Shared::StartMs).gte(to_ms(period.start)))
+            .and_where(self.col(Shared::StartMs).lt(to_ms(period.end)));
+        if let Some(ids) = &scope.event_types {
+            select.and_where(self.col(Shared::EventTypeId).is_in(ids.iter().map(|e| e.0)));
+        }
+        if let (Rows::Hosts, Some(member)) = (self, scope.member) {
+            select.and_where(
+                Expr::col((booking_hosts::Entity, booking_hosts::Column::UserId)).eq(member.0),
+            );
         }
     }
 }
