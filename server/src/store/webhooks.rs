@@ -1,14 +1,16 @@
 //! Webhook subscriptions.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, Set, TransactionTrait,
 };
 
+use super::Db;
 use super::Result;
 use super::codec::{from_json, from_ms, to_json, to_ms};
-use super::entities::webhooks;
+use super::entities::{webhook_deliveries, webhooks};
 use super::keyset::{self, Keyset};
 use crate::domain::ids::{EventTypeId, OrgId, UserId};
 
@@ -119,13 +121,29 @@ pub async fn list_for_user(
         .collect()
 }
 
-/// Deletes the subscription `id` in `org` with its deliveries; `false` when there was none.
-pub async fn delete(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<bool> {
+/// Deletes subscription `id` of `org` with its delivery log; `false` when there was none.
+///
+/// The deliveries go first, in the same transaction: the delivery job locks a delivery
+/// and then its subscription (to count the result), so taking them in that order too
+/// means a delete racing a delivery waits for it instead of deadlocking with it.
+pub async fn delete(db: &Db, org: OrgId, id: i64) -> Result<bool> {
+    let txn = db.begin().await?;
+    let owned = Query::select()
+        .column(webhooks::Column::Id)
+        .from(webhooks::Entity)
+        .and_where(Expr::col(webhooks::Column::Id).eq(id))
+        .and_where(Expr::col(webhooks::Column::OrgId).eq(org.0))
+        .to_owned();
+    webhook_deliveries::Entity::delete_many()
+        .filter(webhook_deliveries::Column::WebhookId.in_subquery(owned))
+        .exec(&txn)
+        .await?;
     let result = webhooks::Entity::delete_many()
         .filter(webhooks::Column::Id.eq(id))
         .filter(webhooks::Column::OrgId.eq(org.0))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(result.rows_affected == 1)
 }
 
