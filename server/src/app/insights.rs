@@ -102,8 +102,8 @@ pub async fn booking_stats(
     group_by: GroupBy,
     now: DateTime<Utc>,
 ) -> Result<Vec<StatsLine>> {
-    let (_, span) = read_period(app, caller, period).await?;
     let allowed = allowed(app, caller, scope).await?;
+    let (_, span) = allowed.read(period)?;
     let per = if group_by == GroupBy::Member {
         Per::Member
     } else {
@@ -149,8 +149,8 @@ pub async fn busiest_hours(
     scope: ReportScope,
     period: &Period,
 ) -> Result<HeatMap> {
-    let (zone, span) = read_period(app, caller, period).await?;
     let allowed = allowed(app, caller, scope).await?;
+    let (zone, span) = allowed.read(period)?;
     let starts = store::insights::starts(&app.db, &allowed.scope, span).await?;
     Ok(heat_map::heat_map(&starts, zone))
 }
@@ -164,8 +164,8 @@ pub async fn conversion(
     period: &Period,
     now: DateTime<Utc>,
 ) -> Result<Vec<ConversionLine>> {
-    let (_, span) = read_period(app, caller, period).await?;
     let allowed = allowed(app, caller, scope).await?;
+    let (_, span) = allowed.read(period)?;
     let pages = allowed.pages();
     let scope = Scope {
         event_types: Some(pages.iter().map(|l| l.id).collect()),
@@ -205,9 +205,15 @@ struct Allowed {
     scope: Scope,
     labels: HashMap<EventTypeId, EventTypeLabel>,
     asked: ReportScope,
+    /// The viewer's own zone, for a period asked without one.
+    viewer_zone: Tz,
 }
 
 impl Allowed {
+    fn read(&self, period: &Period) -> Result<(Tz, Span)> {
+        read_period(period, self.viewer_zone)
+    }
+
     fn label(&self, id: EventTypeId) -> Option<&EventTypeLabel> {
         self.labels.get(&id)
     }
@@ -300,20 +306,14 @@ async fn allowed(app: &App, caller: Caller, asked: ReportScope) -> Result<Allowe
         },
         labels,
         asked,
+        viewer_zone: me.time_zone,
     })
 }
 
 /// The zone and span of `period`; the zone defaults to the viewer's own.
-async fn read_period(app: &App, caller: Caller, period: &Period) -> Result<(Tz, Span)> {
-    let zone = match &period.time_zone {
-        Some(zone) => zone.clone(),
-        None => super::users::me(app, caller)
-            .await?
-            .time_zone
-            .name()
-            .to_string(),
-    };
-    query_range(Some(&zone), &period.start, &period.end)
+fn read_period(period: &Period, viewer_zone: Tz) -> Result<(Tz, Span)> {
+    let zone = period.time_zone.as_deref().unwrap_or(viewer_zone.name());
+    query_range(Some(zone), &period.start, &period.end)
 }
 
 /// The name of each line's group.
@@ -390,7 +390,8 @@ pub async fn round_robin_fairness(
     if team.scheduling_type != SchedulingType::RoundRobin {
         return Err(not_round_robin(event_type));
     }
-    let (_, period) = read_period(app, caller, period).await?;
+    let viewer = super::users::me(app, caller).await?;
+    let (_, period) = read_period(period, viewer.time_zone)?;
     let rotating: Vec<_> = team
         .hosts
         .iter()

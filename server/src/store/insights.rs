@@ -62,15 +62,7 @@ pub async fn tallies(
     let mut select = Query::select()
         .expr_as(key, "key")
         .expr_as(Func::count(col(Shared::BookingId)), "created")
-        .expr_as(
-            when(
-                Cond::all()
-                    .add(accepted())
-                    .add(col(Shared::EndMs).lte(to_ms(now)))
-                    .add(col(Shared::BookingId).not_in_subquery(absent_attendees())),
-            ),
-            "completed",
-        )
+        .expr_as(when(rows.held(now)), "completed")
         .expr_as(
             when(
                 Cond::all()
@@ -142,14 +134,13 @@ pub async fn made(
     now: DateTime<Utc>,
 ) -> Result<HashMap<EventTypeId, (u64, u64)>> {
     let b = |c: bookings::Column| Expr::col((bookings::Entity, c));
-    let completed = Cond::all()
-        .add(b(bookings::Column::Status).eq(BookingStatus::Accepted.as_str()))
-        .add(b(bookings::Column::EndMs).lte(to_ms(now)))
-        .add(b(bookings::Column::Id).not_in_subquery(absent_attendees()));
     let mut select = Query::select()
         .expr_as(b(bookings::Column::EventTypeId), "key")
         .expr_as(Func::count(b(bookings::Column::Id)), "made")
-        .expr_as(Func::sum(Expr::case(completed, 1).finally(0)), "completed")
+        .expr_as(
+            Func::sum(Expr::case(Rows::Bookings.held(now), 1).finally(0)),
+            "completed",
+        )
         .from(bookings::Entity)
         .and_where(b(bookings::Column::OrgId).eq(scope.org.0))
         .and_where(b(bookings::Column::CreatedMs).gte(to_ms(period.start)))
@@ -294,6 +285,20 @@ impl Rows {
                 },
             )),
         }
+    }
+
+    /// Whether a row's meeting took place by `now`: accepted, ended, nobody absent.
+    fn held(self, now: DateTime<Utc>) -> Cond {
+        Cond::all()
+            .add(
+                self.col(Shared::Status)
+                    .eq(BookingStatus::Accepted.as_str()),
+            )
+            .add(self.col(Shared::EndMs).lte(to_ms(now)))
+            .add(
+                self.col(Shared::BookingId)
+                    .not_in_subquery(absent_attendees()),
+            )
     }
 
     /// Whether a row's booking was replaced by a reschedule. Only `bookings` says so;
