@@ -53,6 +53,23 @@ pub struct Config {
     /// (`30s`, `5m`, `1h`).
     #[arg(long, env = "CONVENE_PULL_INTERVAL", default_value = "5m", value_parser = parse_duration, global = true)]
     pub pull_interval: Duration,
+    /// The SMTP server workflow emails and notices go through, as a URL:
+    /// `smtps://user:password@smtp.example.com` (port 465), `smtp://host:587?tls=required`.
+    /// Without it, mail is written to `--mail-dir` instead.
+    #[arg(long, env = "CONVENE_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of Convene's mail, e.g. `Acme Scheduling <no-reply@acme.com>`.
+    #[arg(
+        long,
+        env = "CONVENE_MAIL_FROM",
+        default_value = "Convene <no-reply@convene.localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+    /// Where mail is written as `.eml` files when no SMTP server is set. Default: `mail`
+    /// next to the SQLite database (the system's temporary folder for PostgreSQL).
+    #[arg(long, env = "CONVENE_MAIL_DIR", global = true)]
+    pub mail_dir: Option<PathBuf>,
     /// The global kill switch of inbound calendar sync: `off` leaves bookings alone
     /// whatever providers report (changes read meanwhile are recorded as skipped).
     #[arg(long, env = "CONVENE_CALENDAR_SYNC", value_enum, default_value_t = Switch::On, global = true)]
@@ -231,10 +248,32 @@ impl Config {
         if let Some(dir) = &self.plugins_dir {
             return Some(dir.clone());
         }
+        Some(self.database_dir()?.join("plugins").join("dist"))
+    }
+
+    /// The folder of an SQLite database file; `None` for PostgreSQL.
+    fn database_dir(&self) -> Option<PathBuf> {
         let file = self.database_url.strip_prefix("sqlite://")?;
         let file = file.split('?').next().unwrap_or(file);
-        let parent = std::path::Path::new(file).parent()?;
-        Some(parent.join("plugins").join("dist"))
+        Some(std::path::Path::new(file).parent()?.to_path_buf())
+    }
+
+    /// How mail leaves this server: `--smtp-url`, else the mail folder.
+    fn mail(&self) -> crate::mail::MailSettings {
+        let transport = match &self.smtp_url {
+            Some(url) => crate::mail::MailTransport::Smtp(url.clone()),
+            None => {
+                crate::mail::MailTransport::Folder(self.mail_dir.clone().unwrap_or_else(|| {
+                    self.database_dir()
+                        .map(|dir| dir.join("mail"))
+                        .unwrap_or_else(|| std::env::temp_dir().join("convene-mail"))
+                }))
+            }
+        };
+        crate::mail::MailSettings {
+            from: self.mail_from.clone(),
+            transport,
+        }
     }
 
     /// The application settings these flags choose; fails when no secret key can be
@@ -258,6 +297,7 @@ impl Config {
             )?,
             pull_interval: self.pull_interval,
             calendar_sync: self.calendar_sync == Switch::On,
+            mail: self.mail(),
             ..Default::default()
         })
     }

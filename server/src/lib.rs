@@ -11,5 +11,6 @@ pub mod config;
 pub mod domain;
 pub mod egress;
 pub mod jobs;
+pub mod mail;
 pub mod plugins;
 pub mod store;

@@ -14,6 +14,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     init_logging(config.log_format);
     let settings = config.settings()?;
+    settings.mail.check()?;
     let db = convene::store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database at {}", config.database_url))?;

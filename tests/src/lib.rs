@@ -8,6 +8,7 @@ pub mod bench;
 pub mod calendars;
 pub mod crm;
 pub mod fakes;
+pub mod mail;
 pub mod oauth_flow;
 pub mod plugins;
 pub mod seed;
@@ -48,6 +49,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Which database.
     pub backend: Backend,
+    /// Where the server writes the mail it sends, one `.eml` file per message.
+    pub mail_dir: PathBuf,
+    database_url: String,
     sqlite_file: Option<PathBuf>,
     /// Dropping it stops the server and its background jobs, so a finished test stops
     /// polling and gives its database connections back.
@@ -222,6 +226,35 @@ impl TestApp {
         let (url, sqlite_file) = fresh_database(backend)
             .await
             .expect("a fresh test database");
+        let mail_dir = std::env::temp_dir().join(format!(
+            "convene-test-mail-{}",
+            convene::app::auth::generate_key()
+        ));
+        Self::serve(backend, url, sqlite_file, mail_dir, jobs, configure).await
+    }
+
+    /// Another server on this one's database and mail folder, with the background
+    /// jobs running: the process started again after this one died.
+    pub async fn restart(&self) -> TestApp {
+        Self::serve(
+            self.backend,
+            self.database_url.clone(),
+            None,
+            self.mail_dir.clone(),
+            true,
+            |_| {},
+        )
+        .await
+    }
+
+    async fn serve(
+        backend: Backend,
+        url: String,
+        sqlite_file: Option<PathBuf>,
+        mail_dir: PathBuf,
+        jobs: bool,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let db = convene::store::connect(&url)
             .await
             .expect("connect and migrate");
@@ -238,6 +271,10 @@ impl TestApp {
             allow_private_plugin_hosts: true,
             plugin_cache_dir: Some(std::env::temp_dir().join("convene-test-plugin-cache")),
             token_refresh_skew: std::time::Duration::from_millis(500),
+            mail: convene::mail::MailSettings {
+                from: "Convene <no-reply@convene.test>".into(),
+                transport: convene::mail::MailTransport::Folder(mail_dir.clone()),
+            },
             ..Settings::default()
         };
         configure(&mut settings);
@@ -276,9 +313,27 @@ impl TestApp {
             app,
             client: reqwest::Client::new(),
             backend,
+            mail_dir,
+            database_url: url,
             sqlite_file,
             _stop: stop,
         }
+    }
+
+    /// The mail sent so far, as its recipients read it, by file name.
+    pub fn sent_mail(&self) -> Vec<mail::Mail> {
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| Some(e.ok()?.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| mail::Mail::parse(&std::fs::read_to_string(f).expect("a readable message")))
+            .collect()
     }
 
     /// Adds a second organization ("Rival Corp") with its own host; that host's API key.

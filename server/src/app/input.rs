@@ -39,6 +39,11 @@ impl Issues {
         checked.map_err(|issue| self.0.push(issue)).ok()
     }
 
+    /// Keeps the value of a check with several issues of its own, or records them all.
+    pub fn take_all<T>(&mut self, checked: Result<T, Vec<FieldIssue>>) -> Option<T> {
+        checked.map_err(|issues| self.0.extend(issues)).ok()
+    }
+
     /// Records an issue when `ok` is false.
     pub fn require(&mut self, ok: bool, field: &str, message: impl Into<String>) {
         if !ok {

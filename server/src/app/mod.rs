@@ -10,6 +10,7 @@ pub mod bookings;
 pub mod calendar_sync;
 pub mod calendars;
 pub mod chat;
+pub mod clock;
 pub mod connections;
 pub mod customer_health;
 pub mod customers;
@@ -42,6 +43,7 @@ pub mod team_event_types;
 pub mod teams;
 pub mod users;
 pub mod webhooks;
+pub mod workflows;
 
 pub use error::{AppError, Result};
 
@@ -73,6 +75,10 @@ pub struct App {
     pub refresh_turns: Arc<connections::RefreshTurns>,
     /// Rung when an inbound webhook is kept, so this process's worker reads it at once.
     pub inbound_arrived: Arc<tokio::sync::Notify>,
+    /// Sends workflow emails and notices.
+    pub mailer: Arc<crate::mail::Mailer>,
+    /// Now, for work due at a set time (tests pin it).
+    pub clock: Arc<clock::Clock>,
 }
 
 /// Operator settings that shape behaviour rather than data.
@@ -106,6 +112,8 @@ pub struct Settings {
     /// Whether providers' changes reach bookings at all (the global kill switch of
     /// inbound calendar sync; teams have their own switch).
     pub calendar_sync: bool,
+    /// How and from whom mail is sent.
+    pub mail: crate::mail::MailSettings,
 }
 
 impl Default for Settings {
@@ -122,6 +130,7 @@ impl Default for Settings {
             oauth_timeout: Duration::from_secs(10),
             pull_interval: Duration::from_secs(300),
             calendar_sync: true,
+            mail: crate::mail::MailSettings::default(),
         }
     }
 }
@@ -136,6 +145,7 @@ impl App {
             ..Default::default()
         }));
         let oauth_http = crate::auth::oauth::http_client(settings.oauth_timeout);
+        let mailer = Arc::new(crate::mail::Mailer::new(&settings.mail));
         App {
             db,
             settings: Arc::new(settings),
@@ -146,6 +156,8 @@ impl App {
             oauth_providers: Arc::default(),
             refresh_turns: Arc::default(),
             inbound_arrived: Arc::default(),
+            mailer,
+            clock: Arc::default(),
         }
     }
 }

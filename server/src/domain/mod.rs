@@ -10,7 +10,8 @@
 //! (`routing_form`: fields, rules, where answers go, prefill), out of office
 //! (`out_of_office`) and a host's own limits across their event types (`host_limits`),
 //! the scrubbing of an erased person's data, where
-//! outbound requests may go (`destination`), and the chat command grammar (`chat`).
+//! outbound requests may go (`destination`), the chat command grammar (`chat`) and workflows' triggers, steps and message
+//! templates (`workflow`).
 //!
 //! Nothing here does I/O, async, database access (no sea-orm entities) or logging,
 //! and nothing reads a clock: "now" is always a parameter. That keeps every rule
@@ -47,3 +48,4 @@ pub mod team_slots;
 pub mod user;
 pub mod validate;
 pub mod webhook;
+pub mod workflow;

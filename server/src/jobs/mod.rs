@@ -1,8 +1,8 @@
 //! Background work: the outbox dispatcher and webhook deliveries, bookings' calendar
 //! events, inbound provider webhooks read by their plugins, pull sync with providers,
 //! provider changes that waited (coalesced or due a retry),
-//! keeping customer health snapshots fresh, and rejecting pending bookings left
-//! unconfirmed at their start.
+//! keeping customer health snapshots fresh, rejecting pending bookings left
+//! unconfirmed at their start, and workflow messages when they are due.
 //!
 //! `convene serve` runs it beside the HTTP server; `convene worker` runs it alone, and
 //! several processes may share one PostgreSQL database. The rows in `store/` are the
@@ -27,6 +27,7 @@ mod inbound;
 mod leased;
 mod provider_changes;
 mod pull;
+mod workflow_sends;
 
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ use crate::app::App;
 
 /// How often installations are checked for a due pull (pulls are minutes apart).
 const PULL_POLL: Duration = Duration::from_secs(1);
+/// How often workflow sends are looked for (reminders are minutes apart at best).
+const WORKFLOW_POLL: Duration = Duration::from_millis(500);
 /// How often started, still pending bookings are looked for.
 const EXPIRY_POLL: Duration = Duration::from_secs(1);
 
@@ -96,6 +99,11 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
         leased::run::<expiry::UnconfirmedExpiry>(
             app.clone(),
             EXPIRY_POLL.max(options.poll_interval),
+            stopped(stopping.clone())
+        ),
+        leased::run::<workflow_sends::WorkflowSends>(
+            app.clone(),
+            WORKFLOW_POLL.max(options.poll_interval),
             stopped(stopping.clone())
         ),
         health_refresher::run(app, stopped(stopping)),

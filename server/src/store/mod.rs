@@ -38,6 +38,7 @@ pub mod teams;
 pub mod users;
 pub mod webhook_deliveries;
 pub mod webhooks;
+pub mod workflows;
 
 pub use db::{Db, connect};
 pub use keyset::Keyset;

@@ -37,6 +37,7 @@ mod scheduling_links;
 mod slots;
 mod teams;
 mod webhooks;
+mod workflows;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{
@@ -78,6 +79,7 @@ pub struct Query(
     host_limits::HostLimitsQuery,
     insights::InsightsQuery,
     recommendations::RecommendationQuery,
+    workflows::WorkflowQuery,
 );
 
 /// Every mutation: event types, schedules, the booking lifecycle, webhooks, notices,
@@ -101,6 +103,7 @@ pub struct Mutation(
     out_of_office::OutOfOfficeMutation,
     host_limits::HostLimitsMutation,
     recommendations::RecommendationMutation,
+    workflows::WorkflowMutation,
 );
 
 /// The schema served at `/graphql`.
@@ -371,6 +374,10 @@ mod tests {
                 "webhook(id: ID!): Webhook!",
                 "webhookDeliveries(id: ID!,cursor: String,limit: Int): WebhookDeliveryPage!",
                 "webhooks(cursor: String,limit: Int): WebhookPage!",
+                "workflow(id: ID!): Workflow!",
+                "workflowPreview(subject: String, body: String!, timeZone: String, \
+                 language: String): WorkflowPreview!",
+                "workflows: [Workflow!]!",
             ]
         );
         let mutation = root_fields(&sdl, "Mutation");
@@ -398,6 +405,7 @@ mod tests {
                 "createTeamEventType(teamId: ID!,input: EventTypeInput!,schedulingType: String!,\
                  hosts: [TeamHostInput!],assignAllTeamMembers: Boolean): EventType!",
                 "createWebhook(input: WebhookInput!): Webhook!",
+                "createWorkflow(input: WorkflowInput!): Workflow!",
                 "declineBooking(uid: String!,reason: String): Booking!",
                 "deleteCustomer(id: ID!): ID!",
                 "deleteEventType(id: ID!): ID!",
@@ -406,6 +414,7 @@ mod tests {
                 "deleteSchedule(id: ID!): ID!",
                 "deleteTeamEventType(teamId: ID!, id: ID!): ID!",
                 "deleteWebhook(id: ID!): ID!",
+                "deleteWorkflow(id: ID!): ID!",
                 "eraseStakeholder(id: ID!): StakeholderErasure!",
                 "installPlugin(plugin: String!,settings: [PluginSettingInput!]! = [],ownerId: ID\
                  ): PluginInstallation!",
@@ -444,6 +453,7 @@ mod tests {
                 "updateTeamEventType(teamId: ID!,id: ID!,input: EventTypeInput,schedulingType: String,\
                  hosts: [TeamHostInput!],assignAllTeamMembers: Boolean): EventType!",
                 "updateWebhook(id: ID!,input: WebhookInput!): Webhook!",
+                "updateWorkflow(id: ID!, input: WorkflowInput!): Workflow!",
                 "upgradePlugin(id: ID!): PluginInstallation!",
             ]
         );

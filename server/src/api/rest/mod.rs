@@ -19,6 +19,7 @@ mod slots;
 mod stakeholders;
 mod teams;
 mod webhooks;
+mod workflows;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -40,6 +41,7 @@ pub fn router(app: App) -> Router {
         .merge(me::router())
         .merge(organizations::router())
         .merge(webhooks::router())
+        .merge(workflows::router())
         .merge(scheduling_links::router())
         .merge(customers::router())
         .merge(stakeholders::router())

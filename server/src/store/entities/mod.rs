@@ -42,3 +42,5 @@ pub mod users;
 pub mod webhook_attempts;
 pub mod webhook_deliveries;
 pub mod webhooks;
+pub mod workflow_sends;
+pub mod workflows;

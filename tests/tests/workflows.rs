@@ -1,0 +1,294 @@
+//! Workflows end to end on SQLite and PostgreSQL: a "24 hours before" reminder goes out
+//! once at its time (the server's clock pinned by the test), follows a reschedule,
+//! disappears with a cancellation, is skipped for a booking made after its time, and is
+//! not sent twice when the process that leased it dies; templates with unknown
+//! variables are refused naming them; immediate triggers mail the hosts.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use convene_tests::crm::tuesday;
+use convene_tests::{TestApp, on_both_databases, on_both_databases_with_jobs, until};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const DAY_MINUTES: u32 = 24 * 60;
+
+/// A workflow of the demo host's, created over REST; its JSON.
+async fn create_workflow(app: &TestApp, body: Value) -> Value {
+    let created = app.post("/v2/workflows", body).await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    created.data().clone()
+}
+
+/// A reminder `minutes` before the start, mailed to the attendees.
+fn reminder(minutes: u32, send_if_late: bool) -> Value {
+    json!({
+        "name": "Reminder",
+        "trigger": {"type": "BEFORE_START", "offset": {"value": minutes, "unit": "MINUTES"}},
+        "activeOnAll": true,
+        "steps": [{
+            "action": "EMAIL_ATTENDEES",
+            "subject": "Reminder: {EVENT_NAME}",
+            "body": "Hi {ATTENDEE_FIRST_NAME}, see you {EVENT_DATE} at {EVENT_TIME} ({TIMEZONE}) with {HOST_NAME}. To move it: {RESCHEDULE_URL}",
+            "sendIfLate": send_if_late,
+        }],
+    })
+}
+
+/// Books the demo host's 30-minute meeting as Hans (Berlin, German) at `start`; the uid.
+async fn book(app: &TestApp, start: &str) -> String {
+    let event_type = app.event_type_id("30min").await;
+    let created = app
+        .call_anonymous(
+            Method::POST,
+            "/v2/bookings",
+            Some(json!({"eventTypeId": event_type, "start": start,
+                "attendee": {"name": "Hans Müller", "email": "hans@acme.de",
+                             "timeZone": "Europe/Berlin", "language": "de"}})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    created.data()["uid"].as_str().unwrap().to_string()
+}
+
+/// The sends of workflow `id`, newest first.
+async fn sends(app: &TestApp, id: &Value) -> Vec<Value> {
+    let answer = app.get(&format!("/v2/workflows/{id}/sends")).await;
+    assert_eq!(answer.status, 200, "{:#}", answer.body);
+    answer.data().as_array().unwrap().clone()
+}
+
+/// Waits until workflow `id` has `count` sends (the dispatcher planned them).
+async fn planned(app: &TestApp, id: &Value, count: usize) -> Vec<Value> {
+    until("the workflow's sends to be planned", async || {
+        sends(app, id).await.len() >= count
+    })
+    .await;
+    sends(app, id).await
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Lets the sending job run a few rounds.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
+
+on_both_databases_with_jobs! {
+    async fn a_reminder_goes_out_once_at_its_time(app: TestApp) {
+        let workflow = create_workflow(&app, reminder(DAY_MINUTES, false)).await;
+        let start = tuesday("10:00");
+        book(&app, &start).await;
+        let planned = planned(&app, &workflow["id"], 1).await;
+        let due = at(planned[0]["dueAt"].as_str().unwrap());
+        assert_eq!(due, at(&start) - chrono::Duration::days(1), "24 hours before");
+        assert_eq!(planned[0]["status"], "SCHEDULED");
+
+        app.app.clock.pin(due - chrono::Duration::minutes(1));
+        settle().await;
+        assert!(app.sent_mail().is_empty(), "nothing before its time");
+
+        app.app.clock.pin(due);
+        until("the reminder", async || !app.sent_mail().is_empty()).await;
+        app.app.clock.pin(due + chrono::Duration::hours(2));
+        settle().await;
+        let mail = app.sent_mail();
+        assert_eq!(mail.len(), 1, "sent once");
+        let message = &mail[0];
+        assert_eq!(message.to, "Hans Müller <hans@acme.de>");
+        assert_eq!(message.subject, "Reminder: 30 Minute Meeting between Demo Host and Hans Müller");
+        assert!(message.text.starts_with("Hi Hans, see you Dienstag "), "in German: {}", message.text);
+        assert!(message.text.contains(" at 10:00 (Europe/Berlin) with Demo Host."), "Berlin's clock: {}", message.text);
+        assert!(message.text.contains("/reschedule/"), "{}", message.text);
+        let after = sends(&app, &workflow["id"]).await;
+        assert_eq!(after[0]["status"], "SENT");
+        assert!(after[0]["sentAt"].is_string());
+    }
+
+    async fn a_reminder_follows_its_booking_when_rescheduled(app: TestApp) {
+        let workflow = create_workflow(&app, reminder(DAY_MINUTES, false)).await;
+        let start = tuesday("10:00");
+        let uid = book(&app, &start).await;
+        planned(&app, &workflow["id"], 1).await;
+        let moved_to = at(&start) + chrono::Duration::days(1);
+        let moved = app
+            .call_anonymous(
+                Method::POST,
+                &format!("/v2/bookings/{uid}/reschedule"),
+                Some(json!({"start": moved_to.to_rfc3339()})),
+            )
+            .await;
+        assert_eq!(moved.status, 201, "{:#}", moved.body);
+        let all = planned(&app, &workflow["id"], 2).await;
+        let (new, old) = (&all[0], &all[1]);
+        assert_eq!(old["status"], "CANCELLED");
+        assert!(old["lastError"].as_str().unwrap().contains("moved"), "{old}");
+        assert_eq!(new["status"], "SCHEDULED");
+        assert_eq!(at(new["dueAt"].as_str().unwrap()), moved_to - chrono::Duration::days(1));
+
+        app.app.clock.pin(at(&start) - chrono::Duration::hours(23));
+        settle().await;
+        assert!(app.sent_mail().is_empty(), "nothing at the old time");
+        app.app.clock.pin(moved_to - chrono::Duration::days(1));
+        until("the moved reminder", async || !app.sent_mail().is_empty()).await;
+        settle().await;
+        let mail = app.sent_mail();
+        assert_eq!(mail.len(), 1);
+        assert!(mail[0].text.contains("Mittwoch"), "the new day: {}", mail[0].text);
+    }
+
+    async fn a_cancelled_booking_takes_its_reminder_with_it(app: TestApp) {
+        let workflow = create_workflow(&app, reminder(DAY_MINUTES, false)).await;
+        let start = tuesday("10:00");
+        let uid = book(&app, &start).await;
+        planned(&app, &workflow["id"], 1).await;
+        let cancelled = app
+            .call_anonymous(
+                Method::POST,
+                &format!("/v2/bookings/{uid}/cancel"),
+                Some(json!({"cancellationReason": "no longer needed"})),
+            )
+            .await;
+        assert_eq!(cancelled.status, 200, "{:#}", cancelled.body);
+        until("the reminder to be dropped", async || {
+            sends(&app, &workflow["id"]).await[0]["status"] == "CANCELLED"
+        })
+        .await;
+        app.app.clock.pin(at(&start));
+        settle().await;
+        assert!(app.sent_mail().is_empty(), "a cancelled booking gets no reminder");
+    }
+
+    async fn a_step_whose_time_passed_before_the_booking_is_skipped_unless_it_says_send_late(app: TestApp) {
+        // The bookings are a week or more ahead: a 30-day reminder's time has passed.
+        let skipped = create_workflow(&app, reminder(30 * DAY_MINUTES, false)).await;
+        let late = create_workflow(&app, reminder(30 * DAY_MINUTES, true)).await;
+        book(&app, &tuesday("10:00")).await;
+        let skipped_sends = planned(&app, &skipped["id"], 1).await;
+        assert_eq!(skipped_sends[0]["status"], "SKIPPED", "{:#}", skipped_sends[0]);
+        until("the late reminder", async || {
+            sends(&app, &late["id"]).await.first().is_some_and(|s| s["status"] == "SENT")
+        })
+        .await;
+        assert_eq!(app.sent_mail().len(), 1, "only the step that says send late");
+    }
+
+    async fn a_cancellation_mails_the_hosts_at_once(app: TestApp) {
+        let workflow = create_workflow(&app, json!({
+            "name": "Tell me about cancellations",
+            "trigger": {"type": "BOOKING_CANCELLED"},
+            "activeOn": [app.event_type_id("30min").await],
+            "steps": [{"action": "EMAIL_HOSTS",
+                       "subject": "{ATTENDEE_NAME} cancelled",
+                       "body": "{EVENT_NAME} on {EVENT_DATE} at {EVENT_TIME} was cancelled."}],
+        })).await;
+        let uid = book(&app, &tuesday("11:00")).await;
+        assert!(sends(&app, &workflow["id"]).await.is_empty(), "a booking made is not a cancellation");
+        app.call_anonymous(Method::POST, &format!("/v2/bookings/{uid}/cancel"), Some(json!({}))).await;
+        until("the host's email", async || !app.sent_mail().is_empty()).await;
+        let mail = app.sent_mail();
+        assert_eq!(mail.len(), 1);
+        let me = app.get("/v2/me").await;
+        let host_email = me.data()["email"].as_str().unwrap();
+        assert!(mail[0].to.contains(host_email), "{:?}", mail[0]);
+        assert_eq!(mail[0].subject, "Hans Müller cancelled");
+        assert!(mail[0].text.contains(" on Tuesday, "), "the host reads English: {}", mail[0].text);
+        assert!(mail[0].text.ends_with(" was cancelled."), "{}", mail[0].text);
+    }
+}
+
+on_both_databases! {
+    async fn a_send_leased_by_a_process_that_died_is_sent_once_after_its_lease(app: TestApp) {
+        let workflow = create_workflow(&app, reminder(DAY_MINUTES, false)).await;
+        let start = tuesday("10:00");
+        book(&app, &start).await;
+        // This server runs no jobs: plan as its dispatcher would, then lease the due
+        // send and die before sending it.
+        convene::app::webhooks::fan_out(&app.app, 100, Utc::now()).await.unwrap();
+        let due = at(&start) - chrono::Duration::days(1);
+        app.app.clock.pin(due);
+        let leased = convene::app::workflows::lease_due(&app.app, Duration::from_secs(120), 10)
+            .await
+            .unwrap();
+        assert_eq!(leased.len(), 1);
+
+        let restarted = app.restart().await;
+        restarted.app.clock.pin(due + chrono::Duration::seconds(60));
+        settle().await;
+        assert!(restarted.sent_mail().is_empty(), "the dead process's lease still holds");
+        restarted.app.clock.pin(due + chrono::Duration::seconds(121));
+        until("the reminder after the lease", async || !restarted.sent_mail().is_empty()).await;
+        restarted.app.clock.pin(due + chrono::Duration::days(2));
+        let second = app.restart().await;
+        second.app.clock.pin(due + chrono::Duration::days(2));
+        settle().await;
+        assert_eq!(restarted.sent_mail().len(), 1, "two live workers, one message");
+        assert_eq!(sends(&restarted, &workflow["id"]).await[0]["status"], "SENT");
+    }
+
+    async fn unknown_template_variables_are_refused_by_name(app: TestApp) {
+        let mut body = reminder(60, false);
+        body["steps"][0]["body"] = json!("Hi {ATENDEE_NAME}, {EVENT_TIME} {Foo Bar}");
+        let refused = app.post("/v2/workflows", body).await;
+        assert_eq!(refused.status, 422, "{:#}", refused.body);
+        assert_eq!(refused.fields(), ["steps[0].body"]);
+        let message = refused.body["error"]["details"][0]["message"].as_str().unwrap();
+        let (named, _) = message.split_once("; use").unwrap();
+        assert_eq!(named, "unknown variable {ATENDEE_NAME}, {FOO_BAR}");
+
+        let no_offset = app.post("/v2/workflows", json!({
+            "name": "x", "trigger": {"type": "BEFORE_START"}, "activeOnAll": true,
+            "steps": [{"action": "SMS_NUMBER", "sendTo": "555-1234", "body": "hi"},
+                      {"action": "EMAIL_ADDRESS", "sendTo": "team@acme.com", "body": "no subject"}],
+        })).await;
+        assert_eq!(no_offset.status, 422, "{:#}", no_offset.body);
+        let fields = no_offset.fields();
+        for field in ["trigger", "steps[0].sendTo", "steps[1].subject"] {
+            assert!(fields.contains(&field.to_string()), "{field} in {fields:?}");
+        }
+
+        let other = app.other_org_key().await;
+        let foreign = app.call_as(&other, Method::POST, "/v2/workflows", Some(json!({
+            "name": "x", "trigger": {"type": "BOOKING_CREATED"},
+            "activeOn": [app.event_type_id("30min").await],
+            "steps": [{"action": "EMAIL_HOSTS", "subject": "s", "body": "b"}],
+        }))).await;
+        assert_eq!(foreign.status, 422, "{:#}", foreign.body);
+        assert_eq!(foreign.fields(), ["activeOn[0]"]);
+    }
+
+    async fn graphql_creates_lists_and_previews_workflows(app: TestApp) {
+        let data = app.graphql(
+            r#"mutation($input: WorkflowInput!) { createWorkflow(input: $input) {
+                 id trigger offsetMinutes activeOnAll steps { action subject body } } }"#,
+            json!({"input": {"name": "Thanks", "trigger": "AFTER_END", "offsetMinutes": 60,
+                   "activeOnAll": true,
+                   "steps": [{"action": "EMAIL_ATTENDEES", "subject": "Thanks, {ATTENDEE_FIRST_NAME}",
+                              "body": "Thanks for meeting {HOST_NAME}."}]}}),
+        ).await;
+        let created = &data["createWorkflow"];
+        assert_eq!(created["trigger"], "AFTER_END");
+        assert_eq!(created["offsetMinutes"], 60);
+        let listed = app.graphql("{ workflows { id name sends { status } } }", json!({})).await;
+        assert_eq!(listed["workflows"][0]["id"], created["id"]);
+
+        let preview = app.graphql(
+            r#"query { workflowPreview(subject: "Hi {ATTENDEE_NAME}", body: "{EVENT_DATE} {EVENT_TIME}",
+                 timeZone: "Europe/Paris", language: "fr") { subject body } }"#,
+            json!({}),
+        ).await;
+        assert_eq!(preview["workflowPreview"]["subject"], "Hi Jane Doe");
+        assert_eq!(preview["workflowPreview"]["body"], "mardi 8 décembre 2026 16:00");
+        let refused = app.graphql_as(convene_tests::DEMO_KEY,
+            r#"query { workflowPreview(body: "{NOPE}") { body } }"#, json!({})).await;
+        assert_eq!(refused.graphql_refusal().0, "VALIDATION_ERROR");
+
+        let id = created["id"].as_str().unwrap();
+        let deleted = app.call(Method::DELETE, &format!("/v2/workflows/{id}"), None).await;
+        assert_eq!(deleted.status, 200);
+        assert_eq!(app.get(&format!("/v2/workflows/{id}")).await.status, 404);
+    }
+}
