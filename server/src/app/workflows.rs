@@ -15,6 +15,7 @@
 //! the SMS reference), so a crash between sending and marking repeats the same message
 //! rather than a new one, and a restart or a second worker never sends another.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -33,7 +34,8 @@ use crate::domain::user::User;
 use crate::domain::validate::{FieldIssue, email};
 use crate::domain::webhook::parse_subscriber_url;
 use crate::domain::workflow::template::{
-    VARIABLES, answer_variable, first_name, render, sample_values, time_values, unknown_variables,
+    FORM_VARIABLES, VARIABLES, Vocabulary, answer_variable, first_name, render, sample_values,
+    time_values, unknown_variables, variables,
 };
 use crate::domain::workflow::{
     Action, EventTypes, Owner, Planned, Recipient, Step, Trigger, Workflow, plan as plan_step,
@@ -284,16 +286,15 @@ pub fn preview(
         None => chrono_tz::UTC,
     };
     let language = language.unwrap_or("en");
-    let mut issues = Vec::new();
-    for (field, text) in [("subject", subject), ("body", body)] {
-        if let Some(issue) = unknown_issue(field, text, &[], true) {
-            issues.push(issue);
-        }
-    }
-    AppError::check(issues)?;
-    let answers: Vec<String> = unknown_variables(body, &[])
+    let issues: Vec<FieldIssue> = [("subject", subject), ("body", body)]
         .into_iter()
-        .chain(unknown_variables(subject, &[]))
+        .filter_map(|(field, text)| unknown_issue(field, text, Vocabulary::Booking(None)))
+        .collect();
+    AppError::check(issues)?;
+    let answers: Vec<String> = variables(body)
+        .into_iter()
+        .chain(variables(subject))
+        .filter(|v| v.starts_with("ANSWER_"))
         .collect();
     let values = sample_values(zone, language, &answers);
     Ok(Preview {
@@ -302,30 +303,28 @@ pub fn preview(
     })
 }
 
-/// The issue with `text`'s variables, if any: each unknown one named. With
-/// `any_answer`, every `ANSWER_…` variable is accepted (a workflow on all event types
-/// may meet questions that do not exist yet).
-fn unknown_issue(
-    field: &str,
-    text: &str,
-    answers: &[String],
-    any_answer: bool,
-) -> Option<FieldIssue> {
-    let unknown: Vec<String> = unknown_variables(text, answers)
-        .into_iter()
-        .filter(|v| !(any_answer && v.starts_with("ANSWER_")))
-        .collect();
+/// The issue with `text`'s variables, if any: each unknown one named, with the ones
+/// `vocabulary` offers.
+fn unknown_issue(field: &str, text: &str, vocabulary: Vocabulary<'_>) -> Option<FieldIssue> {
+    let unknown = unknown_variables(text, vocabulary);
     if unknown.is_empty() {
         return None;
     }
-    let names: Vec<String> = unknown.iter().map(|v| format!("{{{v}}}")).collect();
-    let known: Vec<String> = VARIABLES.iter().map(|(v, _)| format!("{{{v}}}")).collect();
+    let braced = |names: &mut dyn Iterator<Item = &str>| {
+        names
+            .map(|v| format!("{{{v}}}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let offered = match vocabulary {
+        Vocabulary::Booking(_) => braced(&mut VARIABLES.iter().map(|(v, _)| *v)),
+        Vocabulary::Form => braced(&mut FORM_VARIABLES.iter().map(|(v, _)| *v)),
+    };
     Some(FieldIssue::new(
         field,
         format!(
-            "unknown variable {}; use {} or {{ANSWER_<QUESTION>}} for a booking question",
-            names.join(", "),
-            known.join(", ")
+            "unknown variable {}; use {offered} or {{ANSWER_<QUESTION>}} for an answer",
+            braced(&mut unknown.iter().map(String::as_str))
         ),
     ))
 }
@@ -338,10 +337,12 @@ async fn apply_input(app: &App, w: &mut Workflow, input: WorkflowInput) -> Resul
     } else if w.name.is_empty() {
         issues.require(false, "name", "is required");
     }
-    if let Some(trigger) = &input.trigger {
-        if let Some(parsed) = issues.take(parse_trigger(trigger)) {
-            w.trigger = parsed;
-        }
+    if let Some(parsed) = input
+        .trigger
+        .as_ref()
+        .and_then(|t| issues.take(parse_trigger(t)))
+    {
+        w.trigger = parsed;
     }
     if let Some(active) = input.active {
         w.active = active;
@@ -369,7 +370,9 @@ async fn apply_input(app: &App, w: &mut Workflow, input: WorkflowInput) -> Resul
         w.steps = steps
             .iter()
             .enumerate()
-            .filter_map(|(i, step)| issues.take_all(check_step(app, w.trigger, &answers, i, step)))
+            .filter_map(|(i, step)| {
+                issues.take_all(check_step(app, w.trigger, answers.as_deref(), i, step))
+            })
             .collect();
     }
     issues.finish()
@@ -435,21 +438,18 @@ fn owner_of(event_type: &crate::domain::event_type::EventType) -> Owner {
 fn check_step(
     app: &App,
     trigger: Trigger,
-    answers: &Option<Vec<String>>,
+    answers: Option<&[String]>,
     i: usize,
     input: &StepInput,
 ) -> std::result::Result<Step, Vec<FieldIssue>> {
     let field = |name: &str| format!("steps[{i}].{name}");
     let action = Action::parse(&input.action, input.send_to.as_deref()).map_err(|m| {
-        let f = if input.action.starts_with("EMAIL_ADDRESS")
-            || input.action == "SMS_NUMBER"
-            || input.action == "WEBHOOK"
-        {
-            field("sendTo")
-        } else {
-            field("action")
-        };
-        vec![FieldIssue::new(f, m)]
+        // A known action failed for want of its recipient.
+        let known = Action::NAMES.contains(&input.action.as_str());
+        vec![FieldIssue::new(
+            field(if known { "sendTo" } else { "action" }),
+            m,
+        )]
     })?;
     let mut issues = Vec::new();
     let subject = input.subject.clone().unwrap_or_default();
@@ -467,13 +467,11 @@ fn check_step(
                 issues.push(FieldIssue::new(field("sendTo"), m));
             }
         }
-        Action::SmsNumber { to } => {
-            if !is_e164(to) {
-                issues.push(FieldIssue::new(
-                    field("sendTo"),
-                    format!("`{to}` is not a phone number in E.164 form, e.g. +14155550123"),
-                ));
-            }
+        Action::SmsNumber { to } if !is_e164(to) => {
+            issues.push(FieldIssue::new(
+                field("sendTo"),
+                format!("`{to}` is not a phone number in E.164 form, e.g. +14155550123"),
+            ));
         }
         Action::Webhook { url } => match parse_subscriber_url(url) {
             Ok(parsed)
@@ -507,14 +505,13 @@ fn check_step(
             format!("an SMS is at most {MAX_SMS_CHARS} characters"),
         ));
     }
-    let known_answers = answers.clone().unwrap_or_default();
+    let vocabulary = if trigger.is_about_bookings() {
+        Vocabulary::Booking(answers)
+    } else {
+        Vocabulary::Form
+    };
     for (name, text) in [("subject", &subject), ("body", &body)] {
-        let checked = if trigger.is_about_bookings() {
-            unknown_issue(&field(name), text, &known_answers, answers.is_none())
-        } else {
-            form_unknown_issue(&field(name), text)
-        };
-        issues.extend(checked);
+        issues.extend(unknown_issue(&field(name), text, vocabulary));
     }
     if issues.is_empty() {
         Ok(Step {
@@ -526,35 +523,6 @@ fn check_step(
     } else {
         Err(issues)
     }
-}
-
-/// The variables of a routing form's message.
-const FORM_VARIABLES: [&str; 2] = ["FORM_NAME", "FORM_RESPONSES"];
-
-fn form_unknown_issue(field: &str, text: &str) -> Option<FieldIssue> {
-    let extra: Vec<String> = FORM_VARIABLES.iter().map(|v| v.to_string()).collect();
-    let unknown: Vec<String> = unknown_variables(text, &extra)
-        .into_iter()
-        .filter(|v| !v.starts_with("ANSWER_") && !VARIABLES.iter().any(|(k, _)| k == v))
-        .collect();
-    let booking_only: Vec<String> = unknown_variables(text, &extra)
-        .into_iter()
-        .filter(|v| VARIABLES.iter().any(|(k, _)| k == v))
-        .collect();
-    let bad: Vec<String> = unknown
-        .into_iter()
-        .chain(booking_only)
-        .map(|v| format!("{{{v}}}"))
-        .collect();
-    (!bad.is_empty()).then(|| {
-        FieldIssue::new(
-            field,
-            format!(
-                "unknown variable {} for a routing form; use {{FORM_NAME}}, {{FORM_RESPONSES}} or {{ANSWER_<FIELD>}}",
-                bad.join(", ")
-            ),
-        )
-    })
 }
 
 /// Whether `s` is a phone number in E.164 form: `+`, then 7 to 15 digits, not starting
@@ -580,15 +548,13 @@ pub async fn plan(
         if !relevant {
             continue;
         }
-        if !by_org.contains_key(&event.org_id) {
-            let active = repo::of_org(txn, event.org_id)
-                .await?
-                .into_iter()
-                .filter(|w| w.active)
-                .collect();
-            by_org.insert(event.org_id, active);
-        }
-        let workflows = &by_org[&event.org_id];
+        let workflows = match by_org.entry(event.org_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(first) => {
+                let all = repo::of_org(txn, event.org_id).await?;
+                first.insert(all.into_iter().filter(|w| w.active).collect())
+            }
+        };
         if event.kind == "FORM_SUBMITTED" {
             plan_form(txn, workflows, event, now).await?;
         } else {

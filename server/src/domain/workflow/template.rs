@@ -86,19 +86,62 @@ enum Piece<'a> {
     Variable(String),
 }
 
-/// The variables `template` uses that are neither a standard one nor in `extra`
-/// (the answer variables of the questions it may see), in order of appearance.
-pub fn unknown_variables(template: &str, extra: &[String]) -> Vec<String> {
-    let mut unknown: Vec<String> = Vec::new();
-    for piece in pieces(template) {
-        if let Piece::Variable(name) = piece {
-            let known = VARIABLES.iter().any(|(v, _)| *v == name) || extra.contains(&name);
-            if !known && !unknown.contains(&name) {
-                unknown.push(name);
+/// The variables of a routing form's messages, besides its answers.
+pub const FORM_VARIABLES: [(&str, &str); 2] = [
+    ("FORM_NAME", "the form's name"),
+    (
+        "FORM_RESPONSES",
+        "every answer, one `label: answer` per line",
+    ),
+];
+
+/// Which variables a message may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vocabulary<'a> {
+    /// A booking's message: the standard variables and the answer variables of these
+    /// questions; `None` accepts any answer variable (a workflow on every event type
+    /// meets questions that do not exist yet).
+    Booking(Option<&'a [String]>),
+    /// A routing form's message: its variables and any answer variable.
+    Form,
+}
+
+impl Vocabulary<'_> {
+    /// Whether a message may use variable `name` (normalized).
+    pub fn knows(&self, name: &str) -> bool {
+        let any_answer = name.starts_with("ANSWER_");
+        match self {
+            Vocabulary::Booking(answers) => {
+                VARIABLES.iter().any(|(v, _)| *v == name)
+                    || match answers {
+                        Some(answers) => answers.iter().any(|a| a == name),
+                        None => any_answer,
+                    }
             }
+            Vocabulary::Form => any_answer || FORM_VARIABLES.iter().any(|(v, _)| *v == name),
         }
     }
-    unknown
+}
+
+/// The variables `template` uses, once each, in order of appearance.
+pub fn variables(template: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for piece in pieces(template) {
+        if let Piece::Variable(name) = piece
+            && !found.contains(&name)
+        {
+            found.push(name);
+        }
+    }
+    found
+}
+
+/// The variables `template` uses that `vocabulary` does not know, in order.
+pub fn unknown_variables(template: &str, vocabulary: Vocabulary<'_>) -> Vec<String> {
+    variables(template)
+        .into_iter()
+        .filter(|name| !vocabulary.knows(name))
+        .collect()
 }
 
 /// Fills `template` with `values` (by normalized name); a variable without a value
@@ -258,15 +301,33 @@ mod tests {
     #[test]
     fn unknown_variables_are_named_once_each_in_order() {
         let template = "{ATTENDEE_NAME} {ATENDEE_NAME} {FOO} {ATENDEE_NAME} {ANSWER_COMPANY}";
+        let none: &[String] = &[];
         assert_eq!(
-            unknown_variables(template, &[]),
+            unknown_variables(template, Vocabulary::Booking(Some(none))),
             ["ATENDEE_NAME", "FOO", "ANSWER_COMPANY"]
         );
+        let company = [answer_variable("company")];
         assert_eq!(
-            unknown_variables(template, &[answer_variable("company")]),
+            unknown_variables(template, Vocabulary::Booking(Some(&company))),
             ["ATENDEE_NAME", "FOO"]
         );
-        assert!(unknown_variables("plain text, {no: variables}", &[]).is_empty());
+        assert_eq!(
+            unknown_variables(template, Vocabulary::Booking(None)),
+            ["ATENDEE_NAME", "FOO"],
+            "any answer on a workflow over every event type"
+        );
+        assert!(unknown_variables("plain text, {no: variables}", Vocabulary::Form).is_empty());
+    }
+
+    #[test]
+    fn a_form_message_knows_its_own_variables_and_not_a_bookings() {
+        assert_eq!(
+            unknown_variables(
+                "{FORM_NAME} {FORM_RESPONSES} {ANSWER_SIZE} {EVENT_DATE}",
+                Vocabulary::Form
+            ),
+            ["EVENT_DATE"]
+        );
     }
 
     #[test]
