@@ -16,7 +16,12 @@ pub fn browser() -> reqwest::Client {
 /// Starts connecting the demo host to `plugin` and lets the fake "consent": the callback
 /// URL the provider sends the browser back to.
 pub async fn consent(app: &TestApp, plugin: &str) -> String {
-    let started = app.get(&format!("/oauth/{plugin}/start")).await;
+    consent_for(app, plugin, "").await
+}
+
+/// [`consent`] with `query` added to the start (`?team=ID` connects a team's account).
+pub async fn consent_for(app: &TestApp, plugin: &str, query: &str) -> String {
+    let started = app.get(&format!("/oauth/{plugin}/start{query}")).await;
     assert_eq!(started.status, StatusCode::OK, "{:#}", started.body);
     let authorize = started.data()["authorizeUrl"]
         .as_str()
@@ -51,7 +56,12 @@ pub async fn come_back(app: &TestApp, url: &str) -> Answer {
 
 /// The whole flow for `plugin`; the new connection's id.
 pub async fn connect(app: &TestApp, plugin: &str) -> i64 {
-    let answer = come_back(app, &consent(app, plugin).await).await;
+    connect_for(app, plugin, "").await
+}
+
+/// The whole flow for `plugin` with `query` on the start; the new connection's id.
+pub async fn connect_for(app: &TestApp, plugin: &str, query: &str) -> i64 {
+    let answer = come_back(app, &consent_for(app, plugin, query).await).await;
     assert_eq!(answer.status, StatusCode::OK, "{:#}", answer.body);
     answer.data()["id"].as_i64().expect("the connection's id")
 }

@@ -231,6 +231,47 @@ on_both_databases! {
         assert_eq!(me(&fake, &mended).await, StatusCode::OK);
     }
 
+    async fn a_teams_broken_connection_tells_each_team_admin_once(app: TestApp) {
+        let fake = provider(&app, ClientAuth::Basic).await;
+        let team = app.post("/v2/teams", json!({"name": "Success", "slug": "success"})).await;
+        let team_id = team.data()["id"].as_i64().unwrap();
+        let admin = app.add_user("ada", "MEMBER").await;
+        let member = app.add_user("bob", "MEMBER").await;
+        for (user, role) in [(&admin, "ADMIN"), (&member, "MEMBER")] {
+            let added = app
+                .post(
+                    &format!("/v2/teams/{team_id}/memberships"),
+                    json!({"userId": user["id"], "role": role}),
+                )
+                .await;
+            assert_eq!(added.status, StatusCode::CREATED, "{:#}", added.body);
+        }
+        let id = ConnectionId(
+            oauth_flow::connect_for(&app, PLUGIN, &format!("?team={team_id}")).await,
+        );
+        let token = bearer(&app, id, Refresh::WhenExpired).await.unwrap();
+
+        fake.revoke_all_grants();
+        // Two callers find the token refused at once: the connection breaks once.
+        let (first, second) = tokio::join!(
+            bearer(&app, id, Refresh::Rejected(&token)),
+            bearer(&app, id, Refresh::Rejected(&token)),
+        );
+        assert!(first.is_err() && second.is_err());
+        let notices_of = async |key: &str| {
+            let answer = app
+                .call_as(key, reqwest::Method::GET, "/v2/me/notifications", None)
+                .await;
+            answer.data().as_array().cloned().unwrap_or_default()
+        };
+        let admin_notices = notices_of(admin["apiKey"].as_str().unwrap()).await;
+        assert_eq!(admin_notices.len(), 1, "{admin_notices:?}");
+        assert_eq!(admin_notices[0]["kind"], "CONNECTION_BROKEN");
+        assert_eq!(admin_notices[0]["subject"], format!("connection:{}", id.0));
+        assert_eq!(notifications(&app).await.len(), 1, "the team's owner too, once");
+        assert!(notices_of(member["apiKey"].as_str().unwrap()).await.is_empty(), "members are not told");
+    }
+
     async fn revoking_ends_the_grant_at_the_provider_and_here(app: TestApp) {
         let fake = provider(&app, ClientAuth::Basic).await;
         let id = connect(&app).await;

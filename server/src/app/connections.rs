@@ -474,7 +474,7 @@ async fn break_connection(
 ) -> Result<()> {
     let now = Utc::now();
     let txn = db.begin().await.map_err(StoreError::from)?;
-    stored::end(
+    let ended = stored::end(
         &txn,
         connection.org_id,
         connection.id,
@@ -482,25 +482,34 @@ async fn break_connection(
         now,
     )
     .await?;
-    let user_id = match connection.owner {
-        ConnectionOwner::User(user) => user,
-        ConnectionOwner::Team(_) => connection.created_by,
+    if !ended {
+        return Ok(());
+    }
+    // A team's connection is the team's admins' to mend, whoever made it.
+    let mut told = match connection.owner {
+        ConnectionOwner::User(user) => vec![user],
+        ConnectionOwner::Team(team) => crate::store::teams::managers(&txn, TeamId(team)).await?,
     };
-    let notice = Notification {
-        id: 0,
-        org_id: connection.org_id,
-        user_id,
-        kind: CONNECTION_BROKEN.to_string(),
-        subject: format!("connection:{}", connection.id),
-        message: format!(
-            "Your connection to {} stopped working: the provider refused to renew its access \
-             ({why}). Connect again to resume syncing.",
-            connection.plugin_id
-        ),
-        created_at: now,
-        read_at: None,
-    };
-    notifications::insert(&txn, &notice).await?;
+    if told.is_empty() {
+        told.push(connection.created_by);
+    }
+    for user_id in told {
+        let notice = Notification {
+            id: 0,
+            org_id: connection.org_id,
+            user_id,
+            kind: CONNECTION_BROKEN.to_string(),
+            subject: format!("connection:{}", connection.id),
+            message: format!(
+                "The connection to {} stopped working: the provider refused to renew its \
+                 access ({why}). Connect again to resume syncing.",
+                connection.plugin_id
+            ),
+            created_at: now,
+            read_at: None,
+        };
+        notifications::insert(&txn, &notice).await?;
+    }
     txn.commit().await.map_err(StoreError::from)?;
     tracing::warn!(
         org.id = %connection.org_id, connection.id = %connection.id,

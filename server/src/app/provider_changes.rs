@@ -322,12 +322,7 @@ async fn notify_failed(
         return Ok(());
     };
     let recipients: Vec<UserId> = match team_of(db, &booking).await? {
-        Some(team) => store::teams::members(db, team.id)
-            .await?
-            .into_iter()
-            .filter(|m| m.role.manages())
-            .map(|m| m.user_id)
-            .collect(),
+        Some(team) => store::teams::managers(db, team.id).await?,
         None => vec![booking.host],
     };
     for user_id in recipients {

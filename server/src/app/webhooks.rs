@@ -380,6 +380,7 @@ pub async fn fan_out(app: &App, limit: u64, now: DateTime<Utc>) -> Result<usize>
     }
     super::calendar_sync::plan(&txn, &events, now).await?;
     super::workflows::plan(&txn, &events, now).await?;
+    super::notifications::plan(&txn, &events, now).await?;
     store::outbox::mark_dispatched(&txn, events.iter().map(|e| e.id), now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     Ok(events.len())

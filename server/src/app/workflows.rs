@@ -42,9 +42,13 @@ use crate::domain::workflow::{
     recipients,
 };
 use crate::mail::Email;
+use crate::store::notifications::Notification;
 use crate::store::outbox::OutboxEvent;
 use crate::store::workflows::{self as repo, Send, SendStatus, Settled};
 use crate::store::{self, StoreError};
+
+/// The kind of notice raised when a workflow message is given up on.
+pub const WORKFLOW_SEND_FAILED: &str = "WORKFLOW_SEND_FAILED";
 
 /// Attempts a send gets before it is given up on.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -808,7 +812,18 @@ pub async fn deliver(app: &App, id: i64) -> Result<Delivered> {
         attempts,
         message,
     };
-    repo::settle(&app.db, send.id, &settled, now).await?;
+    let txn = store::db::begin_write(&app.db).await?;
+    if repo::settle(&txn, send.id, &settled, now).await? && status == SendStatus::Failed {
+        tell_owner(
+            &txn,
+            &workflow,
+            &send,
+            settled.message.as_deref().unwrap_or_default(),
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await.map_err(StoreError::from)?;
     metrics::counter!("workflow_sends_total", "status" => status.as_str()).increment(1);
     Ok(outcome)
 }
@@ -828,6 +843,41 @@ async fn settle(
         message,
     };
     repo::settle(&app.db, send.id, &settled, now).await?;
+    Ok(())
+}
+
+/// Tells whoever manages `workflow` that `send` was given up on, and why: its owner,
+/// a team's owners and admins, or the organization's.
+async fn tell_owner(
+    txn: &DatabaseTransaction,
+    workflow: &Workflow,
+    send: &Send,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let people = match workflow.owner {
+        Owner::User(user) => vec![user],
+        Owner::Team(team) => store::teams::managers(txn, team).await?,
+        Owner::Organization => store::users::org_admins(txn, workflow.org_id).await?,
+    };
+    for user_id in people {
+        let notice = Notification {
+            id: 0,
+            org_id: workflow.org_id,
+            user_id,
+            kind: WORKFLOW_SEND_FAILED.to_string(),
+            subject: format!("workflow:{}", workflow.id),
+            message: format!(
+                "Step {} of workflow \"{}\" could not be sent ({why}). Fix the step's recipient \
+                 or the provider it goes through; later messages are tried as usual.",
+                send.step + 1,
+                workflow.name
+            ),
+            created_at: now,
+            read_at: None,
+        };
+        store::notifications::insert(txn, &notice).await?;
+    }
     Ok(())
 }
 

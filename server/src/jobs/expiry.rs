@@ -1,4 +1,5 @@
-//! Rejects pending bookings still unconfirmed at their start (see `app::expiry`).
+//! Rejects pending bookings still unconfirmed at their start, and warns their hosts an
+//! hour before (see `app::expiry`).
 
 use std::time::Duration;
 
@@ -22,5 +23,24 @@ impl Leased for UnconfirmedExpiry {
 
     async fn process(app: App, id: i64) -> Result<()> {
         expiry::expire(&app, id, Utc::now()).await.map(|_| ())
+    }
+}
+
+/// Warnings to the hosts of pending bookings about to expire, as leased work.
+pub(super) struct ExpiryWarnings;
+
+impl Leased for ExpiryWarnings {
+    const NAME: &'static str = "expiry_warnings";
+    /// One notice per host and a flag on the booking.
+    const LEASE: Duration = Duration::from_secs(60);
+    const CONCURRENCY: usize = 4;
+
+    fn take(app: &App, limit: u64) -> impl Future<Output = Result<Vec<i64>>> + Send {
+        expiry::lease_expiring(app, Self::LEASE, limit)
+    }
+
+    async fn process(app: App, id: i64) -> Result<()> {
+        let now = app.clock.now();
+        expiry::warn(&app, id, now).await.map(|_| ())
     }
 }

@@ -2,7 +2,8 @@
 //! events, inbound provider webhooks read by their plugins, pull sync with providers,
 //! provider changes that waited (coalesced or due a retry),
 //! keeping customer health snapshots fresh, rejecting pending bookings left
-//! unconfirmed at their start, and workflow messages when they are due.
+//! unconfirmed at their start (warning their hosts an hour before), workflow messages
+//! when they are due, and mailing every notice.
 //!
 //! `convene serve` runs it beside the HTTP server; `convene worker` runs it alone, and
 //! several processes may share one PostgreSQL database. The rows in `store/` are the
@@ -25,6 +26,7 @@ mod expiry;
 mod health_refresher;
 mod inbound;
 mod leased;
+mod notice_mail;
 mod provider_changes;
 mod pull;
 mod workflow_sends;
@@ -35,7 +37,7 @@ use crate::app::App;
 
 /// How often installations are checked for a due pull (pulls are minutes apart).
 const PULL_POLL: Duration = Duration::from_secs(1);
-/// How often workflow sends are looked for (reminders are minutes apart at best).
+/// How often workflow sends and notices to mail are looked for.
 const WORKFLOW_POLL: Duration = Duration::from_millis(500);
 /// How often started, still pending bookings are looked for.
 const EXPIRY_POLL: Duration = Duration::from_secs(1);
@@ -99,6 +101,16 @@ pub async fn run(app: App, options: WorkerOptions, shutdown: impl Future<Output 
         leased::run::<expiry::UnconfirmedExpiry>(
             app.clone(),
             EXPIRY_POLL.max(options.poll_interval),
+            stopped(stopping.clone())
+        ),
+        leased::run::<expiry::ExpiryWarnings>(
+            app.clone(),
+            EXPIRY_POLL.max(options.poll_interval),
+            stopped(stopping.clone())
+        ),
+        leased::run::<notice_mail::NoticeMail>(
+            app.clone(),
+            WORKFLOW_POLL.max(options.poll_interval),
             stopped(stopping.clone())
         ),
         leased::run::<workflow_sends::WorkflowSends>(

@@ -838,6 +838,48 @@ pub async fn lease_unconfirmed(
     .await
 }
 
+/// Leases up to `limit` pending bookings starting after `now` and by `horizon` whose
+/// hosts were not yet warned that they expire unconfirmed.
+pub async fn lease_expiring(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    horizon: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<i64>> {
+    let due = bookings::Entity::find()
+        .filter(bookings::Column::Status.eq(BookingStatus::Pending.as_str()))
+        .filter(bookings::Column::StartMs.gt(to_ms(now)))
+        .filter(bookings::Column::StartMs.lte(to_ms(horizon)))
+        .filter(bookings::Column::ExpiryWarnedMs.is_null());
+    super::lease::take(
+        db,
+        due,
+        bookings::Column::Id,
+        bookings::Column::ExpiryLeaseMs,
+        (to_ms(now), to_ms(lease_until)),
+        limit,
+    )
+    .await
+}
+
+/// Records that booking `id`'s hosts were warned it expires; `false` when they already
+/// were.
+pub async fn mark_expiry_warned(
+    db: &impl ConnectionTrait,
+    id: BookingId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let result = bookings::Entity::update_many()
+        .col_expr(bookings::Column::ExpiryWarnedMs, Expr::value(to_ms(now)))
+        .col_expr(bookings::Column::ExpiryLeaseMs, Expr::value(None::<i64>))
+        .filter(bookings::Column::Id.eq(id.0))
+        .filter(bookings::Column::ExpiryWarnedMs.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
 /// The booking with row id `id`, whatever its organization (for jobs).
 pub async fn find_by_id(db: &impl ConnectionTrait, id: BookingId) -> Result<Option<Booking>> {
     let Some(model) = bookings::Entity::find_by_id(id.0).one(db).await? else {

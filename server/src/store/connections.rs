@@ -250,22 +250,30 @@ pub async fn set_credentials(
 
 /// Ends connection `id` as `status` (revoked or broken) and forgets its secrets: a
 /// token that can no longer be used has no business lingering in the database.
+/// `false` when it had already ended so (two refreshes failing at once end it once).
 pub async fn end(
     db: &impl ConnectionTrait,
     org: OrgId,
     id: ConnectionId,
     status: ConnectionStatus,
     now: DateTime<Utc>,
-) -> Result<()> {
-    update(db, org, id, |row| {
-        row.status = Set(status.as_str().to_string());
-        row.access_token_sealed = Set(None);
-        row.refresh_token_sealed = Set(None);
-        row.expires_ms = Set(None);
-        row.updated_ms = Set(to_ms(now));
-    })
-    .await?;
-    Ok(())
+) -> Result<bool> {
+    let row = connections::ActiveModel {
+        status: Set(status.as_str().to_string()),
+        access_token_sealed: Set(None),
+        refresh_token_sealed: Set(None),
+        expires_ms: Set(None),
+        updated_ms: Set(to_ms(now)),
+        ..Default::default()
+    };
+    let ended = connections::Entity::update_many()
+        .set(row)
+        .filter(connections::Column::Id.eq(id.0))
+        .filter(connections::Column::OrgId.eq(org.0))
+        .filter(connections::Column::Status.ne(status.as_str()))
+        .exec(db)
+        .await?;
+    Ok(ended.rows_affected > 0)
 }
 
 /// Names the provider account connection `id` stands for; `false` when `org` has no

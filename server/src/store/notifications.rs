@@ -1,8 +1,10 @@
 //! Notices from Convene to a user, newest first.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, Set,
 };
 
 use super::Result;
@@ -56,6 +58,8 @@ pub async fn insert(db: &impl ConnectionTrait, n: &Notification) -> Result<Notif
         message: Set(n.message.clone()),
         created_ms: Set(to_ms(n.created_at)),
         read_ms: Set(None),
+        emailed_ms: Set(None),
+        mail_lease_ms: Set(None),
     };
     to_notification(row.insert(db).await?)
 }
@@ -101,4 +105,69 @@ pub async fn mark_read(
     let mut active: notifications::ActiveModel = row.into();
     active.read_ms = Set(Some(to_ms(now)));
     to_notification(active.update(db).await?).map(Some)
+}
+
+/// How many of `user`'s notices are unread.
+pub async fn unread_count(db: &impl ConnectionTrait, org: OrgId, user: UserId) -> Result<u64> {
+    Ok(notifications::Entity::find()
+        .filter(notifications::Column::OrgId.eq(org.0))
+        .filter(notifications::Column::UserId.eq(user.0))
+        .filter(notifications::Column::ReadMs.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Whether `user` was already told `kind` about `subject` (for notices given once).
+pub async fn exists(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    kind: &str,
+    subject: &str,
+) -> Result<bool> {
+    Ok(notifications::Entity::find()
+        .filter(notifications::Column::UserId.eq(user.0))
+        .filter(notifications::Column::Kind.eq(kind))
+        .filter(notifications::Column::Subject.eq(subject))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Leases up to `limit` notices not yet mailed until `until`.
+pub async fn lease_unmailed(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<i64>> {
+    super::lease::take(
+        db,
+        notifications::Entity::find().filter(notifications::Column::EmailedMs.is_null()),
+        notifications::Column::Id,
+        notifications::Column::MailLeaseMs,
+        (to_ms(now), to_ms(until)),
+        limit,
+    )
+    .await
+}
+
+/// Notice `id`, if it still waits to be mailed.
+pub async fn unmailed(db: &impl ConnectionTrait, id: i64) -> Result<Option<Notification>> {
+    notifications::Entity::find_by_id(id)
+        .filter(notifications::Column::EmailedMs.is_null())
+        .one(db)
+        .await?
+        .map(to_notification)
+        .transpose()
+}
+
+/// Records that notice `id` was mailed.
+pub async fn mark_emailed(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<()> {
+    notifications::Entity::update_many()
+        .col_expr(notifications::Column::EmailedMs, Expr::value(to_ms(now)))
+        .col_expr(notifications::Column::MailLeaseMs, Expr::value(None::<i64>))
+        .filter(notifications::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

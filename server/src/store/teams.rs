@@ -132,6 +132,17 @@ pub async fn remove_member(db: &impl ConnectionTrait, team: &Team, user: UserId)
     Ok(hosting.rows_affected)
 }
 
+/// The owners and admins of team `team`: who is told when something of the team's
+/// needs a person.
+pub async fn managers(db: &impl ConnectionTrait, team: TeamId) -> Result<Vec<UserId>> {
+    Ok(members(db, team)
+        .await?
+        .into_iter()
+        .filter(|m| m.role.manages())
+        .map(|m| m.user_id)
+        .collect())
+}
+
 /// The members of `team`, in the order they joined.
 pub async fn members(db: &impl ConnectionTrait, team: TeamId) -> Result<Vec<Membership>> {
     team_memberships::Entity::find()

@@ -371,6 +371,7 @@ mod tests {
                  bookingUidToReschedule: String): [SlotDay!]!",
                 "teamAvailability(teamId: ID!,start: String!,end: String!,eventTypeId: ID,\
                  timeZone: String): [PooledSlot!]!",
+                "unreadNotificationCount: Int!",
                 "webhook(id: ID!): Webhook!",
                 "webhookDeliveries(id: ID!,cursor: String,limit: Int): WebhookDeliveryPage!",
                 "webhooks(cursor: String,limit: Int): WebhookPage!",

@@ -56,6 +56,11 @@ impl NotificationQuery {
             notifications::list(app(ctx)?, caller(ctx)?, page_request(cursor, limit)).await?;
         Ok(page.into())
     }
+
+    /// How many of the caller's notices are unread. Needs a key.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
+        Ok(notifications::unread_count(app(ctx)?, caller(ctx)?).await?)
+    }
 }
 
 /// Changes to the caller's notices.

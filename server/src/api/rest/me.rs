@@ -22,6 +22,7 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/me", get(me))
         .route("/me/notifications", get(list_notifications))
+        .route("/me/notifications/unread-count", get(unread_count))
         .route("/me/notifications/{id}/read", post(mark_read))
 }
 
@@ -72,4 +73,9 @@ async fn mark_read(
     Ok(ok(notification_json(
         &notifications::mark_read(&app, caller, id).await?,
     )))
+}
+
+async fn unread_count(State(app): State<App>, Auth(caller): Auth) -> Result<Response, ApiError> {
+    let count = notifications::unread_count(&app, caller).await?;
+    Ok(ok(json!({ "count": count })))
 }

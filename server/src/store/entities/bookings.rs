@@ -32,6 +32,7 @@ pub struct Model {
     pub seats_booked: i32,
     pub recurring_booking_uid: Option<String>,
     pub expiry_lease_ms: Option<i64>,
+    pub expiry_warned_ms: Option<i64>,
     pub assignment: Option<String>,
 }
 

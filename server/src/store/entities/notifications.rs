@@ -14,6 +14,8 @@ pub struct Model {
     pub message: String,
     pub created_ms: i64,
     pub read_ms: Option<i64>,
+    pub emailed_ms: Option<i64>,
+    pub mail_lease_ms: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
