@@ -72,6 +72,25 @@ fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
+/// A loopback receiver of workflow webhooks: each request's headers and body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>;
+
+async fn receiver() -> (String, Received) {
+    let received: Received = Default::default();
+    let kept = received.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(async move |headers: axum::http::HeaderMap, body: String| {
+            kept.lock().unwrap().push((headers, body));
+            "ok"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, received)
+}
+
 /// Lets the sending job run a few rounds.
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -197,6 +216,69 @@ on_both_databases_with_jobs! {
         assert_eq!(mail[0].subject, "Hans Müller cancelled");
         assert!(mail[0].text.contains(" on Tuesday, "), "the host reads English: {}", mail[0].text);
         assert!(mail[0].text.ends_with(" was cancelled."), "{}", mail[0].text);
+    }
+
+    async fn webhook_steps_post_their_template_or_the_standard_body(app: TestApp) {
+        let (url, received) = receiver().await;
+        create_workflow(&app, json!({
+            "name": "To the CRM", "trigger": {"type": "BOOKING_CREATED"}, "activeOnAll": true,
+            "steps": [
+                {"action": "WEBHOOK", "sendTo": url,
+                 "body": "{\"who\": \"{ATTENDEE_NAME}\", \"at\": \"{EVENT_TIME}\", \"tz\": \"{TIMEZONE}\"}"},
+                {"action": "WEBHOOK", "sendTo": url},
+            ],
+        })).await;
+        let uid = book(&app, &tuesday("10:00")).await;
+        until("both webhooks", async || received.lock().unwrap().len() == 2).await;
+        let calls = received.lock().unwrap().clone();
+        let templated = calls.iter().find(|(_, b)| b.contains("\"who\"")).unwrap();
+        let body: Value = serde_json::from_str(&templated.1).unwrap();
+        assert_eq!(body, json!({"who": "Hans Müller", "at": "10:00 AM", "tz": "Europe/Berlin"}),
+            "a fixed recipient reads the host's language and clock");
+        assert_eq!(templated.0["content-type"], "application/json");
+        assert!(templated.0["x-convene-delivery-id"].to_str().unwrap().starts_with("workflow-send-"));
+        let standard = calls.iter().find(|(_, b)| !b.contains("\"who\"")).unwrap();
+        let body: Value = serde_json::from_str(&standard.1).unwrap();
+        assert_eq!(body["triggerEvent"], "BOOKING_CREATED");
+        assert_eq!(body["payload"]["uid"], uid.as_str());
+    }
+
+    async fn a_routing_form_submitted_mails_its_answers_to_a_team_inbox(app: TestApp) {
+        create_workflow(&app, json!({
+            "name": "New lead", "trigger": {"type": "FORM_SUBMITTED"},
+            "steps": [{"action": "EMAIL_ADDRESS", "sendTo": "leads@acme.com",
+                       "subject": "New answer to {FORM_NAME}",
+                       "body": "Seats: {ANSWER_SEATS}\n{FORM_RESPONSES}"}],
+        })).await;
+        let form = app.post("/v2/routing-forms", json!({
+            "name": "Contact us",
+            "fields": [{"id": "interest", "label": "What do you need?", "type": "text"},
+                       {"id": "seats", "label": "Seats", "type": "number"}],
+            "routes": [],
+            "fallback": {"action": "message", "message": "Thanks."},
+        })).await;
+        assert_eq!(form.status, 201, "{:#}", form.body);
+        let id = form.data()["id"].as_i64().unwrap();
+        let submitted = app
+            .call_anonymous(Method::POST, &format!("/v2/routing-forms/{id}/responses"),
+                Some(json!({"interest": "A demo", "seats": 40})))
+            .await;
+        assert_eq!(submitted.status, 201, "{:#}", submitted.body);
+        until("the lead's email", async || !app.sent_mail().is_empty()).await;
+        let mail = app.sent_mail();
+        assert_eq!(mail[0].to, "leads@acme.com");
+        assert_eq!(mail[0].subject, "New answer to Contact us");
+        assert_eq!(mail[0].text, "Seats: 40\nWhat do you need?: A demo\nSeats: 40");
+    }
+
+    async fn attendee_steps_are_refused_for_routing_forms(app: TestApp) {
+        let refused = app.post("/v2/workflows", json!({
+            "name": "x", "trigger": {"type": "FORM_SUBMITTED"},
+            "steps": [{"action": "EMAIL_ATTENDEES", "subject": "s", "body": "{EVENT_DATE}"}],
+        })).await;
+        assert_eq!(refused.status, 422, "{:#}", refused.body);
+        let fields = refused.fields();
+        assert!(fields.contains(&"steps[0].action".to_string()) && fields.contains(&"steps[0].body".to_string()), "{fields:?}");
     }
 }
 

@@ -1017,6 +1017,11 @@ fn answer_text(answer: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Array(items) => items.iter().map(answer_text).collect::<Vec<_>>().join(", "),
         Value::Null => String::new(),
+        // Forms keep numbers as floats; 40 seats read "40", not "40.0".
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
