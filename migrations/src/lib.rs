@@ -33,6 +33,7 @@ mod m20261124_000022_inbound_sync;
 mod m20261124_000023_booking_assignment;
 mod m20261124_000024_insights;
 mod m20261124_000025_recommendations;
+mod m20261125_000027_sms;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000023_booking_assignment::Migration),
             Box::new(m20261124_000024_insights::Migration),
             Box::new(m20261124_000025_recommendations::Migration),
+            Box::new(m20261125_000027_sms::Migration),
         ]
     }
 }
