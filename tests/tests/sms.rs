@@ -177,13 +177,20 @@ on_both_databases_with_jobs! {
 
     async fn a_throttled_send_is_retryable_and_nothing_is_kept(app: TestApp) {
         let t = twilio(&app).await;
-        t.fake.set_rate_limited(true);
+        t.fake.throttle(Some(1));
         let refused = sms::send(&app.app, t.org, JANE, "Reminder", "r-429").await.unwrap_err();
-        assert!(matches!(&refused, AppError::Unavailable(m) if m.contains("wait")), "{refused:?}");
+        assert!(matches!(&refused, AppError::Unavailable(m) if m.contains("wait 1 s")), "{refused:?}");
         assert_eq!(sms::status(&app.app, t.org, "r-429").await.unwrap(), None);
         assert!(t.fake.messages().is_empty());
 
-        t.fake.set_rate_limited(false);
+        // Within the wait Twilio named, the host does not even ask.
+        t.fake.unthrottle();
+        let asked = t.fake.create_requests();
+        let early = sms::send(&app.app, t.org, JANE, "Reminder", "r-429").await.unwrap_err();
+        assert!(matches!(&early, AppError::Unavailable(_)), "{early:?}");
+        assert_eq!(t.fake.create_requests(), asked);
+
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         let sent = sms::send(&app.app, t.org, JANE, "Reminder", "r-429").await.unwrap();
         assert!(matches!(sent, SmsSent::Sent { .. }), "the retry sends: {sent:?}");
         assert_eq!(t.fake.messages().len(), 1);

@@ -52,7 +52,11 @@ impl Guest for Twilio {
             id: "twilio".into(),
             name: "Twilio SMS".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            capabilities: vec![Capability::Apply, Capability::Webhooks, Capability::Messages],
+            capabilities: vec![
+                Capability::Apply,
+                Capability::Webhooks,
+                Capability::Messages,
+            ],
             allowed_hosts: vec!["api.twilio.com".into()],
             oauth: None,
             config: vec![

@@ -42,10 +42,7 @@ pub fn send_sms(settings: &Settings, sms: &SmsRequest) -> Result<Outcome, Plugin
     if let Some(callback) = &sms.status_callback {
         form.append_pair("StatusCallback", callback);
     }
-    let credentials = STANDARD.encode(format!(
-        "{}:{}",
-        settings.account_sid, settings.auth_token
-    ));
+    let credentials = STANDARD.encode(format!("{}:{}", settings.account_sid, settings.auth_token));
     let request = HttpRequest {
         method: "POST".into(),
         url: format!(

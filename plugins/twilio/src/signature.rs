@@ -21,23 +21,24 @@ fn mac(auth_token: &str, url: &str, params: &[(String, String)]) -> HmacSha1 {
     mac
 }
 
-/// The signature Twilio sends for a POST of `params` to `url`.
-pub fn sign(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
-    STANDARD.encode(mac(auth_token, url, params).finalize().into_bytes())
-}
-
 /// Whether `signature` is Twilio's for a POST of `params` to `url`, compared in
 /// constant time.
 pub fn verify(auth_token: &str, url: &str, params: &[(String, String)], signature: &str) -> bool {
     let Ok(signature) = STANDARD.decode(signature.trim()) else {
         return false;
     };
-    mac(auth_token, url, params).verify_slice(&signature).is_ok()
+    mac(auth_token, url, params)
+        .verify_slice(&signature)
+        .is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sign(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
+        STANDARD.encode(mac(auth_token, url, params).finalize().into_bytes())
+    }
 
     /// The example of Twilio's webhook security page.
     fn documented() -> (String, Vec<(String, String)>) {
@@ -62,7 +63,12 @@ mod tests {
     fn signs_as_twilio_documents_whatever_the_parameter_order() {
         let (url, params) = documented();
         assert_eq!(sign("12345", &url, &params), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
-        assert!(verify("12345", &url, &params, "0/KCTR6DLpKmkAf8muzZqo1nDgQ="));
+        assert!(verify(
+            "12345",
+            &url,
+            &params,
+            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+        ));
     }
 
     #[test]
@@ -70,7 +76,12 @@ mod tests {
         let (url, mut params) = documented();
         let good = sign("12345", &url, &params);
         assert!(!verify("54321", &url, &params, &good));
-        assert!(!verify("12345", "https://mycompany.com/myapp.php", &params, &good));
+        assert!(!verify(
+            "12345",
+            "https://mycompany.com/myapp.php",
+            &params,
+            &good
+        ));
         assert!(!verify("12345", &url, &params, "not base64!"));
         assert!(!verify("12345", &url, &params, ""));
         params[0].1.push('5');

@@ -54,7 +54,10 @@ pub async fn send(app: &App, org: OrgId, to: &str, body: &str, reference: &str) 
         return Err(AppError::invalid("body", "a text message needs a body"));
     }
     if reference.is_empty() {
-        return Err(AppError::invalid("reference", "a message needs a reference"));
+        return Err(AppError::invalid(
+            "reference",
+            "a message needs a reference",
+        ));
     }
     if let Some(sent) = repo::by_reference(&app.db, org, reference).await? {
         return Ok(already_sent(sent));
@@ -78,7 +81,9 @@ pub async fn send(app: &App, org: OrgId, to: &str, body: &str, reference: &str) 
             // Another send of the same reference claimed it meanwhile.
             let sent = repo::by_reference(&app.db, org, reference)
                 .await?
-                .ok_or_else(|| AppError::Conflict(format!("message `{reference}` is being sent")))?;
+                .ok_or_else(|| {
+                    AppError::Conflict(format!("message `{reference}` is being sent"))
+                })?;
             return Ok(already_sent(sent));
         }
         Err(other) => return Err(other.into()),
@@ -175,7 +180,10 @@ pub async fn record_received(
     received_at: DateTime<Utc>,
 ) -> Result<String> {
     let Ok(phone) = normalize_phone(&message.from) else {
-        return Ok(format!("text from `{}`, not a phone number: ignored", message.from));
+        return Ok(format!(
+            "text from `{}`, not a phone number: ignored",
+            message.from
+        ));
     };
     Ok(match opt_keyword(&message.body) {
         Some(OptKeyword::OptOut) => {
@@ -226,9 +234,9 @@ fn send_failed(error: CallError) -> AppError {
         CallError::Plugin(PluginFailure::RateLimited(seconds)) => AppError::Unavailable(format!(
             "the text message provider asks to wait {seconds} s before sending again"
         )),
-        CallError::Plugin(
-            PluginFailure::Upstream(_) | PluginFailure::UpstreamStatus { .. },
-        ) => AppError::Upstream(format!("the text message provider failed: {error}")),
+        CallError::Plugin(PluginFailure::Upstream(_) | PluginFailure::UpstreamStatus { .. }) => {
+            AppError::Upstream(format!("the text message provider failed: {error}"))
+        }
         other => AppError::Unavailable(format!("the messaging plugin failed: {other}")),
     }
 }

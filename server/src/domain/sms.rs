@@ -8,7 +8,11 @@
 /// country code is refused rather than guessed: the same digits are different phones in
 /// different countries. The message says what is wrong.
 pub fn normalize_phone(phone: &str) -> Result<String, String> {
-    let invalid = |why: &str| Err(format!("`{phone}` is not a phone number in E.164 form: {why}"));
+    let invalid = |why: &str| {
+        Err(format!(
+            "`{phone}` is not a phone number in E.164 form: {why}"
+        ))
+    };
     let kept: String = phone
         .trim()
         .chars()

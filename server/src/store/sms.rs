@@ -84,16 +84,20 @@ pub async fn claim(
         .last_insert_id)
 }
 
-/// Records that the provider took message `id` as `provider_id`: it is queued there.
+/// Records that the provider took message `id` (as `provider_id`, when it named one):
+/// it is queued there.
 pub async fn mark_sent(
     db: &impl ConnectionTrait,
     id: i64,
-    provider_id: &str,
+    provider_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     rows::Entity::update_many()
         .filter(rows::Column::Id.eq(id))
-        .col_expr(rows::Column::ProviderId, provider_id.into())
+        .col_expr(
+            rows::Column::ProviderId,
+            provider_id.map(str::to_string).into(),
+        )
         .col_expr(rows::Column::Status, "queued".into())
         .col_expr(rows::Column::UpdatedMs, to_ms(now).into())
         .exec(db)
@@ -154,7 +158,10 @@ pub async fn set_status(
     rows::Entity::update_many()
         .filter(rows::Column::Id.eq(id))
         .col_expr(rows::Column::Status, status.into())
-        .col_expr(rows::Column::ErrorCode, error_code.map(str::to_string).into())
+        .col_expr(
+            rows::Column::ErrorCode,
+            error_code.map(str::to_string).into(),
+        )
         .col_expr(rows::Column::StatusMs, Some(to_ms(at)).into())
         .col_expr(rows::Column::UpdatedMs, to_ms(now).into())
         .exec(db)

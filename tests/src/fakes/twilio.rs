@@ -7,7 +7,7 @@
 //!   `StatusCallback`): 201 with the message resource (`sid` `SM` + 32 hex digits,
 //!   `status: "queued"`, `num_segments`, `uri`, ...); a `To` that is not E.164 is 400
 //!   code 21211, a recipient who replied STOP is 400 code 21610, a missing body 400
-//!   code 21602; when switched on, 429 code 20429;
+//!   code 21602; when switched on, 429 code 20429 (with a `Retry-After` when set);
 //! - `GET .../Messages/{sid}.json` (404 code 20404 for an unknown one) and
 //!   `GET .../Messages.json?PageSize=&Page=` (newest first, with `next_page_uri`);
 //! - after a message is created, its status callbacks are POSTed to `StatusCallback`,
@@ -62,8 +62,9 @@ pub struct TwilioState {
     pub opted_out: BTreeSet<String>,
     /// Phones whose messages end `undelivered` (30003, unreachable handset).
     pub unreachable: BTreeSet<String>,
-    /// Answer every create with 429 (code 20429) while set.
-    pub rate_limited: bool,
+    /// Answer every create with 429 (code 20429) while set, with this `Retry-After`
+    /// (seconds) when it is `Some`.
+    pub rate_limited: Option<Option<u32>>,
     /// Where texts from phones are posted (the number's messaging webhook).
     pub inbound_url: Option<String>,
     /// Every status callback posted: the message SID, the status, and the answer's status.
@@ -158,9 +159,15 @@ impl TwilioFake {
         self.state.lock().unwrap().create_requests
     }
 
-    /// Switches the 429 answer to every create on or off.
-    pub fn set_rate_limited(&self, on: bool) {
-        self.state.lock().unwrap().rate_limited = on;
+    /// Answers every create with 429 from now on, naming `retry_after` seconds when
+    /// given (Twilio does not always say how long to wait).
+    pub fn throttle(&self, retry_after: Option<u32>) {
+        self.state.lock().unwrap().rate_limited = Some(retry_after);
+    }
+
+    /// Serves creates again.
+    pub fn unthrottle(&self) {
+        self.state.lock().unwrap().rate_limited = None;
     }
 
     /// Makes messages to `phone` end undelivered, as for a phone that is off.
@@ -283,8 +290,14 @@ async fn create_message(
     if let Some(refused) = unauthorized(&s, &account, &headers) {
         return refused;
     }
-    if s.rate_limited {
-        return error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
+    if let Some(retry_after) = s.rate_limited {
+        let mut refused = error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
+        if let Some(seconds) = retry_after {
+            refused
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+        }
+        return refused;
     }
     if !is_e164(&to) {
         return error(
@@ -359,6 +372,7 @@ async fn report_statuses(
         tokio::time::sleep(CALLBACK_STEP).await;
         let (params, token) = {
             let mut s = state.lock().unwrap();
+            let (account_sid, token) = (s.account_sid.clone(), s.auth_token.clone());
             let Some(message) = s.messages.iter_mut().find(|m| m["sid"] == sid.as_str()) else {
                 return;
             };
@@ -366,7 +380,7 @@ async fn report_statuses(
             let error_code = (status == "undelivered").then_some("30003");
             message["error_code"] = json!(error_code.map(|c| c.parse::<u32>().unwrap()));
             let mut params: Vec<(String, String)> = vec![
-                ("AccountSid".into(), s.account_sid.clone()),
+                ("AccountSid".into(), account_sid),
                 ("ApiVersion".into(), "2010-04-01".into()),
                 ("From".into(), message["from"].as_str().unwrap().into()),
                 ("MessageSid".into(), sid.clone()),
@@ -378,7 +392,7 @@ async fn report_statuses(
             if let Some(code) = error_code {
                 params.push(("ErrorCode".into(), code.into()));
             }
-            (params, s.auth_token.clone())
+            (params, token)
         };
         let signed = signature(&token, &callback, &params);
         let answered = post_form(&client, &callback, &params, &signed).await;
@@ -441,7 +455,12 @@ async fn list_messages(
         .filter(|m| q.to.as_deref().is_none_or(|to| m["to"] == to))
         .collect();
     let start = page * size;
-    let items: Vec<Value> = matching.iter().skip(start).take(size).map(|m| (*m).clone()).collect();
+    let items: Vec<Value> = matching
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|m| (*m).clone())
+        .collect();
     let base = format!("/2010-04-01/Accounts/{account}/Messages.json");
     let page_uri = |n: usize| format!("{base}?PageSize={size}&Page={n}");
     let more = start + items.len() < matching.len();
