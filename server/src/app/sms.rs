@@ -47,7 +47,9 @@ pub enum SmsSent {
 /// what became of the first. A phone that opted out is not texted. The provider posts
 /// the message's status to the installation's hook URL, where [`record_status`] keeps
 /// it. A provider that refuses or cannot be reached is an `Upstream` or `Unavailable`
-/// error with nothing kept as sent, so the caller may retry.
+/// error with nothing kept as sent, so the caller may retry. (A call that timed out
+/// after the provider took the message is released too: a retry may then text twice,
+/// which beats a reminder never sent.)
 pub async fn send(app: &App, org: OrgId, to: &str, body: &str, reference: &str) -> Result<SmsSent> {
     let to = normalize_phone(to).map_err(|message| AppError::invalid("to", message))?;
     if body.trim().is_empty() {
@@ -115,10 +117,7 @@ pub async fn send(app: &App, org: OrgId, to: &str, body: &str, reference: &str) 
 pub async fn status(app: &App, org: OrgId, reference: &str) -> Result<Option<SmsStatus>> {
     Ok(repo::by_reference(&app.db, org, reference)
         .await?
-        .map(|sent| SmsStatus {
-            status: sent.status,
-            error_code: sent.error_code,
-        }))
+        .map(|sent| status_of(&sent)))
 }
 
 /// Whether `phone` opted out of `org`'s messages, so a sender can skip it (or offer
@@ -198,13 +197,17 @@ pub async fn record_received(
     })
 }
 
+fn status_of(sent: &repo::SmsMessage) -> SmsStatus {
+    SmsStatus {
+        status: sent.status.clone(),
+        error_code: sent.error_code.clone(),
+    }
+}
+
 fn already_sent(sent: repo::SmsMessage) -> SmsSent {
     SmsSent::AlreadySent {
+        status: status_of(&sent),
         provider_id: sent.provider_id,
-        status: SmsStatus {
-            status: sent.status,
-            error_code: sent.error_code,
-        },
     }
 }
 
