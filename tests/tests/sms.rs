@@ -100,6 +100,26 @@ on_both_databases_with_jobs! {
         let status = final_status(&app, t.org, "reminder-2").await;
         assert_eq!(status, SmsStatus { status: "undelivered".into(), error_code: Some("30003".into()) });
         assert_eq!(sms::status(&app.app, t.org, "reminder-1").await.unwrap().unwrap().status, "delivered");
+
+        // Twilio's API tells the same story: each message, and the list newest first.
+        let api = |path: &str, token: &str| {
+            app.client
+                .get(format!("{}/2010-04-01/Accounts/{ACCOUNT}/{path}", t.fake.base))
+                .basic_auth(ACCOUNT, Some(token))
+        };
+        let fetched = app.send(api(&format!("Messages/{sid}.json"), TOKEN)).await;
+        assert_eq!(fetched.body["status"], "delivered");
+        let first = app.send(api("Messages.json?PageSize=1", TOKEN)).await;
+        assert_eq!(first.body["messages"][0]["to"], "+14155550199");
+        assert_eq!(first.body["messages"][0]["error_code"], 30003);
+        let next = first.body["next_page_uri"].as_str().unwrap().to_string();
+        let second = app
+            .send(app.client.get(format!("{}{next}", t.fake.base)).basic_auth(ACCOUNT, Some(TOKEN)))
+            .await;
+        assert_eq!(second.body["messages"][0]["sid"], sid.as_str());
+        assert!(second.body["next_page_uri"].is_null());
+        let refused = app.send(api("Messages.json", "wrong")).await;
+        assert_eq!((refused.status.as_u16(), refused.body["code"].as_u64()), (401, Some(20003)));
     }
 
     async fn the_same_reference_is_sent_once(app: TestApp) {
