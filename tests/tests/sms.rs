@@ -62,6 +62,34 @@ async fn opted_out(app: &TestApp, org: OrgId, phone: &str) -> bool {
     sms::opted_out(&app.app, org, phone).await.unwrap()
 }
 
+/// Posts `params` to the installation's hook signed with another token than the
+/// account's, as a forger would; the inbound event once settled.
+async fn forge(app: &TestApp, installation: i64, params: &[(&str, &str)]) -> inbound::InboundEvent {
+    let url = format!("{}/hooks/{installation}", app.base);
+    let mut params: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    params.push(("AccountSid".into(), ACCOUNT.into()));
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
+    let answer = app
+        .send(
+            app.client
+                .post(&url)
+                .header(
+                    "x-twilio-signature",
+                    signature("not-the-token", &url, &params),
+                )
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body),
+        )
+        .await;
+    assert_eq!(answer.status, 202, "kept first, verified later");
+    settled(app, answer.data()["id"].as_i64().unwrap()).await
+}
+
 async fn settled(app: &TestApp, id: i64) -> inbound::InboundEvent {
     until("the inbound event to settle", async || {
         let event = inbound::find(&app.db, None, id).await.unwrap().unwrap();
@@ -159,36 +187,44 @@ on_both_databases_with_jobs! {
         assert_eq!(sms::status(&app.app, t.org, "r-silent").await.unwrap(), None);
     }
 
-    async fn a_forged_request_is_dead_and_changes_nothing(app: TestApp) {
+    async fn forged_requests_are_dead_and_change_nothing(app: TestApp) {
         let t = twilio(&app).await;
-        let url = format!("{}/hooks/{}", app.base, t.installation);
-        let params: Vec<(String, String)> = [
+        let forged = forge(&app, t.installation, &[
             ("MessageSid", "SM0123456789abcdef0123456789abcdef"),
             ("From", JANE),
             ("To", NUMBER),
             ("Body", "STOP"),
             ("SmsStatus", "received"),
-            ("AccountSid", ACCOUNT),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
-        let answer = app
-            .send(
-                app.client
-                    .post(&url)
-                    .header("x-twilio-signature", signature("not-the-token", &url, &params))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body),
-            )
-            .await;
-        assert_eq!(answer.status, 202, "kept first, verified later");
-        let event = settled(&app, answer.data()["id"].as_i64().unwrap()).await;
-        assert_eq!(event.status, InboundStatus::Dead);
-        assert_eq!(event.attempts, 1, "a bad signature is not retried");
-        assert!(event.last_error.as_deref().unwrap().contains("signature"), "{:?}", event.last_error);
+        ])
+        .await;
+        assert_eq!(forged.status, InboundStatus::Dead);
+        assert_eq!(forged.attempts, 1, "a bad signature is not retried");
+        assert!(forged.last_error.as_deref().unwrap().contains("signature"), "{:?}", forged.last_error);
         assert!(!opted_out(&app, t.org, JANE).await, "the forged STOP changed nothing");
+
+        // A message whose carrier has not confirmed yet, and a forged report of its failure.
+        t.fake.set_unconfirmed(JANE);
+        let SmsSent::Sent { provider_id: Some(sid) } =
+            sms::send(&app.app, t.org, JANE, "Reminder", "r-forged").await.unwrap()
+        else {
+            panic!("sent")
+        };
+        let sent = SmsStatus { status: "sent".into(), error_code: None };
+        until("the sent status", async || {
+            sms::status(&app.app, t.org, "r-forged").await.unwrap() == Some(sent.clone())
+        })
+        .await;
+        let forged = forge(&app, t.installation, &[
+            ("MessageSid", sid.as_str()),
+            ("MessageStatus", "failed"),
+            ("SmsStatus", "failed"),
+            ("ErrorCode", "30008"),
+            ("From", NUMBER),
+            ("To", JANE),
+        ])
+        .await;
+        assert_eq!(forged.status, InboundStatus::Dead);
+        assert_eq!(sms::status(&app.app, t.org, "r-forged").await.unwrap(), Some(sent));
 
         // The same text signed with the account's token is Twilio's, and applied.
         assert_eq!(t.fake.text_from(JANE, "STOP").await, 202);

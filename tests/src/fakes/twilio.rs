@@ -13,7 +13,8 @@
 //! - after a message is created, its status callbacks are POSTed to `StatusCallback`,
 //!   form-encoded and signed with `X-Twilio-Signature` as Twilio signs:
 //!   `queued`, `sent`, `delivered`, or `undelivered` with `ErrorCode` 30003 for a
-//!   number set unreachable;
+//!   number set unreachable, or nothing after `sent` for one whose carrier has not
+//!   confirmed delivery yet;
 //! - a phone's text to the account's number is POSTed, signed, to the inbound URL set;
 //!   STOP (and Twilio's other opt-out keywords) makes the fake refuse later messages
 //!   to that phone with 21610, START (UNSTOP, YES) lifts that, as Twilio's default
@@ -62,6 +63,8 @@ pub struct TwilioState {
     pub opted_out: BTreeSet<String>,
     /// Phones whose messages end `undelivered` (30003, unreachable handset).
     pub unreachable: BTreeSet<String>,
+    /// Phones whose carrier sends no delivery receipt: their messages stay `sent`.
+    pub unconfirmed: BTreeSet<String>,
     /// Answer every create with 429 (code 20429) while set, with this `Retry-After`
     /// (seconds) when it is `Some`.
     pub rate_limited: Option<Option<u32>>,
@@ -173,6 +176,11 @@ impl TwilioFake {
     /// Makes messages to `phone` end undelivered, as for a phone that is off.
     pub fn set_unreachable(&self, phone: &str) {
         self.state.lock().unwrap().unreachable.insert(phone.into());
+    }
+
+    /// Makes messages to `phone` stop at `sent`, as when its carrier has not confirmed.
+    pub fn set_unconfirmed(&self, phone: &str) {
+        self.state.lock().unwrap().unconfirmed.insert(phone.into());
     }
 
     /// Where texts from phones are posted.
@@ -343,32 +351,32 @@ async fn create_message(
     });
     s.messages.push(message.clone());
     if !callback.is_empty() {
-        let unreachable = s.unreachable.contains(&to);
+        let mut statuses = vec!["queued", "sent"];
+        if s.unreachable.contains(&to) {
+            statuses.push("undelivered");
+        } else if !s.unconfirmed.contains(&to) {
+            statuses.push("delivered");
+        }
         tokio::spawn(report_statuses(
             state.clone(),
             client,
             callback,
             sid,
-            unreachable,
+            statuses,
         ));
     }
     (StatusCode::CREATED, Json(message)).into_response()
 }
 
-/// Moves message `sid` through its statuses, posting each, signed, to `callback`.
+/// Moves message `sid` through `statuses`, posting each, signed, to `callback`.
 async fn report_statuses(
     state: Shared,
     client: reqwest::Client,
     callback: String,
     sid: String,
-    unreachable: bool,
+    statuses: Vec<&'static str>,
 ) {
-    let last = if unreachable {
-        "undelivered"
-    } else {
-        "delivered"
-    };
-    for status in ["queued", "sent", last] {
+    for status in statuses {
         tokio::time::sleep(CALLBACK_STEP).await;
         let (params, token) = {
             let mut s = state.lock().unwrap();
