@@ -159,6 +159,18 @@ on_both_databases_with_jobs! {
         assert_eq!(again_id, provider_id);
         assert_eq!(t.fake.messages().len(), 1);
         assert_eq!(t.fake.create_requests(), 1, "the provider was asked once");
+
+        // Two sends of one reference at once: the database lets one through.
+        let (one, other) = tokio::join!(
+            sms::send(&app.app, t.org, JANE, "Reminder", "booking-8-24h"),
+            sms::send(&app.app, t.org, JANE, "Reminder", "booking-8-24h"),
+        );
+        let sent = [one.unwrap(), other.unwrap()]
+            .iter()
+            .filter(|s| matches!(s, SmsSent::Sent { .. }))
+            .count();
+        assert_eq!(sent, 1);
+        assert_eq!(t.fake.messages().len(), 2);
     }
 
     async fn stop_opts_a_phone_out_and_start_back_in(app: TestApp) {
