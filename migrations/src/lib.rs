@@ -34,6 +34,7 @@ mod m20261124_000023_booking_assignment;
 mod m20261124_000024_insights;
 mod m20261124_000025_recommendations;
 mod m20261125_000026_workflows;
+mod m20261125_000027_sms;
 mod m20261125_000028_notice_mail;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000024_insights::Migration),
             Box::new(m20261124_000025_recommendations::Migration),
             Box::new(m20261125_000026_workflows::Migration),
+            Box::new(m20261125_000027_sms::Migration),
             Box::new(m20261125_000028_notice_mail::Migration),
         ]
     }

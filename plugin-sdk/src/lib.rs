@@ -24,7 +24,7 @@ pub use bindings::export;
 pub use bindings::exports::convene::plugin::guest::Guest;
 
 /// The `convene:plugin` world version this SDK speaks; the host checks it at install.
-pub const WORLD_VERSION: &str = "0.2.0";
+pub const WORLD_VERSION: &str = "0.3.0";
 
 /// The value of header `name` (ASCII case-insensitive), as providers' headers arrive in
 /// any case.

@@ -65,6 +65,7 @@ async fn main() {
     let request = wit::WebhookRequest {
         method: "POST".into(),
         path: "/".into(),
+        url: "https://cal.example.com/hooks/1".into(),
         headers: vec![(
             "x-example-signature".into(),
             hex::encode(mac.finalize().into_bytes()),

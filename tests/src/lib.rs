@@ -12,6 +12,7 @@ pub mod mail;
 pub mod oauth_flow;
 pub mod plugins;
 pub mod seed;
+pub mod sms;
 
 use std::path::PathBuf;
 

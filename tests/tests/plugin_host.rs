@@ -95,6 +95,7 @@ fn signed_webhook(body: serde_json::Value, secret: &str) -> wit::WebhookRequest 
     wit::WebhookRequest {
         method: "POST".into(),
         path: "/".into(),
+        url: "https://cal.example.com/hooks/1".into(),
         headers: vec![(
             "X-Example-Signature".into(),
             hex::encode(mac.finalize().into_bytes()),
@@ -349,7 +350,7 @@ async fn a_component_for_another_world_version_is_refused_by_name() {
         panic!("expected a version refusal, got {refused:?}");
     };
     assert!(message.contains("convene:plugin@1.0.0"), "{message}");
-    assert!(message.contains("convene:plugin@0.2.0"), "{message}");
+    assert!(message.contains("convene:plugin@0.3.0"), "{message}");
 
     let garbage = host.load(b"\0asm not really".to_vec()).await.unwrap_err();
     assert!(

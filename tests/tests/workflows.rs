@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use convene::app::sms;
 use convene_tests::crm::tuesday;
+use convene_tests::sms::{JANE, twilio};
 use convene_tests::{TestApp, on_both_databases, on_both_databases_with_jobs, until};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -269,6 +271,59 @@ on_both_databases_with_jobs! {
         assert_eq!(mail[0].to, "leads@acme.com");
         assert_eq!(mail[0].subject, "New answer to Contact us");
         assert_eq!(mail[0].text, "Seats: 40\nWhat do you need?: A demo\nSeats: 40");
+    }
+
+    async fn an_sms_step_reaches_the_attendees_phone_and_its_delivery_is_tracked(app: TestApp) {
+        let t = twilio(&app).await;
+        let workflow = create_workflow(&app, json!({
+            "name": "Text the invitee", "trigger": {"type": "BOOKING_CREATED"}, "activeOnAll": true,
+            "steps": [{"action": "SMS_ATTENDEES",
+                       "body": "Hi {ATTENDEE_FIRST_NAME}, booked: {EVENT_DATE} {EVENT_TIME} with {HOST_NAME}."}],
+        })).await;
+        let event_type = app.event_type_id("30min").await;
+        let booked = app.call_anonymous(Method::POST, "/v2/bookings", Some(json!({
+            "eventTypeId": event_type, "start": tuesday("10:00"),
+            "attendee": {"name": "Jane Doe", "email": "jane@acme.com", "timeZone": "America/New_York",
+                         "phoneNumber": JANE}}))).await;
+        assert_eq!(booked.status, 201, "{:#}", booked.body);
+        until("the text message", async || !t.fake.messages().is_empty()).await;
+        let messages = t.fake.messages();
+        assert_eq!(messages[0]["to"], JANE);
+        let body = messages[0]["body"].as_str().unwrap();
+        assert!(body.starts_with("Hi Jane, booked: Tuesday, "), "{body}");
+        assert!(body.ends_with(" 4:00 AM with Demo Host."), "New York's clock: {body}");
+
+        let send = planned(&app, &workflow["id"], 1).await.remove(0);
+        assert_eq!(send["status"], "SENT");
+        let reference = format!("workflow-send-{}-0", send["id"]);
+        until("delivery, reported by a signed callback", async || {
+            sms::status(&app.app, t.org, &reference).await.unwrap().is_some_and(|s| s.status == "delivered")
+        })
+        .await;
+        let callbacks = t.fake.state.lock().unwrap().callbacks.clone();
+        assert!(callbacks.iter().all(|(_, _, answer)| *answer == 202), "{callbacks:?}");
+        assert_eq!(t.fake.messages().len(), 1, "one text");
+    }
+
+    async fn a_step_that_cannot_be_sent_fails_and_tells_its_owner(app: TestApp) {
+        // No SMS provider is installed.
+        let workflow = create_workflow(&app, json!({
+            "name": "Text me", "trigger": {"type": "BOOKING_CREATED"}, "activeOnAll": true,
+            "steps": [{"action": "SMS_NUMBER", "sendTo": "+44 20 7946 0958", "body": "{ATTENDEE_NAME} booked"}],
+        })).await;
+        book(&app, &tuesday("10:00")).await;
+        until("the step to fail", async || {
+            sends(&app, &workflow["id"]).await.first().is_some_and(|s| s["status"] == "FAILED")
+        })
+        .await;
+        let send = sends(&app, &workflow["id"]).await.remove(0);
+        assert!(send["lastError"].as_str().unwrap().contains("messages"), "{send}");
+        let notices = app.get("/v2/me/notifications").await;
+        let notices = notices.data().as_array().unwrap();
+        let failed: Vec<&Value> = notices.iter().filter(|n| n["kind"] == "WORKFLOW_SEND_FAILED").collect();
+        assert_eq!(failed.len(), 1, "{notices:?}");
+        assert_eq!(failed[0]["subject"], format!("workflow:{}", workflow["id"]));
+        assert!(failed[0]["message"].as_str().unwrap().starts_with("Step 1 of workflow \"Text me\" could not be sent"));
     }
 
     async fn attendee_steps_are_refused_for_routing_forms(app: TestApp) {

@@ -158,6 +158,7 @@ async fn read_and_apply(
     let request = wit::WebhookRequest {
         method: event.method.clone(),
         path: event.path.clone(),
+        url: public_url(app, event),
         headers: event.headers.clone(),
         body: event.body.clone(),
         received_ms: event.received_at.timestamp_millis(),
@@ -220,6 +221,33 @@ async fn read_and_apply(
         .map_err(|e| AppError::from(store::StoreError::from(e)))?;
     tracing::info!(inbound = event.id, installation = event.installation_id, %outcome, "inbound webhook applied");
     Ok(())
+}
+
+/// The whole public URL `event` was sent to, as the provider saw it (Twilio signs it):
+/// the server's public URL, or `http://` and the request's `Host` without one, then
+/// `/hooks/{installation}` and the stored path, whose `/` alone stands for no path.
+fn public_url(app: &App, event: &InboundEvent) -> String {
+    let base = match &app.settings.public_url {
+        Some(base) => base.trim_end_matches('/').to_string(),
+        None => {
+            let host = event
+                .headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+                .map_or("localhost", |(_, value)| value.as_str());
+            format!("http://{host}")
+        }
+    };
+    hook_url(&base, event.installation_id, &event.path)
+}
+
+/// `{base}/hooks/{installation}` followed by `path` as the hook route stored it.
+fn hook_url(base: &str, installation: i64, path: &str) -> String {
+    let rest = match path.strip_prefix('/') {
+        Some(query) if query.is_empty() || query.starts_with('?') => query,
+        _ => path,
+    };
+    format!("{base}/hooks/{installation}{rest}")
 }
 
 /// Records a failed attempt: due again after a delay, or dead after the last attempt
@@ -311,4 +339,23 @@ pub async fn replay(app: &App, caller: Caller, id: i64) -> Result<InboundEvent> 
     repo::find(&app.db, Some(caller.org_id), id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("inbound event {id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hook_url;
+
+    #[test]
+    fn the_hook_url_is_rebuilt_as_the_provider_sent_it() {
+        let base = "https://cal.example.com";
+        let cases = [
+            ("/", "https://cal.example.com/hooks/7"),
+            ("/?a=1&b=2", "https://cal.example.com/hooks/7?a=1&b=2"),
+            ("/status", "https://cal.example.com/hooks/7/status"),
+            ("/status?x=y", "https://cal.example.com/hooks/7/status?x=y"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(hook_url(base, 7, path), expected, "{path}");
+        }
+    }
 }

@@ -38,6 +38,7 @@ pub mod schedules;
 pub mod scheduling_links;
 mod seats;
 pub mod series;
+pub mod sms;
 mod team_bookings;
 pub mod team_event_types;
 pub mod teams;

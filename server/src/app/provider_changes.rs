@@ -8,6 +8,8 @@
 //! Nothing is applied while the global kill switch or the booking's team switch is off.
 //! Applying is idempotent, so the same change read twice (a repeated delivery, a page
 //! pulled again after a crash, one event seen through two calendars) changes nothing more.
+//! News about text messages (a status report, a phone's STOP) concerns no booking and
+//! goes to [`sms`](super::sms), under its own rules.
 
 use std::time::Duration;
 
@@ -16,7 +18,7 @@ use sea_orm::ConnectionTrait;
 
 use super::auth::Caller;
 use super::bookings::{self, RescheduleInput};
-use super::{App, AppError, Result};
+use super::{App, AppError, Result, sms};
 use crate::domain::booking::{Booking, BookingStatus};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::sync_rules::{self, LinkState, Verdict, Wanted};
@@ -40,6 +42,15 @@ pub async fn apply(
     received_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<String> {
+    match change {
+        wit::Change::MessageStatus(report) => {
+            return sms::record_status(app, org, installation, report, now).await;
+        }
+        wit::Change::MessageReceived(message) => {
+            return sms::record_received(app, org, message, received_at).await;
+        }
+        _ => {}
+    }
     let Some((external_id, wanted, changed_at)) = normalized(change) else {
         return Ok(format!("{} not applied yet", kind(change)));
     };
@@ -426,5 +437,7 @@ fn kind(change: &wit::Change) -> &'static str {
         wit::Change::MeetingEnded(_) => "meeting ended",
         wit::Change::PaymentSucceeded(_) => "payment succeeded",
         wit::Change::PaymentRefunded(_) => "payment refunded",
+        wit::Change::MessageStatus(_) => "message status",
+        wit::Change::MessageReceived(_) => "message received",
     }
 }

@@ -26,10 +26,12 @@ use serde_json::{Value, json};
 
 use super::auth::Caller;
 use super::input::Issues;
+use super::sms::SmsSent;
 use super::{App, AppError, Result};
 use crate::domain::booking::{Booking, BookingStatus};
 use crate::domain::destination::host_allowed;
 use crate::domain::ids::{EventTypeId, OrgId, TeamId, UserId};
+use crate::domain::sms::normalize_phone;
 use crate::domain::user::User;
 use crate::domain::validate::{FieldIssue, email};
 use crate::domain::webhook::parse_subscriber_url;
@@ -471,11 +473,10 @@ fn check_step(
                 issues.push(FieldIssue::new(field("sendTo"), m));
             }
         }
-        Action::SmsNumber { to } if !is_e164(to) => {
-            issues.push(FieldIssue::new(
-                field("sendTo"),
-                format!("`{to}` is not a phone number in E.164 form, e.g. +14155550123"),
-            ));
+        Action::SmsNumber { to } => {
+            if let Err(m) = normalize_phone(to) {
+                issues.push(FieldIssue::new(field("sendTo"), m));
+            }
         }
         Action::Webhook { url } => match parse_subscriber_url(url) {
             Ok(parsed)
@@ -527,17 +528,6 @@ fn check_step(
     } else {
         Err(issues)
     }
-}
-
-/// Whether `s` is a phone number in E.164 form: `+`, then 7 to 15 digits, not starting
-/// with 0.
-fn is_e164(s: &str) -> bool {
-    let Some(digits) = s.strip_prefix('+') else {
-        return false;
-    };
-    (7..=15).contains(&digits.len())
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && !digits.starts_with('0')
 }
 
 /// Plans the sends the outbox events call for, inside the dispatcher's transaction.
@@ -1049,10 +1039,24 @@ async fn dispatch(
                 .await
                 .map_err(|e| (e.to_string(), e.is_transient()))
         }
-        Action::SmsAttendees | Action::SmsNumber { .. } => Err((
-            "no SMS provider is installed for this organization".to_string(),
-            false,
-        )),
+        Action::SmsAttendees | Action::SmsNumber { .. } => {
+            let sent =
+                super::sms::send(app, send.org_id, &recipient.address, &message.body, key).await;
+            match sent {
+                Ok(SmsSent::OptedOut) => {
+                    // Their choice, not a fault to fix: the others still get theirs.
+                    tracing::info!(send.id = send.id, "recipient opted out of text messages");
+                    Ok(())
+                }
+                Ok(_) => Ok(()),
+                // No SMS provider installed, or a number no provider takes: retrying
+                // cannot help until someone fixes it.
+                Err(e @ (AppError::Validation(_) | AppError::NotFound(_))) => {
+                    Err((e.to_string(), false))
+                }
+                Err(e) => Err((e.to_string(), true)),
+            }
+        }
         Action::Webhook { url } => post_webhook(app, url, key, message, send).await,
     }
 }

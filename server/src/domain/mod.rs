@@ -10,8 +10,9 @@
 //! (`routing_form`: fields, rules, where answers go, prefill), out of office
 //! (`out_of_office`) and a host's own limits across their event types (`host_limits`),
 //! the scrubbing of an erased person's data, where
-//! outbound requests may go (`destination`), the chat command grammar (`chat`) and workflows' triggers, steps and message
-//! templates (`workflow`).
+//! outbound requests may go (`destination`), text messages (`sms`: E.164 numbers,
+//! opt-out keywords, which delivery status replaces which), the chat command grammar
+//! (`chat`), and workflows' triggers, steps and message templates (`workflow`).
 //!
 //! Nothing here does I/O, async, database access (no sea-orm entities) or logging,
 //! and nothing reads a clock: "now" is always a parameter. That keeps every rule
@@ -41,6 +42,7 @@ pub mod schedule;
 pub mod scheduling_link;
 pub mod seats;
 pub mod slots;
+pub mod sms;
 pub mod span;
 pub mod sync_rules;
 pub mod team;

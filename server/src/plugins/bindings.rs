@@ -13,4 +13,4 @@ pub use convene::plugin::types as wit;
 
 /// The `convene:plugin` version this host implements; plugins must match its major
 /// version (its minor version while it is 0.x).
-pub const WORLD_VERSION: (u64, u64, u64) = (0, 2, 0);
+pub const WORLD_VERSION: (u64, u64, u64) = (0, 3, 0);

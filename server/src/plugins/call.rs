@@ -77,6 +77,7 @@ impl CallError {
                     PluginFailure::BadSignature
                         | PluginFailure::InvalidPayload(_)
                         | PluginFailure::Unsupported
+                        | PluginFailure::RecipientOptedOut
                 )
         )
     }
@@ -97,6 +98,9 @@ pub enum PluginFailure {
     UpstreamStatus { status: u16, message: String },
     #[error("the provider asks to wait {0} s")]
     RateLimited(u32),
+    /// The recipient of a message unsubscribed (replied STOP) at the provider.
+    #[error("the recipient opted out of messages from this sender")]
+    RecipientOptedOut,
     #[error("the sync cursor is no longer valid; a full sync is needed")]
     NeedsResync,
     #[error("the plugin failed: {0}")]
@@ -118,6 +122,7 @@ impl From<wit::PluginError> for PluginFailure {
                 status: s.status,
                 message: s.message,
             },
+            E::RecipientOptedOut => PluginFailure::RecipientOptedOut,
             E::NeedsResync => PluginFailure::NeedsResync,
             E::Internal(m) => PluginFailure::Internal(m),
         }

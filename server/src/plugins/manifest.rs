@@ -14,6 +14,8 @@ pub enum Capability {
     BusyTimes,
     Apply,
     Calendars,
+    /// Sends text messages and reports their fate (`send-sms`, `message-status`).
+    Messages,
 }
 
 /// Where a provider's OAuth lives, so the host (not the plugin) runs the flow.
@@ -83,6 +85,7 @@ impl Manifest {
                     wit::Capability::BusyTimes => Capability::BusyTimes,
                     wit::Capability::Apply => Capability::Apply,
                     wit::Capability::Calendars => Capability::Calendars,
+                    wit::Capability::Messages => Capability::Messages,
                 })
                 .collect(),
             allowed_hosts: declared.allowed_hosts,

@@ -64,15 +64,16 @@ mod tests {
 
     #[test]
     fn same_minor_of_zero_major_is_compatible() {
-        assert_eq!(check_one("convene:plugin/guest@0.2.0"), Ok(()));
-        assert_eq!(check_one("convene:plugin/guest@0.2.7"), Ok(()));
+        assert_eq!(check_one("convene:plugin/guest@0.3.0"), Ok(()));
+        assert_eq!(check_one("convene:plugin/guest@0.3.7"), Ok(()));
     }
 
     #[test]
     fn another_minor_or_major_is_refused_naming_both_versions() {
-        let refused = check_one("convene:plugin/guest@0.1.0").unwrap_err();
-        assert!(refused.contains("convene:plugin@0.1.0"), "{refused}");
+        let refused = check_one("convene:plugin/guest@0.2.0").unwrap_err();
         assert!(refused.contains("convene:plugin@0.2.0"), "{refused}");
+        assert!(refused.contains("convene:plugin@0.3.0"), "{refused}");
+        assert!(check_one("convene:plugin/guest@0.4.0").is_err());
         assert!(check_one("convene:plugin/guest@1.1.0").is_err());
     }
 
@@ -80,7 +81,7 @@ mod tests {
     fn an_old_import_is_refused_even_with_a_current_export() {
         let refused = check(
             ["convene:plugin/http@0.0.3"].into_iter(),
-            ["convene:plugin/guest@0.2.0"].into_iter(),
+            ["convene:plugin/guest@0.3.0"].into_iter(),
         )
         .unwrap_err();
         assert!(refused.contains("(http)"), "{refused}");

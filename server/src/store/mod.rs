@@ -33,6 +33,7 @@ pub mod round_robin_credits;
 pub mod routing_forms;
 pub mod schedules;
 pub mod scheduling_links;
+pub mod sms;
 pub mod stakeholders;
 pub mod teams;
 pub mod users;

@@ -6,3 +6,4 @@ pub mod example;
 pub mod google;
 pub mod microsoft;
 pub mod oauth;
+pub mod twilio;

@@ -35,6 +35,8 @@ pub mod routing_form_responses;
 pub mod routing_forms;
 pub mod schedules;
 pub mod scheduling_links;
+pub mod sms_messages;
+pub mod sms_opt_outs;
 pub mod stakeholders;
 pub mod team_memberships;
 pub mod teams;
