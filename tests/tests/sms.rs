@@ -7,8 +7,8 @@ use convene::app::AppError;
 use convene::app::sms::{self, SmsSent, SmsStatus};
 use convene::domain::ids::OrgId;
 use convene::store::inbound::{self, InboundStatus};
-use convene_tests::fakes::twilio::{TwilioFake, signature};
-use convene_tests::sms::{ACCOUNT, JANE, NUMBER, TOKEN, Twilio, twilio};
+use convene_tests::fakes::twilio::signature;
+use convene_tests::sms::{ACCOUNT, JANE, NUMBER, TOKEN, twilio};
 use convene_tests::{TestApp, on_both_databases_with_jobs, until};
 
 /// The status of message `reference` once it is final.
