@@ -493,21 +493,20 @@ async fn break_connection(
     if told.is_empty() {
         told.push(connection.created_by);
     }
+    let message = format!(
+        "The connection to {} stopped working: the provider refused to renew its access \
+         ({why}). Connect again to resume syncing.",
+        connection.plugin_id
+    );
     for user_id in told {
-        let notice = Notification {
-            id: 0,
-            org_id: connection.org_id,
+        let notice = Notification::new(
+            connection.org_id,
             user_id,
-            kind: CONNECTION_BROKEN.to_string(),
-            subject: format!("connection:{}", connection.id),
-            message: format!(
-                "The connection to {} stopped working: the provider refused to renew its \
-                 access ({why}). Connect again to resume syncing.",
-                connection.plugin_id
-            ),
-            created_at: now,
-            read_at: None,
-        };
+            CONNECTION_BROKEN,
+            format!("connection:{}", connection.id),
+            message.clone(),
+            now,
+        );
         notifications::insert(&txn, &notice).await?;
     }
     txn.commit().await.map_err(StoreError::from)?;

@@ -32,20 +32,18 @@ pub(crate) async fn webhook_disabled(
     failures: u32,
     now: DateTime<Utc>,
 ) -> Result<Notification> {
-    let notice = Notification {
-        id: 0,
-        org_id: subscription.org_id,
-        user_id: subscription.user_id,
-        kind: WEBHOOK_DISABLED.to_string(),
-        subject: format!("webhook:{}", subscription.id),
-        message: format!(
+    let notice = Notification::new(
+        subscription.org_id,
+        subscription.user_id,
+        WEBHOOK_DISABLED,
+        format!("webhook:{}", subscription.id),
+        format!(
             "Your webhook to {} was switched off after {failures} failed deliveries in a row. \
              Fix the receiver, then set it active again; dead deliveries can be replayed.",
             subscription.subscriber_url
         ),
-        created_at: now,
-        read_at: None,
-    };
+        now,
+    );
     Ok(notifications::insert(db, &notice).await?)
 }
 
@@ -140,16 +138,14 @@ async fn tell(
     message: String,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let notice = Notification {
-        id: 0,
-        org_id: booking.org_id,
-        user_id: host.id,
-        kind: kind.to_string(),
-        subject: format!("booking:{}", booking.uid),
+    let notice = Notification::new(
+        booking.org_id,
+        host.id,
+        kind,
+        format!("booking:{}", booking.uid),
         message,
-        created_at: now,
-        read_at: None,
-    };
+        now,
+    );
     notifications::insert(txn, &notice).await?;
     Ok(())
 }

@@ -341,8 +341,9 @@ pub async fn backlog(app: &App, now: DateTime<Utc>) -> Result<Backlog> {
 }
 
 /// Turns up to `limit` outbox events into deliveries for the subscriptions that want
-/// them and into calendar syncs for their bookings, in one transaction that also marks
-/// the events dispatched; returns how many events.
+/// them, calendar syncs for their bookings, the workflow messages they call for and
+/// notices to hosts who must act, in one transaction that also marks the events
+/// dispatched; returns how many events.
 pub async fn fan_out(app: &App, limit: u64, now: DateTime<Utc>) -> Result<usize> {
     let txn = store::db::begin_write(&app.db).await?;
     let events = store::outbox::claim_undispatched(&txn, limit).await?;

@@ -850,22 +850,21 @@ async fn tell_owner(
         Owner::Team(team) => store::teams::managers(txn, team).await?,
         Owner::Organization => store::users::org_admins(txn, workflow.org_id).await?,
     };
+    let message = format!(
+        "Step {} of workflow \"{}\" could not be sent ({why}). Fix the step's recipient or the \
+         provider it goes through; later messages are tried as usual.",
+        send.step + 1,
+        workflow.name
+    );
     for user_id in people {
-        let notice = Notification {
-            id: 0,
-            org_id: workflow.org_id,
+        let notice = Notification::new(
+            workflow.org_id,
             user_id,
-            kind: WORKFLOW_SEND_FAILED.to_string(),
-            subject: format!("workflow:{}", workflow.id),
-            message: format!(
-                "Step {} of workflow \"{}\" could not be sent ({why}). Fix the step's recipient \
-                 or the provider it goes through; later messages are tried as usual.",
-                send.step + 1,
-                workflow.name
-            ),
-            created_at: now,
-            read_at: None,
-        };
+            WORKFLOW_SEND_FAILED,
+            format!("workflow:{}", workflow.id),
+            message.clone(),
+            now,
+        );
         store::notifications::insert(txn, &notice).await?;
     }
     Ok(())

@@ -824,9 +824,21 @@ pub async fn lease_unconfirmed(
     lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<i64>> {
+    let started = Condition::all().add(bookings::Column::StartMs.lte(to_ms(now)));
+    lease_pending(db, started, now, lease_until, limit).await
+}
+
+/// Leases up to `limit` pending bookings that also meet `which`, by the expiry lease.
+async fn lease_pending(
+    db: &impl ConnectionTrait,
+    which: Condition,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<i64>> {
     let due = bookings::Entity::find()
         .filter(bookings::Column::Status.eq(BookingStatus::Pending.as_str()))
-        .filter(bookings::Column::StartMs.lte(to_ms(now)));
+        .filter(which);
     super::lease::take(
         db,
         due,
@@ -847,20 +859,11 @@ pub async fn lease_expiring(
     lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<i64>> {
-    let due = bookings::Entity::find()
-        .filter(bookings::Column::Status.eq(BookingStatus::Pending.as_str()))
-        .filter(bookings::Column::StartMs.gt(to_ms(now)))
-        .filter(bookings::Column::StartMs.lte(to_ms(horizon)))
-        .filter(bookings::Column::ExpiryWarnedMs.is_null());
-    super::lease::take(
-        db,
-        due,
-        bookings::Column::Id,
-        bookings::Column::ExpiryLeaseMs,
-        (to_ms(now), to_ms(lease_until)),
-        limit,
-    )
-    .await
+    let soon_unwarned = Condition::all()
+        .add(bookings::Column::StartMs.gt(to_ms(now)))
+        .add(bookings::Column::StartMs.lte(to_ms(horizon)))
+        .add(bookings::Column::ExpiryWarnedMs.is_null());
+    lease_pending(db, soon_unwarned, now, lease_until, limit).await
 }
 
 /// Records that booking `id`'s hosts were warned it expires; `false` when they already

@@ -34,6 +34,29 @@ pub struct Notification {
     pub read_at: Option<DateTime<Utc>>,
 }
 
+impl Notification {
+    /// A new, unread notice to `user` of `org`, raised `now` (its id is given on insert).
+    pub fn new(
+        org: OrgId,
+        user: UserId,
+        kind: &str,
+        subject: String,
+        message: String,
+        now: DateTime<Utc>,
+    ) -> Notification {
+        Notification {
+            id: 0,
+            org_id: org,
+            user_id: user,
+            kind: kind.to_string(),
+            subject,
+            message,
+            created_at: now,
+            read_at: None,
+        }
+    }
+}
+
 fn to_notification(m: notifications::Model) -> Result<Notification> {
     Ok(Notification {
         id: m.id,

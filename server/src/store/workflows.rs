@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
+    QueryOrder, Set,
 };
 
 use super::Result;
@@ -249,25 +249,26 @@ pub async fn cancel_scheduled(
     why: &str,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    let result = workflow_sends::Entity::update_many()
-        .col_expr(
-            workflow_sends::Column::Status,
-            Expr::value(SendStatus::Cancelled.as_str()),
-        )
-        .col_expr(workflow_sends::Column::LastError, Expr::value(why))
-        .col_expr(workflow_sends::Column::UpdatedMs, Expr::value(to_ms(now)))
-        .filter(workflow_sends::Column::BookingId.eq(booking.0))
-        .filter(workflow_sends::Column::Status.eq(SendStatus::Scheduled.as_str()))
-        .filter(workflow_sends::Column::EventKind.is_in(kinds.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
+    let of_booking = Condition::all()
+        .add(workflow_sends::Column::BookingId.eq(booking.0))
+        .add(workflow_sends::Column::EventKind.is_in(kinds.iter().copied()));
+    cancel_where(db, of_booking, why, now).await
 }
 
 /// Drops the scheduled sends of workflow `workflow`, saying `why`; how many.
 pub async fn cancel_of_workflow(
     db: &impl ConnectionTrait,
     workflow: i64,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let of_workflow = Condition::all().add(workflow_sends::Column::WorkflowId.eq(workflow));
+    cancel_where(db, of_workflow, why, now).await
+}
+
+async fn cancel_where(
+    db: &impl ConnectionTrait,
+    which: Condition,
     why: &str,
     now: DateTime<Utc>,
 ) -> Result<u64> {
@@ -278,8 +279,8 @@ pub async fn cancel_of_workflow(
         )
         .col_expr(workflow_sends::Column::LastError, Expr::value(why))
         .col_expr(workflow_sends::Column::UpdatedMs, Expr::value(to_ms(now)))
-        .filter(workflow_sends::Column::WorkflowId.eq(workflow))
         .filter(workflow_sends::Column::Status.eq(SendStatus::Scheduled.as_str()))
+        .filter(which)
         .exec(db)
         .await?;
     Ok(result.rows_affected)
