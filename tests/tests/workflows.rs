@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use convene::app::sms;
-use convene_tests::crm::tuesday;
+use convene_tests::crm::{move_into_past, tuesday};
 use convene_tests::sms::{JANE, twilio};
 use convene_tests::{TestApp, on_both_databases, on_both_databases_with_jobs, until};
 use reqwest::Method;
@@ -324,6 +324,26 @@ on_both_databases_with_jobs! {
         assert_eq!(failed.len(), 1, "{notices:?}");
         assert_eq!(failed[0]["subject"], format!("workflow:{}", workflow["id"]));
         assert!(failed[0]["message"].as_str().unwrap().starts_with("Step 1 of workflow \"Text me\" could not be sent"));
+    }
+
+    async fn a_no_show_marked_mails_the_attendee_who_missed_it(app: TestApp) {
+        create_workflow(&app, json!({
+            "name": "Missed you", "trigger": {"type": "NO_SHOW_MARKED"}, "activeOnAll": true,
+            "steps": [{"action": "EMAIL_ATTENDEES", "subject": "Sorry we missed you",
+                       "body": "Hi {ATTENDEE_FIRST_NAME}, pick a new time: {RESCHEDULE_URL}"}],
+        })).await;
+        let uid = book(&app, &tuesday("10:00")).await;
+        move_into_past(&app, &uid, 1).await;
+        let marked = app
+            .post(&format!("/v2/bookings/{uid}/mark-absent"),
+                  json!({"attendees": [{"email": "hans@acme.de", "absent": true}]}))
+            .await;
+        assert_eq!(marked.status, 200, "{:#}", marked.body);
+        until("the no-show email", async || !app.sent_mail().is_empty()).await;
+        let mail = app.sent_mail();
+        assert_eq!(mail.len(), 1);
+        assert_eq!(mail[0].subject, "Sorry we missed you");
+        assert!(mail[0].text.starts_with("Hi Hans, pick a new time: "), "{}", mail[0].text);
     }
 
     async fn attendee_steps_are_refused_for_routing_forms(app: TestApp) {
