@@ -36,6 +36,7 @@ mod m20261124_000025_recommendations;
 mod m20261125_000026_workflows;
 mod m20261125_000027_sms;
 mod m20261125_000028_notice_mail;
+mod m20261125_000029_plugin_misbehaviour;
 
 /// The ordered list of Convene's migrations; `convene serve` applies it on start.
 pub struct Migrator;
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000026_workflows::Migration),
             Box::new(m20261125_000027_sms::Migration),
             Box::new(m20261125_000028_notice_mail::Migration),
+            Box::new(m20261125_000029_plugin_misbehaviour::Migration),
         ]
     }
 }

@@ -136,6 +136,48 @@ on_both_databases_with_jobs! {
         assert_eq!(notices.data()[0]["kind"], "INBOUND_WEBHOOK_FAILED", "{:?}", notices.body);
     }
 
+    async fn a_plugin_that_keeps_crashing_is_switched_off_and_its_admins_told(app: TestApp) {
+        let installation = install(&app, "hostile", &[("behaviour", "panic")]).await;
+        let enabled = async || {
+            let listed = app.graphql("{ pluginInstallations { id enabled } }", json!({})).await;
+            listed["pluginInstallations"].as_array().unwrap().iter()
+                .find(|i| i["id"] == installation.to_string()).unwrap()["enabled"].as_bool().unwrap()
+        };
+        // Each event is tried four times; its pulls crash too. Ten crashes in a row
+        // switch it off.
+        let first = deliver(&app, installation, json!({"n": 1}), SECRET).await;
+        assert_eq!(settled(&app, first).await.status, InboundStatus::Dead);
+        assert!(enabled().await, "a few crashes leave it on");
+        let mut n = 1;
+        while enabled().await {
+            n += 1;
+            assert!(n <= 4, "switched off by the tenth crash");
+            let event = deliver(&app, installation, json!({ "n": n }), SECRET).await;
+            until("its attempts, or the switch-off", async || {
+                let event = inbound::find(&app.db, None, event).await.unwrap().unwrap();
+                event.status == InboundStatus::Dead || !enabled().await
+            })
+            .await;
+        }
+        let notices = app.get("/v2/me/notifications").await;
+        let disabled: Vec<&Value> = notices.data().as_array().unwrap().iter()
+            .filter(|n| n["kind"] == "PLUGIN_DISABLED").collect();
+        assert_eq!(disabled.len(), 1, "{:?}", notices.body);
+        assert_eq!(disabled[0]["subject"], format!("installation:{installation}"));
+        let message = disabled[0]["message"].as_str().unwrap();
+        assert!(message.contains("after 10 calls in a row") && message.contains("crashed"), "{message}");
+
+        // What arrives meanwhile waits for it to be switched on again; none is lost.
+        let later = deliver(&app, installation, json!({"n": "later"}), SECRET).await;
+        until("an attempt that finds it off", async || {
+            let event = inbound::find(&app.db, None, later).await.unwrap().unwrap();
+            event.last_error.as_deref().is_some_and(|e| e.contains("disabled"))
+        })
+        .await;
+        let event = inbound::find(&app.db, None, later).await.unwrap().unwrap();
+        assert_ne!(event.status, InboundStatus::Dead, "kept for later: {event:?}");
+    }
+
     async fn a_crashing_plugin_is_retried_then_dead_and_the_server_keeps_serving(app: TestApp) {
         let installation = install(&app, "hostile", &[("behaviour", "panic")]).await;
         let started = Instant::now();

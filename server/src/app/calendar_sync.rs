@@ -185,7 +185,8 @@ async fn attempt(app: &App, job: &PendingSync) -> std::result::Result<Synced, At
         (false, None) => return done(Synced::Nothing).await,
     };
     let context = plugin_access::context(app, &installation, &plugin).await?;
-    let answer = match app.plugins.host()?.apply(&plugin, context, effect).await {
+    let call = app.plugins.host()?.apply(&plugin, context, effect);
+    let answer = match plugin_access::watched(app, &installation, call).await? {
         Ok(answer) => answer,
         Err(error) => {
             let wait = match &error {

@@ -57,7 +57,8 @@ pub async fn list(app: &App, caller: Caller, id: i64) -> Result<Vec<CalendarChoi
     }
     let known = repo::choices(&app.db, id).await?;
     let context = plugin_access::context(app, &installation, &plugin).await?;
-    let listed = match app.plugins.host()?.calendars(&plugin, context).await {
+    let call = app.plugins.host()?.calendars(&plugin, context);
+    let listed = match plugin_access::watched(app, &installation, call).await? {
         Ok(listed) => listed.value,
         Err(error) if !known.is_empty() => {
             tracing::warn!(installation = id, %error, "calendar list unavailable; showing the last one");
@@ -238,10 +239,12 @@ async fn busy_of(
             start_ms: wanted.start.timestamp_millis(),
             end_ms: wanted.end.timestamp_millis(),
         };
-        app.plugins
+        let call = app
+            .plugins
             .host()?
-            .busy_times(&plugin, context, range, checked)
-            .await
+            .busy_times(&plugin, context, range, checked);
+        plugin_access::watched(app, installation, call)
+            .await?
             .map_err(|e| AppError::Upstream(e.to_string()))
     })
     .await

@@ -164,7 +164,12 @@ async fn read_and_apply(
         received_ms: event.received_at.timestamp_millis(),
     };
     let host = app.plugins.host()?;
-    let read = host.handle_webhook(&plugin, context, request).await?;
+    let read = plugin_access::watched(
+        app,
+        &installation,
+        host.handle_webhook(&plugin, context, request),
+    )
+    .await??;
     if plugin.manifest.can(Capability::Calendars) {
         // The provider vouched for this push: its busy times are news too.
         store::calendars::mark_busy_stale(&app.db, event.installation_id)

@@ -219,6 +219,7 @@ fn title(kind: &str) -> &'static str {
         BOOKING_EXPIRING => "An unconfirmed booking is about to be declined",
         super::connections::CONNECTION_BROKEN => "A connection stopped working",
         super::workflows::WORKFLOW_SEND_FAILED => "A workflow message could not be sent",
+        super::plugin_access::PLUGIN_DISABLED => "A plugin was switched off",
         _ => "Something in Convene needs your attention",
     }
 }

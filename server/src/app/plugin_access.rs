@@ -4,11 +4,16 @@
 //!
 //! The plugin sees none of the secrets behind a bearer: the host asks [`connections`]
 //! for a token per request, which refreshes it when expired or just rejected.
+//!
+//! Every call is watched ([`watched`]): a plugin that crashes, runs past its deadline or
+//! overruns a cap [`MISBEHAVIOUR_LIMIT`] calls in a row has its installation switched
+//! off and its owner told, rather than failing every job that reaches it.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use chrono::Utc;
 use url::Url;
 
 use super::connections::{self, Refresh};
@@ -20,8 +25,10 @@ use crate::plugins::manifest::{
     BASE_URL_SETTING, CLIENT_ID_SETTING, CLIENT_SECRET_SETTING, HOOK_URL_SETTING,
     OAUTH_BASE_URL_SETTING,
 };
-use crate::plugins::{Allowlist, CallContext, Credentials, Plugin};
+use crate::plugins::{Allowlist, CallContext, CallError, Credentials, Plugin};
+use crate::store::StoreError;
 use crate::store::connections as stored;
+use crate::store::notifications::Notification;
 use crate::store::plugins::{self as repo, Installation};
 
 /// What one call of `installation` runs with.
@@ -176,6 +183,70 @@ fn rebased(url: &str, origin: Option<&str>) -> String {
     let _ = url.set_port(origin.port());
     url.set_path(&path);
     url.to_string()
+}
+
+/// Calls in a row a plugin may misbehave before its installation is switched off.
+pub const MISBEHAVIOUR_LIMIT: u32 = 10;
+
+/// The kind of notice raised when an installation is switched off for misbehaving.
+pub const PLUGIN_DISABLED: &str = "PLUGIN_DISABLED";
+
+/// Runs `call` of `installation`'s plugin and keeps the tally of its misbehaving: a
+/// crash, a deadline or a cap overrun counts, any other outcome ends the streak. At
+/// [`MISBEHAVIOUR_LIMIT`] the installation is switched off and its owner (the
+/// organization's owners and admins, for an organization's installation) told. The
+/// call's own outcome is handed back; the outer error is ours (storage).
+pub async fn watched<T>(
+    app: &App,
+    installation: &Installation,
+    call: impl Future<Output = std::result::Result<T, CallError>>,
+) -> Result<std::result::Result<T, CallError>> {
+    let outcome = call.await;
+    match &outcome {
+        Err(error) if error.misbehaved() => misbehaved(app, installation, error).await?,
+        _ if installation.misbehaviour_streak > 0 => {
+            repo::clear_misbehaviour(&app.db, installation.id).await?;
+        }
+        _ => {}
+    }
+    Ok(outcome)
+}
+
+async fn misbehaved(app: &App, installation: &Installation, error: &CallError) -> Result<()> {
+    let now = Utc::now();
+    let why = error.to_string();
+    let txn = crate::store::db::begin_write(&app.db).await?;
+    let streak = repo::record_misbehaviour(&txn, installation.id, &why, now).await?;
+    tracing::warn!(installation = installation.id, plugin.id = installation.plugin_id, streak, error = %why, "plugin misbehaved");
+    if streak >= MISBEHAVIOUR_LIMIT && repo::switch_off(&txn, installation.id, now).await? {
+        let people = match installation.owner {
+            Some(owner) => vec![owner],
+            None => crate::store::users::org_admins(&txn, installation.org_id).await?,
+        };
+        let message = format!(
+            "The plugin `{}` (installation {}) was switched off after {streak} calls in a row \
+             in which it misbehaved; the last: {why}. Update or reconfigure it, then switch \
+             it on again.",
+            installation.plugin_id, installation.id
+        );
+        for user in people {
+            let notice = Notification::new(
+                installation.org_id,
+                user,
+                PLUGIN_DISABLED,
+                format!("installation:{}", installation.id),
+                message.clone(),
+                now,
+            );
+            crate::store::notifications::insert(&txn, &notice).await?;
+        }
+        tracing::warn!(
+            installation = installation.id,
+            "plugin installation switched off for misbehaving"
+        );
+    }
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -59,7 +59,8 @@ pub async fn pull(app: &App, id: i64) -> Result<PullRun> {
     let mut cursor = installation.pull_cursor.clone();
     let mut more = true;
     while more && run.pages < MAX_PAGES_PER_RUN {
-        let read = match host.pull(&plugin, context.clone(), cursor.clone()).await {
+        let call = host.pull(&plugin, context.clone(), cursor.clone());
+        let read = match plugin_access::watched(app, &installation, call).await? {
             Ok(read) => read,
             Err(CallError::Plugin(PluginFailure::NeedsResync)) if !run.resynced => {
                 tracing::info!(

@@ -90,7 +90,7 @@ pub async fn send(app: &App, org: OrgId, to: &str, body: &str, reference: &str) 
         }
         Err(other) => return Err(other.into()),
     };
-    match host.apply(&plugin, context, effect).await {
+    match plugin_access::watched(app, &installation, host.apply(&plugin, context, effect)).await? {
         Ok(answer) => {
             let provider_id = answer.value.external_id;
             let txn = store::db::begin_write(&app.db).await?;

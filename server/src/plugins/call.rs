@@ -81,6 +81,19 @@ impl CallError {
                 )
         )
     }
+
+    /// Whether the plugin itself misbehaved (crashed, ran past its deadline, overran a
+    /// cap), as opposed to answering with an error or waiting on its provider.
+    pub fn misbehaved(&self) -> bool {
+        matches!(
+            self,
+            CallError::Deadline(_)
+                | CallError::Memory(_)
+                | CallError::Output(_)
+                | CallError::KvQuota(_)
+                | CallError::Trap(_)
+        )
+    }
 }
 
 /// A plugin's own error answer, as the host acts on it.

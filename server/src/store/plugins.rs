@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -157,8 +157,10 @@ pub struct Installation {
     pub pull_cursor: Option<String>,
     /// When the next pull is due; `None` when the plugin does not pull.
     pub next_pull_at: Option<DateTime<Utc>>,
-    /// What went wrong in the last pull, if it failed.
+    /// What went wrong in the last pull, or in the last call its plugin misbehaved in.
     pub last_error: Option<String>,
+    /// Calls in a row whose plugin misbehaved (crashed, ran too long, overran a cap).
+    pub misbehaviour_streak: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -177,6 +179,7 @@ fn to_installation(m: plugin_installations::Model) -> Result<Installation> {
         pull_cursor: m.pull_cursor,
         next_pull_at: m.next_pull_ms.map(from_ms).transpose()?,
         last_error: m.last_error,
+        misbehaviour_streak: u32::try_from(m.misbehaviour_streak).unwrap_or_default(),
     })
 }
 
@@ -201,6 +204,7 @@ pub async fn insert_installation(
         next_pull_ms: Set(Some(to_ms(now))),
         pull_lease_ms: Set(None),
         last_error: Set(None),
+        misbehaviour_streak: Set(0),
         created_ms: Set(to_ms(now)),
         updated_ms: Set(to_ms(now)),
     };
@@ -273,6 +277,60 @@ pub async fn update_installation(
     }
     row.update(db).await?;
     installation(db, org, id).await
+}
+
+/// Counts one more call of installation `id` in a row whose plugin misbehaved, saying
+/// `why`; the streak now.
+pub async fn record_misbehaviour(
+    db: &impl ConnectionTrait,
+    id: i64,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<u32> {
+    plugin_installations::Entity::update_many()
+        .col_expr(
+            plugin_installations::Column::MisbehaviourStreak,
+            Expr::col(plugin_installations::Column::MisbehaviourStreak).add(1),
+        )
+        .col_expr(plugin_installations::Column::LastError, Expr::value(why))
+        .col_expr(
+            plugin_installations::Column::UpdatedMs,
+            Expr::value(to_ms(now)),
+        )
+        .filter(plugin_installations::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(installation(db, None, id)
+        .await?
+        .map_or(0, |i| i.misbehaviour_streak))
+}
+
+/// Ends installation `id`'s streak of misbehaving calls (a call went well).
+pub async fn clear_misbehaviour(db: &impl ConnectionTrait, id: i64) -> Result<()> {
+    plugin_installations::Entity::update_many()
+        .col_expr(
+            plugin_installations::Column::MisbehaviourStreak,
+            Expr::value(0),
+        )
+        .filter(plugin_installations::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Switches installation `id` off if it is on; whether it was.
+pub async fn switch_off(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    let result = plugin_installations::Entity::update_many()
+        .col_expr(plugin_installations::Column::Enabled, Expr::value(false))
+        .col_expr(
+            plugin_installations::Column::UpdatedMs,
+            Expr::value(to_ms(now)),
+        )
+        .filter(plugin_installations::Column::Id.eq(id))
+        .filter(plugin_installations::Column::Enabled.eq(true))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
 }
 
 /// Takes up to `limit` enabled installations whose pull is due, leased until `lease_until`.

@@ -17,6 +17,7 @@ pub struct Model {
     pub next_pull_ms: Option<i64>,
     pub pull_lease_ms: Option<i64>,
     pub last_error: Option<String>,
+    pub misbehaviour_streak: i32,
     pub created_ms: i64,
     pub updated_ms: i64,
 }
