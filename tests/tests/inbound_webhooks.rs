@@ -141,7 +141,7 @@ on_both_databases_with_jobs! {
         let enabled = async || {
             let listed = app.graphql("{ pluginInstallations { id enabled } }", json!({})).await;
             listed["pluginInstallations"].as_array().unwrap().iter()
-                .find(|i| i["id"] == installation.to_string()).unwrap()["enabled"].as_bool().unwrap()
+                .find(|i| i["id"].as_str() == Some(&installation.to_string())).unwrap()["enabled"].as_bool().unwrap()
         };
         // Each event is tried four times; its pulls crash too. Ten crashes in a row
         // switch it off.
