@@ -8,10 +8,10 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{
-    KEY, PgSchema, Process, assert_each_delivered_once, book, free_port, receiver, remove_sqlite,
-    slots, sqlite_url, wait_healthy,
+    KEY, PgSchema, Process, assert_each_delivered_once, book, demo_event_type, free_port, receiver,
+    remove_sqlite, slots, sqlite_url, wait_healthy,
 };
 
 async fn crash_and_recover(database_url: &str) {
@@ -32,17 +32,7 @@ async fn crash_and_recover(database_url: &str) {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    let public: Value = client
-        .get(format!(
-            "{base}/v2/event-types?username=demo&eventSlug=30min"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let event_type = public["data"][0]["id"].as_i64().unwrap();
+    let event_type = demo_event_type(&client, &base).await;
 
     let starts = slots(40);
     let (before, after) = starts.split_at(20);

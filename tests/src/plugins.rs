@@ -61,3 +61,14 @@ pub async fn link(app: &TestApp, installation: i64, uid: &str, external_id: &str
     .await
     .expect("the link is kept");
 }
+
+/// Inbound event `id` once its plugin has read it (applied, or kept as dead).
+pub async fn settled(app: &TestApp, id: i64) -> convene::store::inbound::InboundEvent {
+    use convene::store::inbound::{self, InboundStatus};
+    crate::until("the inbound event to settle", async || {
+        let event = inbound::find(&app.db, None, id).await.unwrap().unwrap();
+        event.status != InboundStatus::Received
+    })
+    .await;
+    inbound::find(&app.db, None, id).await.unwrap().unwrap()
+}

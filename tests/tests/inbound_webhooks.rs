@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use convene::store::inbound::{self, InboundStatus};
 use convene_tests::crm::{book, tuesday};
-use convene_tests::plugins::{install, link};
+use convene_tests::plugins::{install, link, settled};
 use convene_tests::{TestApp, on_both_databases_with_jobs, until};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::Method;
@@ -36,15 +36,6 @@ async fn deliver(app: &TestApp, installation: i64, event: Value, secret: &str) -
         .await;
     assert_eq!(answer.status, 202, "{:?}", answer.body);
     answer.data()["id"].as_i64().unwrap()
-}
-
-async fn settled(app: &TestApp, id: i64) -> inbound::InboundEvent {
-    until("the inbound event to settle", async || {
-        let event = inbound::find(&app.db, None, id).await.unwrap().unwrap();
-        event.status != InboundStatus::Received
-    })
-    .await;
-    inbound::find(&app.db, None, id).await.unwrap().unwrap()
 }
 
 fn moved(event_id: &str, external_id: &str, start: &str) -> Value {

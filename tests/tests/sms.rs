@@ -8,6 +8,7 @@ use convene::app::sms::{self, SmsSent, SmsStatus};
 use convene::domain::ids::OrgId;
 use convene::store::inbound::{self, InboundStatus};
 use convene_tests::fakes::twilio::signature;
+use convene_tests::plugins::settled;
 use convene_tests::sms::{ACCOUNT, JANE, NUMBER, TOKEN, twilio};
 use convene_tests::{TestApp, on_both_databases_with_jobs, until};
 
@@ -53,15 +54,6 @@ async fn forge(app: &TestApp, installation: i64, params: &[(&str, &str)]) -> inb
         .await;
     assert_eq!(answer.status, 202, "kept first, verified later");
     settled(app, answer.data()["id"].as_i64().unwrap()).await
-}
-
-async fn settled(app: &TestApp, id: i64) -> inbound::InboundEvent {
-    until("the inbound event to settle", async || {
-        let event = inbound::find(&app.db, None, id).await.unwrap().unwrap();
-        event.status != InboundStatus::Received
-    })
-    .await;
-    inbound::find(&app.db, None, id).await.unwrap().unwrap()
 }
 
 on_both_databases_with_jobs! {

@@ -167,6 +167,11 @@ pub async fn subscribe(client: &reqwest::Client, base: &str, url: &str, triggers
         .await
         .unwrap();
     assert_eq!(subscribed.status(), 201);
+    demo_event_type(client, base).await
+}
+
+/// The id of the demo host's 30-minute event type.
+pub async fn demo_event_type(client: &reqwest::Client, base: &str) -> i64 {
     let public: Value = client
         .get(format!(
             "{base}/v2/event-types?username=demo&eventSlug=30min"
