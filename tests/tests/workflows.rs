@@ -161,6 +161,35 @@ on_both_databases_with_jobs! {
         assert!(mail[0].text.contains("Mittwoch"), "the new day: {}", mail[0].text);
     }
 
+    async fn an_edited_message_reaches_bookings_already_made_and_a_new_trigger_drops_them(app: TestApp) {
+        let workflow = create_workflow(&app, reminder(DAY_MINUTES, false)).await;
+        let start = tuesday("10:00");
+        book(&app, &start).await;
+        planned(&app, &workflow["id"], 1).await;
+        let path = format!("/v2/workflows/{}", workflow["id"]);
+        let mut steps = workflow["steps"].clone();
+        steps[0]["body"] = json!("Bis morgen, {ATTENDEE_FIRST_NAME}!");
+        let edited = app.call(Method::PATCH, &path, Some(json!({"steps": steps}))).await;
+        assert_eq!(edited.status, 200, "{:#}", edited.body);
+        assert_eq!(sends(&app, &workflow["id"]).await[0]["status"], "SCHEDULED", "kept");
+        let due = at(&start) - chrono::Duration::days(1);
+        app.app.clock.pin(due);
+        until("the reminder", async || !app.sent_mail().is_empty()).await;
+        assert_eq!(app.sent_mail()[0].text, "Bis morgen, Hans!", "the edited text");
+
+        book(&app, &tuesday("11:00")).await;
+        planned(&app, &workflow["id"], 2).await;
+        let retimed = app
+            .call(Method::PATCH, &path,
+                  Some(json!({"trigger": {"type": "BEFORE_START", "offset": {"value": 2, "unit": "HOURS"}}})))
+            .await;
+        assert_eq!(retimed.status, 200, "{:#}", retimed.body);
+        assert_eq!(retimed.data()["trigger"]["offset"]["value"], 120);
+        let latest = sends(&app, &workflow["id"]).await.remove(0);
+        assert_eq!(latest["status"], "CANCELLED", "{latest}");
+        assert_eq!(latest["lastError"], "the workflow changed");
+    }
+
     async fn a_cancelled_booking_takes_its_reminder_with_it(app: TestApp) {
         let workflow = create_workflow(&app, reminder(DAY_MINUTES, false)).await;
         let start = tuesday("10:00");

@@ -223,9 +223,10 @@ pub async fn create(app: &App, caller: Caller, input: WorkflowInput) -> Result<W
     Ok(saved)
 }
 
-/// Changes workflow `id`. Sends already planned keep their time, except that changing
-/// the trigger, the steps or the event types drops the waiting ones (bookings made
-/// later are planned under the new rules).
+/// Changes workflow `id`. Waiting sends render their step when they go out, so an
+/// edited message reaches bookings already made; changing the trigger or the event
+/// types, or switching the workflow off, drops the waiting sends instead (their time
+/// or their booking no longer fits), and bookings made later are planned anew.
 pub async fn update(app: &App, caller: Caller, id: i64, input: WorkflowInput) -> Result<Workflow> {
     let mut workflow = get(app, caller, id).await?;
     require_manager(app, caller, workflow.owner).await?;
@@ -235,10 +236,8 @@ pub async fn update(app: &App, caller: Caller, id: i64, input: WorkflowInput) ->
             "a workflow's owner cannot change; make a new one",
         ));
     }
-    let reshaped = input.trigger.is_some()
-        || input.steps.is_some()
-        || input.active_on.is_some()
-        || input.active_on_all.is_some();
+    let reshaped =
+        input.trigger.is_some() || input.active_on.is_some() || input.active_on_all.is_some();
     apply_input(app, &mut workflow, input).await?;
     let now = Utc::now();
     workflow.updated_at = now;
