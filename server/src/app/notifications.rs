@@ -150,14 +150,15 @@ async fn tell(
     Ok(())
 }
 
-async fn hosts(txn: &DatabaseTransaction, booking: &Booking) -> Result<Vec<User>> {
-    let ids = store::booking_hosts::of_bookings(txn, &[booking])
+/// The hosts of `booking`, the main host first: who is told about it.
+pub(super) async fn hosts(db: &impl ConnectionTrait, booking: &Booking) -> Result<Vec<User>> {
+    let ids = store::booking_hosts::of_bookings(db, &[booking])
         .await?
         .remove(&booking.id)
         .unwrap_or_else(|| vec![booking.host]);
     let mut hosts = Vec::with_capacity(ids.len());
     for id in ids {
-        hosts.extend(store::users::find(txn, booking.org_id, id).await?);
+        hosts.extend(store::users::find(db, booking.org_id, id).await?);
     }
     Ok(hosts)
 }

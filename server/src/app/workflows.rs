@@ -695,28 +695,17 @@ pub async fn lease_due(app: &App, lease: Duration, limit: u64) -> Result<Vec<i64
     Ok(due)
 }
 
-/// What became of a send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivered {
-    /// Every message went out.
-    Sent,
-    /// Not yet: its booking moved later, or an attempt failed and waits for a retry.
-    Later,
-    /// Dropped or given up on.
-    Dropped,
-}
-
 /// Sends send `id` if it is due and still wanted, by the app's clock.
-pub async fn deliver(app: &App, id: i64) -> Result<Delivered> {
+pub async fn deliver(app: &App, id: i64) -> Result<()> {
     let now = app.clock.now();
     let Some(send) = repo::send(&app.db, id).await? else {
-        return Ok(Delivered::Dropped);
+        return Ok(());
     };
     if send.status != SendStatus::Scheduled {
-        return Ok(Delivered::Dropped);
+        return Ok(());
     }
     let Some(workflow) = repo::find(&app.db, send.org_id, send.workflow_id).await? else {
-        return Ok(Delivered::Dropped);
+        return Ok(());
     };
     let booking = match send.booking_id {
         Some(id) => store::bookings::find_by_id(&app.db, id).await?,
@@ -737,12 +726,12 @@ pub async fn deliver(app: &App, id: i64) -> Result<Delivered> {
                 now,
             )
             .await?;
-            return Ok(Delivered::Dropped);
+            return Ok(());
         };
         // A booking moved in place (by its provider) takes its reminder along.
         if let Some(due) = workflow.trigger.due(booking.span).filter(|due| *due > now) {
             settle(app, &send, SendStatus::Scheduled, due, None, now).await?;
-            return Ok(Delivered::Later);
+            return Ok(());
         }
     }
     let Some(step) = workflow.steps.get(send.step) else {
@@ -755,7 +744,7 @@ pub async fn deliver(app: &App, id: i64) -> Result<Delivered> {
             now,
         )
         .await?;
-        return Ok(Delivered::Dropped);
+        return Ok(());
     };
     let hosts = hosts_of(app, &send, booking.as_ref()).await?;
     let mut failure: Option<(String, bool)> = None;
@@ -775,20 +764,14 @@ pub async fn deliver(app: &App, id: i64) -> Result<Delivered> {
             }
         }
     }
-    let (status, due, message, outcome) = match failure {
-        None => (SendStatus::Sent, send.due, None, Delivered::Sent),
+    let (status, due, message) = match failure {
+        None => (SendStatus::Sent, send.due, None),
         Some((error, true)) if send.attempts + 1 < MAX_ATTEMPTS => (
             SendStatus::Scheduled,
             now + backoff(send.attempts + 1),
             Some(error),
-            Delivered::Later,
         ),
-        Some((error, _)) => (
-            SendStatus::Failed,
-            send.due,
-            Some(error),
-            Delivered::Dropped,
-        ),
+        Some((error, _)) => (SendStatus::Failed, send.due, Some(error)),
     };
     let attempts = if status == SendStatus::Sent {
         send.attempts
@@ -814,7 +797,7 @@ pub async fn deliver(app: &App, id: i64) -> Result<Delivered> {
     }
     txn.commit().await.map_err(StoreError::from)?;
     metrics::counter!("workflow_sends_total", "status" => status.as_str()).increment(1);
-    Ok(outcome)
+    Ok(())
 }
 
 async fn settle(
@@ -877,22 +860,17 @@ fn backoff(attempts: u32) -> chrono::Duration {
 /// The hosts a message is about: the booking's (main host first), or the routing
 /// form's owner.
 async fn hosts_of(app: &App, send: &Send, booking: Option<&Booking>) -> Result<Vec<User>> {
-    let ids: Vec<UserId> = match booking {
-        Some(b) => store::booking_hosts::of_bookings(&app.db, &[b])
-            .await?
-            .remove(&b.id)
-            .unwrap_or_else(|| vec![b.host]),
-        None => send.event_payload["organizer"]["id"]
-            .as_i64()
-            .map(UserId)
-            .into_iter()
-            .collect(),
-    };
-    let mut hosts = Vec::with_capacity(ids.len());
-    for id in ids {
-        hosts.extend(store::users::find(&app.db, send.org_id, id).await?);
+    if let Some(booking) = booking {
+        return super::notifications::hosts(&app.db, booking).await;
     }
-    Ok(hosts)
+    let owner = send.event_payload["organizer"]["id"].as_i64().map(UserId);
+    match owner {
+        Some(owner) => Ok(store::users::find(&app.db, send.org_id, owner)
+            .await?
+            .into_iter()
+            .collect()),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// One recipient's message.

@@ -20,6 +20,6 @@ impl Leased for WorkflowSends {
     }
 
     async fn process(app: App, id: i64) -> Result<()> {
-        workflows::deliver(&app, id).await.map(|_| ())
+        workflows::deliver(&app, id).await
     }
 }
